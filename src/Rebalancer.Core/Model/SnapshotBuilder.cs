@@ -1,0 +1,407 @@
+namespace Rebalancer.Core.Model;
+
+/// <summary>
+/// Appends nodes, pods, PDBs and the rest in any order (a kubectl List may hold them in any order), then
+/// <see cref="Build"/> resolves names to indices, computes the CSR pod-by-node index and freezes the columns.
+/// Used by the snapshot loader, the live-cluster reader and the test builders alike.
+/// </summary>
+public sealed class SnapshotBuilder
+{
+    private const int ExpectedResources = 8;
+
+    // Nodes.
+    private GrowableArray<string> _nodeName = new(0);
+    private GrowableArray<NodeFlags> _nodeFlags = new(0);
+    private GrowableArray<long> _nodeCreation = new(0);
+    private KeyValueBuilder _nodeLabels = new();
+    private KeyValueBuilder _nodeAnnotations = new();
+    private GrowableArray<int> _taintStart = new(0);
+    private GrowableArray<Taint> _taints = new(0);
+    private GrowableArray<ResourceAmount> _allocatable = new(0);
+    private GrowableArray<int> _allocatableStart = new(0);
+
+    // Pods.
+    private GrowableArray<int> _podNamespace = new(0);
+    private GrowableArray<string> _podName = new(0);
+    private GrowableArray<string> _podUid = new(0);
+    private GrowableArray<int> _podNodeName = new(0);
+    private GrowableArray<PodPhase> _podPhase = new(0);
+    private GrowableArray<QosClass> _podQos = new(0);
+    private GrowableArray<PodFlags> _podFlags = new(0);
+    private GrowableArray<int> _podPriority = new(0);
+    private GrowableArray<int> _podPriorityClass = new(0);
+    private GrowableArray<int> _podStatusReason = new(0);
+    private GrowableArray<long> _podCreation = new(0);
+    private GrowableArray<long> _podStart = new(0);
+    private GrowableArray<long> _podDeletion = new(0);
+    private KeyValueBuilder _podLabels = new();
+    private KeyValueBuilder _podAnnotations = new();
+    private GrowableArray<int> _ownerStart = new(0);
+    private GrowableArray<OwnerRef> _owners = new(0);
+    private GrowableArray<int> _imageStart = new(0);
+    private GrowableArray<int> _images = new(0);
+    private GrowableArray<int> _requestStart = new(0);
+    private GrowableArray<ResourceAmount> _requests = new(0);
+    private GrowableArray<int> _podConstraints = new(0);
+    private GrowableArray<int> _pvcStart = new(0);
+    private GrowableArray<int> _pvcClaims = new(0);
+    private GrowableArray<int> _statusStart = new(0);
+    private GrowableArray<ContainerStatus> _statuses = new(0);
+    private GrowableArray<int> _conditionStart = new(0);
+    private GrowableArray<PodCondition> _conditions = new(0);
+    private GrowableArray<int> _restarts = new(0);
+    private GrowableArray<int> _initRestarts = new(0);
+
+    private readonly Dictionary<PodConstraints, int> _constraintIds = [];
+    private readonly List<PodConstraints> _constraintSets = [];
+    private readonly List<PdbRecord> _pdbs = [];
+    private GrowableArray<int> _namespaceName = new(0);
+    private KeyValueBuilder _namespaceLabels = new();
+    private readonly Dictionary<int, PriorityClassInfo> _priorityClasses = [];
+    private readonly Dictionary<(int, int), int> _pvcs = [];
+    private readonly Dictionary<string, (long Cpu, long Memory)> _nodeMetrics = new(StringComparer.Ordinal);
+    private readonly Dictionary<(int, string), (long Cpu, long Memory)> _podMetrics = [];
+    private long[] _scratch = new long[ExpectedResources];
+    private bool _built;
+
+    public SnapshotBuilder()
+    {
+        _taintStart.Add(0);
+        _allocatableStart.Add(0);
+        _ownerStart.Add(0);
+        _imageStart.Add(0);
+        _requestStart.Add(0);
+        _pvcStart.Add(0);
+        _statusStart.Add(0);
+        _conditionStart.Add(0);
+        InternConstraints(PodConstraints.None);
+    }
+
+    public StringTable Strings { get; } = new();
+
+    public ResourceCatalog Resources { get; } = new();
+
+    public int NodeCount => _nodeName.Count;
+
+    public int PodCount => _podName.Count;
+
+    public int PdbCount => _pdbs.Count;
+
+    /// <summary>Returns the shared instance equal to <paramref name="constraints"/>, so equal sets get one id.</summary>
+    public int InternConstraints(PodConstraints constraints)
+    {
+        if (_constraintIds.TryGetValue(constraints, out int id))
+        {
+            return id;
+        }
+
+        id = _constraintSets.Count;
+        _constraintSets.Add(constraints);
+        _constraintIds.Add(constraints, id);
+        return id;
+    }
+
+    public int AddNode(NodeRecord node)
+    {
+        int index = _nodeName.Count;
+        _nodeName.Add(node.Name);
+        _nodeFlags.Add(node.Flags);
+        _nodeCreation.Add(node.CreationTime);
+        _nodeLabels.Add(node.Labels);
+        _nodeAnnotations.Add(node.Annotations);
+        foreach (Taint taint in node.Taints)
+        {
+            _taints.Add(taint);
+        }
+
+        _taintStart.Add(_taints.Count);
+        foreach (ResourceAmount amount in node.Allocatable.Count > 0 ? node.Allocatable : node.Capacity)
+        {
+            _allocatable.Add(amount);
+        }
+
+        _allocatableStart.Add(_allocatable.Count);
+        return index;
+    }
+
+    public int AddPod(PodRecord pod)
+    {
+        int index = _podName.Count;
+        _podNamespace.Add(pod.Namespace);
+        _podName.Add(pod.Name);
+        _podUid.Add(pod.Uid);
+        _podNodeName.Add(pod.NodeName);
+        _podPhase.Add(pod.Phase);
+        _podQos.Add(pod.Qos ?? PodResources.Qos(pod.Containers));
+        PodFlags flags = pod.Flags;
+        foreach (OwnerRef owner in pod.Owners)
+        {
+            _owners.Add(owner);
+            if (Strings[owner.Kind] == "DaemonSet")
+            {
+                flags |= PodFlags.DaemonSetOwned;
+            }
+        }
+
+        _ownerStart.Add(_owners.Count);
+        _podFlags.Add(flags);
+        _podPriority.Add(pod.Priority);
+        _podPriorityClass.Add(pod.PriorityClassName);
+        _podStatusReason.Add(pod.StatusReason);
+        _podCreation.Add(pod.CreationTime);
+        _podStart.Add(pod.StartTime);
+        _podDeletion.Add(pod.DeletionTime);
+        _podLabels.Add(pod.Labels);
+        _podAnnotations.Add(pod.Annotations);
+
+        foreach (ContainerRecord container in pod.Containers)
+        {
+            if (container.Kind == ContainerKind.Regular)
+            {
+                _images.Add(container.Image);
+            }
+        }
+
+        _imageStart.Add(_images.Count);
+
+        // Effective requests are stored sparse until Build, because extended resources may still appear.
+        if (_scratch.Length < Resources.Count)
+        {
+            _scratch = new long[Resources.Count * 2];
+        }
+
+        Span<long> requests = _scratch.AsSpan(0, Resources.Count);
+        PodResources.EffectiveRequests(pod.Containers, pod.Overhead, requests);
+        for (int r = 0; r < requests.Length; r++)
+        {
+            if (requests[r] != 0 && r != ResourceCatalog.Pods)
+            {
+                _requests.Add(new ResourceAmount(r, requests[r]));
+            }
+        }
+
+        _requestStart.Add(_requests.Count);
+        _podConstraints.Add(InternConstraints(pod.Constraints));
+        foreach (int claim in pod.PvcClaims)
+        {
+            _pvcClaims.Add(claim);
+        }
+
+        _pvcStart.Add(_pvcClaims.Count);
+        int restarts = 0;
+        int initRestarts = 0;
+        foreach (ContainerStatus status in pod.ContainerStatuses)
+        {
+            _statuses.Add(status);
+            if (status.Init)
+            {
+                initRestarts += status.RestartCount;
+            }
+            else
+            {
+                restarts += status.RestartCount;
+            }
+        }
+
+        _statusStart.Add(_statuses.Count);
+        _restarts.Add(restarts);
+        _initRestarts.Add(initRestarts);
+        foreach (PodCondition condition in pod.Conditions)
+        {
+            _conditions.Add(condition);
+        }
+
+        _conditionStart.Add(_conditions.Count);
+        return index;
+    }
+
+    public void AddPdb(PdbRecord pdb) => _pdbs.Add(pdb);
+
+    public void AddNamespace(string name, IReadOnlyList<(int Key, int Value)> labels)
+    {
+        _namespaceName.Add(Strings.Intern(name));
+        _namespaceLabels.Add(labels);
+    }
+
+    public void AddPriorityClass(string name, int value, bool globalDefault) =>
+        _priorityClasses[Strings.Intern(name)] = new PriorityClassInfo(value, globalDefault);
+
+    public void AddPersistentVolumeClaim(string @namespace, string name, string? storageClass) =>
+        _pvcs[(Strings.Intern(@namespace), Strings.Intern(name))] = storageClass is null ? 0 : Strings.Intern(storageClass);
+
+    /// <summary>Node usage from a NodeMetrics item: cpu in millicores, memory in bytes.</summary>
+    public void AddNodeMetrics(string node, long cpuMilli, long memoryBytes) => _nodeMetrics[node] = (cpuMilli, memoryBytes);
+
+    /// <summary>Pod usage from a PodMetrics item (already summed over containers).</summary>
+    public void AddPodMetrics(string @namespace, string name, long cpuMilli, long memoryBytes) =>
+        _podMetrics[(Strings.Intern(@namespace), name)] = (cpuMilli, memoryBytes);
+
+    public ClusterSnapshot Build()
+    {
+        if (_built)
+        {
+            throw new InvalidOperationException("A SnapshotBuilder builds one snapshot.");
+        }
+
+        _built = true;
+        int resources = Resources.Count;
+        int nodeCount = _nodeName.Count;
+        int podCount = _podName.Count;
+
+        string[] nodeNames = _nodeName.ToArray();
+        long[] allocatable = new long[nodeCount * resources];
+        for (int n = 0; n < nodeCount; n++)
+        {
+            for (int i = _allocatableStart[n]; i < _allocatableStart[n + 1]; i++)
+            {
+                ResourceAmount amount = _allocatable[i];
+                allocatable[(n * resources) + amount.Resource] = amount.Amount;
+            }
+        }
+
+        long[] nodeCpu = new long[nodeCount];
+        long[] nodeMemory = new long[nodeCount];
+        bool[] nodeHasUsage = new bool[nodeCount];
+        for (int n = 0; n < nodeCount; n++)
+        {
+            if (_nodeMetrics.TryGetValue(nodeNames[n], out (long Cpu, long Memory) usage))
+            {
+                (nodeCpu[n], nodeMemory[n], nodeHasUsage[n]) = (usage.Cpu, usage.Memory, true);
+            }
+        }
+
+        var nodes = new NodeTable(resources, nodeNames, _nodeFlags.ToArray(), _nodeCreation.ToArray(), _nodeLabels.Build(),
+            _nodeAnnotations.Build(), _taintStart.ToArray(), _taints.ToArray(), allocatable, nodeCpu, nodeMemory, nodeHasUsage);
+
+        // Resolve spec.nodeName to node indices by interned id.
+        var nodeByNameId = new Dictionary<int, int>(nodeCount);
+        for (int n = 0; n < nodeCount; n++)
+        {
+            nodeByNameId.TryAdd(Strings.Intern(nodeNames[n]), n);
+        }
+
+        int[] podNode = new int[podCount];
+        int[] podNodeName = _podNodeName.ToArray();
+        int[] perNode = new int[nodeCount + 1];
+        for (int p = 0; p < podCount; p++)
+        {
+            podNode[p] = podNodeName[p] != 0 && nodeByNameId.TryGetValue(podNodeName[p], out int n) ? n : -1;
+            if (podNode[p] >= 0)
+            {
+                perNode[podNode[p] + 1]++;
+            }
+        }
+
+        for (int n = 0; n < nodeCount; n++)
+        {
+            perNode[n + 1] += perNode[n];
+        }
+
+        int[] nodePods = new int[perNode[nodeCount]];
+        int[] fill = (int[])perNode.Clone();
+        for (int p = 0; p < podCount; p++)
+        {
+            if (podNode[p] >= 0)
+            {
+                nodePods[fill[podNode[p]]++] = p;
+            }
+        }
+
+        long[] requests = new long[podCount * resources];
+        for (int p = 0; p < podCount; p++)
+        {
+            int row = p * resources;
+            requests[row + ResourceCatalog.Pods] = 1;
+            for (int i = _requestStart[p]; i < _requestStart[p + 1]; i++)
+            {
+                ResourceAmount amount = _requests[i];
+                requests[row + amount.Resource] = amount.Amount;
+            }
+        }
+
+        int[] podNamespace = _podNamespace.ToArray();
+        string[] podNames = _podName.ToArray();
+        long[] podCpu = new long[podCount];
+        long[] podMemory = new long[podCount];
+        bool[] podHasUsage = new bool[podCount];
+        if (_podMetrics.Count > 0)
+        {
+            for (int p = 0; p < podCount; p++)
+            {
+                if (_podMetrics.TryGetValue((podNamespace[p], podNames[p]), out (long Cpu, long Memory) usage))
+                {
+                    (podCpu[p], podMemory[p], podHasUsage[p]) = (usage.Cpu, usage.Memory, true);
+                }
+            }
+        }
+
+        var pods = new PodTable(resources)
+        {
+            Namespace = podNamespace,
+            Name = podNames,
+            Uid = _podUid.ToArray(),
+            Node = podNode,
+            NodeName = podNodeName,
+            Phase = _podPhase.ToArray(),
+            Qos = _podQos.ToArray(),
+            Flags = _podFlags.ToArray(),
+            Priority = _podPriority.ToArray(),
+            PriorityClassName = _podPriorityClass.ToArray(),
+            StatusReason = _podStatusReason.ToArray(),
+            CreationTime = _podCreation.ToArray(),
+            StartTime = _podStart.ToArray(),
+            DeletionTime = _podDeletion.ToArray(),
+            Labels = _podLabels.Build(),
+            Annotations = _podAnnotations.Build(),
+            OwnerStart = _ownerStart.ToArray(),
+            Owners = _owners.ToArray(),
+            ImageStart = _imageStart.ToArray(),
+            Images = _images.ToArray(),
+            Requests = requests,
+            Constraints = _podConstraints.ToArray(),
+            PvcStart = _pvcStart.ToArray(),
+            PvcClaims = _pvcClaims.ToArray(),
+            ContainerStatusStart = _statusStart.ToArray(),
+            ContainerStatuses = _statuses.ToArray(),
+            ConditionStart = _conditionStart.ToArray(),
+            Conditions = _conditions.ToArray(),
+            Restarts = _restarts.ToArray(),
+            InitRestarts = _initRestarts.ToArray(),
+            UsageCpuMilli = podCpu,
+            UsageMemory = podMemory,
+            HasUsage = podHasUsage,
+        };
+
+        var namespaces = new NamespaceTable(_namespaceName.ToArray(), _namespaceLabels.Build());
+        return new ClusterSnapshot(Strings, Resources, nodes, pods, _pdbs.ToArray(), namespaces, _priorityClasses,
+            _pvcs, [.. _constraintSets], perNode, nodePods);
+    }
+
+    private struct KeyValueBuilder
+    {
+        private GrowableArray<int> _start;
+        private GrowableArray<int> _keys;
+        private GrowableArray<int> _values;
+
+        public KeyValueBuilder()
+        {
+            _start = new GrowableArray<int>(16);
+            _start.Add(0);
+            _keys = new GrowableArray<int>(0);
+            _values = new GrowableArray<int>(0);
+        }
+
+        public void Add(IReadOnlyList<(int Key, int Value)> pairs)
+        {
+            for (int i = 0; i < pairs.Count; i++)
+            {
+                _keys.Add(pairs[i].Key);
+                _values.Add(pairs[i].Value);
+            }
+
+            _start.Add(_keys.Count);
+        }
+
+        public readonly KeyValueColumn Build() => new(_start.ToArray(), _keys.ToArray(), _values.ToArray());
+    }
+}
