@@ -1,6 +1,207 @@
+using Rebalancer.Core.Evictor;
+using Rebalancer.Core.Model;
+
 namespace Rebalancer.Core.Planning;
 
-/// <summary>The state one planning run shares between strategies (filled in by the planner).</summary>
-public sealed partial class PlanningContext
+/// <summary>What happened to one eviction a strategy asked for; strategies react to the limit outcomes as the descheduler's do.</summary>
+public enum EvictResult
 {
+    Evicted,
+    Skipped,
+
+    /// <summary>The per-node limit is reached: the descheduler's plugins move on to the next node.</summary>
+    NodeLimitReached,
+
+    /// <summary>The total limit is reached: the descheduler's plugins stop.</summary>
+    TotalLimitReached,
+}
+
+/// <summary>
+/// The state one planning run shares between strategies: the snapshot, the clock value, the cumulative projection, the
+/// PDB ledger and the limits. Strategies only ask (<see cref="TryEvict"/>); every check and every record happens here,
+/// so no strategy can evict a protected pod, overspend a budget or place a pod where it does not fit.
+/// </summary>
+public sealed class PlanningContext
+{
+    private readonly PlanningSettings _settings;
+    private readonly List<PlannedEviction> _evictions = [];
+    private readonly List<SkippedPod> _skipped = [];
+    private readonly List<PlanWarning> _warnings = [];
+    private readonly bool[] _evicted;
+    private readonly int[] _evictedPerNode;
+    private readonly Dictionary<int, int> _evictedPerNamespace = [];
+    private readonly List<int> _readyNodes = [];
+    private List<int> _targetCandidates = [];
+    private DefaultEvictor? _evictor;
+
+    public PlanningContext(ClusterSnapshot snapshot, PlanningSettings settings, DateTimeOffset now)
+    {
+        Snapshot = snapshot;
+        _settings = settings;
+        Now = now;
+        Projection = new Projection(snapshot);
+        Targets = new TargetFinder(snapshot, Projection);
+        Ledger = new PdbLedger(snapshot);
+        _evicted = new bool[snapshot.Pods.Count];
+        _evictedPerNode = new int[snapshot.Nodes.Count];
+
+        var nodeSelector = settings.NodeSelector?.Compile(snapshot.Strings);
+        var considered = new List<int>();
+        for (int n = 0; n < snapshot.Nodes.Count; n++)
+        {
+            if (!snapshot.Nodes.IsReady(n))
+            {
+                continue;
+            }
+
+            _readyNodes.Add(n);
+            if (nodeSelector is null || nodeSelector.Matches(snapshot.Nodes.Labels[n]))
+            {
+                considered.Add(n);
+            }
+        }
+
+        Nodes = considered;
+    }
+
+    public ClusterSnapshot Snapshot { get; }
+
+    public DateTimeOffset Now { get; }
+
+    public Projection Projection { get; }
+
+    public TargetFinder Targets { get; }
+
+    public PdbLedger Ledger { get; }
+
+    /// <summary>The nodes plugins work on: Ready and matching the policy's nodeSelector (cordoned ones included, as in the descheduler).</summary>
+    public IReadOnlyList<int> Nodes { get; }
+
+    /// <summary>Ready nodes a pod may be moved to: all Ready nodes matching the evictor's own nodeSelector.</summary>
+    public IReadOnlyList<int> TargetCandidates => _targetCandidates;
+
+    public string Profile { get; private set; } = string.Empty;
+
+    public string Plugin { get; private set; } = string.Empty;
+
+    public DefaultEvictor Evictor => _evictor ?? throw new InvalidOperationException("No profile is active.");
+
+    public IReadOnlyList<PlannedEviction> Evictions => _evictions;
+
+    public IReadOnlyList<SkippedPod> Skipped => _skipped;
+
+    public IReadOnlyList<PlanWarning> Warnings => _warnings;
+
+    public bool IsEvicted(int pod) => _evicted[pod];
+
+    /// <summary>Evictions planned so far from a node (all plugins).</summary>
+    public int EvictedFrom(int node) => _evictedPerNode[node];
+
+    internal void BeginProfile(PlanningProfile profile)
+    {
+        Profile = profile.Name;
+        var warnings = new List<string>();
+        _evictor = new DefaultEvictor(Snapshot, profile.Evictor, Now, Ledger.HasPdb, warnings);
+        foreach (string warning in warnings)
+        {
+            _warnings.Add(new PlanWarning(profile.Name, StrategyCatalogNames.DefaultEvictor, warning));
+        }
+
+        Model.LabelSelector? selector = _evictor.NodeSelector;
+        _targetCandidates = selector is null ? _readyNodes : _readyNodes.Where(n => selector.Matches(Snapshot.Nodes.Labels[n])).ToList();
+    }
+
+    internal void BeginPlugin(string plugin) => Plugin = plugin;
+
+    /// <summary>
+    /// The evictor's Filter plus "already evicted by an earlier plugin": null when the pod may be considered.
+    /// Strategies call it while selecting candidates, as descheduler plugins call Evictor().Filter when listing pods.
+    /// </summary>
+    public Protection? Filter(int pod)
+    {
+        if (_evicted[pod])
+        {
+            return new Protection(SkipReasons.AlreadyEvicted, "already evicted earlier in this plan");
+        }
+
+        return Evictor.Filter(pod);
+    }
+
+    /// <summary>
+    /// Plans the eviction of <paramref name="pod"/> if every check passes, in the descheduler's order: Filter,
+    /// PreEvictionFilter (namespace selector, then nodeFit against the projection), the total / per-node / per-namespace
+    /// limits, then the PDB ledger. On success the pod moves to its projected target and the budgets are spent;
+    /// otherwise a skip with its reason is recorded.
+    /// </summary>
+    public EvictResult TryEvict(int pod, string reason, TargetScoring scoring = TargetScoring.LeastAllocated)
+    {
+        Protection? protection = Filter(pod) ?? Evictor.PreEvictionFilter(pod);
+        if (protection is Protection p)
+        {
+            Skip(pod, p.Reason, p.Detail);
+            return EvictResult.Skipped;
+        }
+
+        int target = Targets.FindTarget(pod, _targetCandidates, scoring, out string failure);
+        if (target < 0)
+        {
+            Skip(pod, SkipReasons.NodeFit, failure);
+            return EvictResult.Skipped;
+        }
+
+        int node = Projection.NodeOf(pod);
+        int ns = Snapshot.Pods.Namespace[pod];
+        if (_settings.MaxPodsToEvictTotal is uint total && _evictions.Count >= total)
+        {
+            Skip(pod, SkipReasons.LimitTotal, $"maxNoOfPodsToEvictTotal {total} reached");
+            return EvictResult.TotalLimitReached;
+        }
+
+        if (_settings.MaxPodsToEvictPerNode is uint perNode && node >= 0 && _evictedPerNode[node] >= perNode)
+        {
+            Skip(pod, SkipReasons.LimitPerNode, $"maxNoOfPodsToEvictPerNode {perNode} reached on {Snapshot.Nodes.Name[node]}");
+            return EvictResult.NodeLimitReached;
+        }
+
+        if (_settings.MaxPodsToEvictPerNamespace is uint perNamespace && _evictedPerNamespace.GetValueOrDefault(ns) >= perNamespace)
+        {
+            Skip(pod, SkipReasons.LimitPerNamespace, $"maxNoOfPodsToEvictPerNamespace {perNamespace} reached in {Snapshot.Strings[ns]}");
+            return EvictResult.Skipped;
+        }
+
+        Protection? budget = Ledger.Check(pod, out bool spendsBudget);
+        if (budget is Protection b)
+        {
+            Skip(pod, b.Reason, b.Detail);
+            return EvictResult.Skipped;
+        }
+
+        if (spendsBudget)
+        {
+            int pdb = Ledger.PdbOf(pod);
+            Ledger.Spend(pod);
+            reason += $"; PodDisruptionBudget {Ledger.Describe(pdb)} allows {Ledger.Remaining(pdb)} more";
+        }
+
+        _evicted[pod] = true;
+        if (node >= 0)
+        {
+            _evictedPerNode[node]++;
+        }
+
+        _evictedPerNamespace[ns] = _evictedPerNamespace.GetValueOrDefault(ns) + 1;
+        Projection.Move(pod, target);
+        _evictions.Add(new PlannedEviction(pod, node, target, Profile, Plugin, reason));
+        return EvictResult.Evicted;
+    }
+
+    public void Skip(int pod, string reason, string detail) => _skipped.Add(new SkippedPod(pod, Profile, Plugin, reason, detail));
+
+    /// <summary>Reports what a plugin could not do (e.g. missing metrics) instead of guessing.</summary>
+    public void Warn(string message) => _warnings.Add(new PlanWarning(Profile, Plugin, message));
+}
+
+internal static class StrategyCatalogNames
+{
+    public const string DefaultEvictor = "DefaultEvictor";
 }

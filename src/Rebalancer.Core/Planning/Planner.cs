@@ -1,0 +1,52 @@
+using Rebalancer.Core.Model;
+
+namespace Rebalancer.Core.Planning;
+
+/// <summary>
+/// Runs every profile's Deschedule strategies, then every profile's Balance strategies (the descheduler's order, its
+/// issue #979), against one shared <see cref="PlanningContext"/>, and returns the plan. Pure: same inputs, same plan.
+/// </summary>
+public static class Planner
+{
+    public static Plan Create(ClusterSnapshot snapshot, PlanningSettings settings, DateTimeOffset now)
+    {
+        var context = new PlanningContext(snapshot, settings, now);
+        var runs = new List<PluginRun>();
+        if (context.Nodes.Count < 2)
+        {
+            // The descheduler skips a cycle with fewer than 2 ready nodes: there is nowhere to move anything.
+            context.Warn($"only {context.Nodes.Count} ready node(s) match the policy: nothing to plan");
+        }
+        else
+        {
+            foreach (ExtensionPoint point in new[] { ExtensionPoint.Deschedule, ExtensionPoint.Balance })
+            {
+                foreach (PlanningProfile profile in settings.Profiles)
+                {
+                    context.BeginProfile(profile);
+                    foreach (IStrategy strategy in point == ExtensionPoint.Deschedule ? profile.Deschedule : profile.Balance)
+                    {
+                        context.BeginPlugin(strategy.Name);
+                        int evictions = context.Evictions.Count;
+                        int skips = context.Skipped.Count;
+                        strategy.Run(context);
+                        runs.Add(new PluginRun(profile.Name, strategy.Name, point, context.Evictions.Count - evictions, context.Skipped.Count - skips));
+                    }
+                }
+            }
+        }
+
+        return new Plan
+        {
+            Snapshot = snapshot,
+            Now = now,
+            Evictions = context.Evictions,
+            Skipped = context.Skipped,
+            Warnings = context.Warnings,
+            PluginRuns = runs,
+            RequestedBefore = context.Projection.Initial,
+            RequestedAfter = (long[])context.Projection.Requested.Clone(),
+            ConsideredNodes = context.Nodes,
+        };
+    }
+}

@@ -1,0 +1,20 @@
+using Rebalancer.Core.Evictor;
+using Rebalancer.Core.Policy;
+
+namespace Rebalancer.Core.Planning;
+
+/// <summary>What the planner needs from a policy: global limits, the node selector, and each profile's evictor and strategies.</summary>
+public sealed record PlanningSettings
+{
+    public LabelSelectorSpec? NodeSelector { get; init; }
+
+    public uint? MaxPodsToEvictPerNode { get; init; }
+
+    public uint? MaxPodsToEvictPerNamespace { get; init; }
+
+    public uint? MaxPodsToEvictTotal { get; init; }
+
+    public IReadOnlyList<PlanningProfile> Profiles { get; init; } = [];
+}
+
+public sealed record PlanningProfile(string Name, DefaultEvictorSettings Evictor, IReadOnlyList<IStrategy> Deschedule, IReadOnlyList<IStrategy> Balance);

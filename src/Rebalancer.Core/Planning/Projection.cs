@@ -1,0 +1,138 @@
+using Rebalancer.Core.Model;
+
+namespace Rebalancer.Core.Planning;
+
+/// <summary>
+/// The projected cluster: where every pod is after the evictions planned so far, and what each node has requested.
+/// Each planned eviction moves its pod from its node to the projected target, so later decisions (of the same plugin
+/// or of later plugins) see the cluster as it will be, not as it was (the descheduler's dry-run is not cumulative).
+/// </summary>
+public sealed class Projection
+{
+    private readonly ClusterSnapshot _snapshot;
+    private readonly int _resources;
+    private readonly long[] _requested;
+    private readonly int[] _podNode;
+    private readonly Dictionary<int, List<int>> _movedIn = [];
+    private readonly int[] _podCount;
+
+    public Projection(ClusterSnapshot snapshot)
+    {
+        _snapshot = snapshot;
+        _resources = snapshot.Resources.Count;
+        _requested = new long[snapshot.Nodes.Count * _resources];
+        _podNode = new int[snapshot.Pods.Count];
+        _podCount = new int[snapshot.Nodes.Count];
+        PodTable pods = snapshot.Pods;
+        for (int p = 0; p < pods.Count; p++)
+        {
+            int node = pods.Node[p];
+            bool active = node >= 0 && pods.IsActive(p);
+            _podNode[p] = active ? node : -1;
+            if (active)
+            {
+                Add(node, pods.RequestsOf(p), +1);
+                _podCount[node]++;
+            }
+        }
+
+        Initial = (long[])_requested.Clone();
+    }
+
+    /// <summary>Requested resources per node before any planned eviction (row-major, stride = resource count).</summary>
+    public long[] Initial { get; }
+
+    /// <summary>Requested resources per node now.</summary>
+    public long[] Requested => _requested;
+
+    public int ResourceCount => _resources;
+
+    public ReadOnlySpan<long> RequestedOn(int node) => _requested.AsSpan(node * _resources, _resources);
+
+    /// <summary>The projected node of a pod: its node, the target it was moved to, or -1 (not running anywhere).</summary>
+    public int NodeOf(int pod) => _podNode[pod];
+
+    /// <summary>Non-terminal pods on the node in the projection.</summary>
+    public int PodCountOn(int node) => _podCount[node];
+
+    /// <summary>Calls <paramref name="visit"/> for every pod projected onto <paramref name="node"/> (snapshot pods first, then moved-in ones).</summary>
+    public void ForEachPodOn(int node, Action<int> visit)
+    {
+        foreach (int p in _snapshot.PodsOn(node))
+        {
+            if (_podNode[p] == node)
+            {
+                visit(p);
+            }
+        }
+
+        if (_movedIn.TryGetValue(node, out List<int>? moved))
+        {
+            foreach (int p in moved)
+            {
+                if (_podNode[p] == node)
+                {
+                    visit(p);
+                }
+            }
+        }
+    }
+
+    /// <summary>Pods projected onto the node, into <paramref name="result"/> (cleared first).</summary>
+    public void PodsOn(int node, List<int> result)
+    {
+        result.Clear();
+        foreach (int p in _snapshot.PodsOn(node))
+        {
+            if (_podNode[p] == node)
+            {
+                result.Add(p);
+            }
+        }
+
+        if (_movedIn.TryGetValue(node, out List<int>? moved))
+        {
+            foreach (int p in moved)
+            {
+                if (_podNode[p] == node)
+                {
+                    result.Add(p);
+                }
+            }
+        }
+    }
+
+    /// <summary>Moves a pod to <paramref name="target"/> (or nowhere with -1).</summary>
+    public void Move(int pod, int target)
+    {
+        int from = _podNode[pod];
+        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        if (from >= 0)
+        {
+            Add(from, requests, -1);
+            _podCount[from]--;
+        }
+
+        _podNode[pod] = target;
+        if (target >= 0)
+        {
+            Add(target, requests, +1);
+            _podCount[target]++;
+            if (!_movedIn.TryGetValue(target, out List<int>? list))
+            {
+                _movedIn[target] = list = [];
+            }
+
+            list.Add(pod);
+        }
+    }
+
+    private void Add(int node, ReadOnlySpan<long> requests, int sign)
+    {
+        Span<long> row = _requested.AsSpan(node * _resources, _resources);
+        for (int r = 0; r < row.Length; r++)
+        {
+            row[r] += sign * requests[r];
+        }
+    }
+}

@@ -1,0 +1,398 @@
+using System.Text;
+using Rebalancer.Core.Model;
+using Rebalancer.Core.Scheduling;
+
+namespace Rebalancer.Core.Planning;
+
+/// <summary>How the projection picks a target among the feasible nodes, modelling the scheduler's scoring.</summary>
+public enum TargetScoring
+{
+    /// <summary>The default scheduler's NodeResourcesFit LeastAllocated: the node with the most free cpu and memory.</summary>
+    LeastAllocated,
+
+    /// <summary>MostAllocated, which HighNodeUtilization assumes the scheduler is configured with: the fullest feasible node.</summary>
+    MostAllocated,
+}
+
+/// <summary>The nodeFit predicate a node failed, in the order they are checked (descheduler-semantics §2.5).</summary>
+public enum FitFailure : byte
+{
+    None,
+    SameNode,
+    Unschedulable,
+    NodeSelector,
+    Taint,
+    PodAntiAffinity,
+    ExistingPodAntiAffinity,
+    Resources,
+}
+
+/// <summary>
+/// Finds where a pod would be scheduled in the projection: nodeFit's predicates (unschedulable, nodeSelector and
+/// required node affinity, NoSchedule/NoExecute taints, required pod anti-affinity in both directions, requests of
+/// every resource and the pod count) against the projected usage, then a score. The static predicates are cached per
+/// scheduling-constraint set, so pods of one workload pay for them once.
+/// </summary>
+public sealed class TargetFinder
+{
+    private readonly ClusterSnapshot _snapshot;
+    private readonly Projection _projection;
+    private readonly Dictionary<int, FitFailure[]> _staticFit = [];
+    private readonly Dictionary<int, List<int>> _podsByNamespace = [];
+    private readonly List<int> _antiAffinityPods = [];
+    private readonly int _hostnameKey;
+
+    public TargetFinder(ClusterSnapshot snapshot, Projection projection)
+    {
+        _snapshot = snapshot;
+        _projection = projection;
+        _hostnameKey = snapshot.Strings.Find("kubernetes.io/hostname");
+        PodTable pods = snapshot.Pods;
+        for (int p = 0; p < pods.Count; p++)
+        {
+            if (snapshot.ConstraintSets[pods.Constraints[p]].RequiredPodAntiAffinity.Length > 0)
+            {
+                _antiAffinityPods.Add(p);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The best target for <paramref name="pod"/> among <paramref name="candidates"/> (its current node excluded), or -1
+    /// with <paramref name="failure"/> explaining why no node fits (per-predicate counts and the best candidate's detail).
+    /// </summary>
+    public int FindTarget(int pod, IReadOnlyList<int> candidates, TargetScoring scoring, out string failure)
+    {
+        failure = string.Empty;
+        FitFailure[] staticFit = StaticFit(pod);
+        int current = _projection.NodeOf(pod);
+        int best = -1;
+        double bestScore = double.NegativeInfinity;
+        Span<int> failures = stackalloc int[8];
+        failures.Clear();
+        int bestFailedNode = -1;
+        FitFailure bestFailedStage = FitFailure.None;
+        HashSet<(int Key, int Value)>? blocked = null;
+        bool blockedComputed = false;
+
+        foreach (int node in candidates)
+        {
+            FitFailure result = node == current ? FitFailure.SameNode : staticFit[node];
+            if (result == FitFailure.None)
+            {
+                if (!blockedComputed)
+                {
+                    blocked = BlockedDomains(pod);
+                    blockedComputed = true;
+                }
+
+                result = CheckDynamic(pod, node, blocked);
+            }
+
+            if (result != FitFailure.None)
+            {
+                failures[(int)result]++;
+                if (result != FitFailure.SameNode && (bestFailedNode < 0 || result > bestFailedStage))
+                {
+                    bestFailedNode = node;
+                    bestFailedStage = result;
+                }
+
+                continue;
+            }
+
+            double score = Score(pod, node, scoring);
+            if (score > bestScore)
+            {
+                bestScore = score;
+                best = node;
+            }
+        }
+
+        if (best < 0)
+        {
+            failure = DescribeFailures(pod, candidates.Count, failures, bestFailedNode, bestFailedStage);
+        }
+
+        return best;
+    }
+
+    /// <summary>The first predicate <paramref name="pod"/> fails on <paramref name="node"/> in the projection, with its detail.</summary>
+    public FitFailure Check(int pod, int node, out string detail)
+    {
+        FitFailure result = node == _projection.NodeOf(pod) ? FitFailure.SameNode : StaticFit(pod)[node];
+        if (result == FitFailure.None)
+        {
+            result = CheckDynamic(pod, node, BlockedDomains(pod));
+        }
+
+        detail = result == FitFailure.None ? string.Empty : Describe(pod, node, result);
+        return result;
+    }
+
+    private FitFailure[] StaticFit(int pod)
+    {
+        int constraintsId = _snapshot.Pods.Constraints[pod];
+        if (_staticFit.TryGetValue(constraintsId, out FitFailure[]? fit))
+        {
+            return fit;
+        }
+
+        PodConstraints constraints = _snapshot.ConstraintSets[constraintsId];
+        NodeTable nodes = _snapshot.Nodes;
+        fit = new FitFailure[nodes.Count];
+        for (int n = 0; n < nodes.Count; n++)
+        {
+            if (nodes.IsUnschedulable(n))
+            {
+                fit[n] = FitFailure.Unschedulable;
+            }
+            else if (!Predicates.MatchesNodeSelector(_snapshot, constraints, n))
+            {
+                fit[n] = FitFailure.NodeSelector;
+            }
+            else if (!Predicates.ToleratesTaints(nodes.TaintsOf(n), constraints.Tolerations, noSchedule: true, noExecute: true, preferNoSchedule: false, out _))
+            {
+                fit[n] = FitFailure.Taint;
+            }
+        }
+
+        _staticFit[constraintsId] = fit;
+        return fit;
+    }
+
+    private FitFailure CheckDynamic(int pod, int node, HashSet<(int Key, int Value)>? blocked)
+    {
+        if (blocked is not null && IsBlocked(node, blocked))
+        {
+            return FitFailure.PodAntiAffinity;
+        }
+
+        if (_antiAffinityPods.Count > 0 && ExistingAntiAffinityForbids(pod, node, out _))
+        {
+            return FitFailure.ExistingPodAntiAffinity;
+        }
+
+        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        ReadOnlySpan<long> allocatable = _snapshot.Nodes.AllocatableOf(node);
+        ReadOnlySpan<long> used = _projection.RequestedOn(node);
+        for (int r = 0; r < requests.Length; r++)
+        {
+            if (requests[r] > 0 && requests[r] > allocatable[r] - used[r])
+            {
+                return FitFailure.Resources;
+            }
+        }
+
+        return FitFailure.None;
+    }
+
+    /// <summary>Topology domains (key, value) where the pod's own required anti-affinity terms find a matching pod.</summary>
+    private HashSet<(int Key, int Value)>? BlockedDomains(int pod)
+    {
+        PodConstraints constraints = _snapshot.ConstraintsOf(pod);
+        if (constraints.RequiredPodAntiAffinity.Length == 0)
+        {
+            return null;
+        }
+
+        var blocked = new HashSet<(int, int)>();
+        int ownNamespace = _snapshot.Pods.Namespace[pod];
+        foreach (PodAffinityTerm term in constraints.RequiredPodAntiAffinity)
+        {
+            foreach (int other in CandidatesFor(term, ownNamespace))
+            {
+                int otherNode = _projection.NodeOf(other);
+                if (other == pod || otherNode < 0 || !Predicates.TermSelects(_snapshot, term, ownNamespace, other))
+                {
+                    continue;
+                }
+
+                if (_snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value))
+                {
+                    blocked.Add((term.TopologyKey, value));
+                }
+
+                // The same node always counts, even without the topology label.
+                blocked.Add((-1, otherNode));
+            }
+        }
+
+        return blocked;
+    }
+
+    private bool IsBlocked(int node, HashSet<(int Key, int Value)> blocked)
+    {
+        if (blocked.Contains((-1, node)))
+        {
+            return true;
+        }
+
+        LabelView labels = _snapshot.Nodes.Labels[node];
+        foreach ((int key, int value) in blocked)
+        {
+            if (key >= 0 && labels.TryGet(key, out int actual) && actual == value)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool ExistingAntiAffinityForbids(int pod, int node, out int blocker)
+    {
+        LabelView nodeLabels = _snapshot.Nodes.Labels[node];
+        foreach (int other in _antiAffinityPods)
+        {
+            int otherNode = _projection.NodeOf(other);
+            if (other == pod || otherNode < 0)
+            {
+                continue;
+            }
+
+            int otherNamespace = _snapshot.Pods.Namespace[other];
+            foreach (PodAffinityTerm term in _snapshot.ConstraintsOf(other).RequiredPodAntiAffinity)
+            {
+                bool sameDomain = otherNode == node
+                    || (_snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value)
+                        && nodeLabels.TryGet(term.TopologyKey, out int actual) && actual == value);
+                if (sameDomain && Predicates.TermSelects(_snapshot, term, otherNamespace, pod))
+                {
+                    blocker = other;
+                    return true;
+                }
+            }
+        }
+
+        blocker = -1;
+        return false;
+    }
+
+    private IEnumerable<int> CandidatesFor(PodAffinityTerm term, int ownNamespace)
+    {
+        if (term.NamespaceSelector is not null)
+        {
+            return Enumerable.Range(0, _snapshot.Pods.Count);
+        }
+
+        if (term.Namespaces.Length == 0)
+        {
+            return PodsIn(ownNamespace);
+        }
+
+        return term.Namespaces.SelectMany(PodsIn);
+    }
+
+    private List<int> PodsIn(int ns)
+    {
+        if (_podsByNamespace.Count == 0)
+        {
+            PodTable pods = _snapshot.Pods;
+            for (int p = 0; p < pods.Count; p++)
+            {
+                if (!_podsByNamespace.TryGetValue(pods.Namespace[p], out List<int>? list))
+                {
+                    _podsByNamespace[pods.Namespace[p]] = list = [];
+                }
+
+                list.Add(p);
+            }
+        }
+
+        return _podsByNamespace.TryGetValue(ns, out List<int>? result) ? result : [];
+    }
+
+    private double Score(int pod, int node, TargetScoring scoring)
+    {
+        // Mean free fraction of cpu and memory after placing the pod (NodeResourcesFit's default resources).
+        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        ReadOnlySpan<long> allocatable = _snapshot.Nodes.AllocatableOf(node);
+        ReadOnlySpan<long> used = _projection.RequestedOn(node);
+        double free = 0;
+        for (int r = ResourceCatalog.Cpu; r <= ResourceCatalog.Memory; r++)
+        {
+            free += allocatable[r] <= 0 ? 0 : (allocatable[r] - used[r] - requests[r]) / (double)allocatable[r];
+        }
+
+        return scoring == TargetScoring.LeastAllocated ? free : -free;
+    }
+
+    private string DescribeFailures(int pod, int candidates, ReadOnlySpan<int> failures, int bestFailedNode, FitFailure stage)
+    {
+        var text = new StringBuilder();
+        text.Append("0/").Append(candidates).Append(" nodes fit");
+        string separator = ": ";
+        for (int f = 1; f < failures.Length; f++)
+        {
+            if (failures[f] > 0)
+            {
+                text.Append(separator).Append(failures[f]).Append(' ').Append(Label((FitFailure)f));
+                separator = ", ";
+            }
+        }
+
+        if (bestFailedNode >= 0)
+        {
+            text.Append("; best candidate ").Append(_snapshot.Nodes.Name[bestFailedNode]).Append(": ").Append(Describe(pod, bestFailedNode, stage));
+        }
+
+        return text.ToString();
+    }
+
+    private static string Label(FitFailure failure) => failure switch
+    {
+        FitFailure.SameNode => "current node",
+        FitFailure.Unschedulable => "unschedulable",
+        FitFailure.NodeSelector => "node selector/affinity mismatch",
+        FitFailure.Taint => "untolerated taint",
+        FitFailure.PodAntiAffinity => "pod anti-affinity",
+        FitFailure.ExistingPodAntiAffinity => "existing pods' anti-affinity",
+        FitFailure.Resources => "insufficient resources",
+        _ => failure.ToString(),
+    };
+
+    /// <summary>The detail of one predicate failure on one node, with its numbers.</summary>
+    public string Describe(int pod, int node, FitFailure failure)
+    {
+        PodConstraints constraints = _snapshot.ConstraintsOf(pod);
+        switch (failure)
+        {
+            case FitFailure.Unschedulable:
+                return "node is cordoned (spec.unschedulable)";
+            case FitFailure.NodeSelector:
+                return "nodeSelector / required node affinity does not match the node's labels";
+            case FitFailure.Taint:
+                Predicates.ToleratesTaints(_snapshot.Nodes.TaintsOf(node), constraints.Tolerations, true, true, false, out Taint taint);
+                string value = taint.Value == 0 ? string.Empty : "=" + _snapshot.Strings[taint.Value];
+                return $"taint {_snapshot.Strings[taint.Key]}{value}:{taint.Effect} is not tolerated";
+            case FitFailure.PodAntiAffinity:
+                return "the pod's required anti-affinity matches a pod in the node's topology domain";
+            case FitFailure.ExistingPodAntiAffinity:
+                ExistingAntiAffinityForbids(pod, node, out int blocker);
+                return blocker >= 0 ? $"pod {_snapshot.PodKey(blocker)} has required anti-affinity against it" : "an existing pod's anti-affinity forbids it";
+            case FitFailure.Resources:
+                return DescribeResources(pod, node);
+            default:
+                return Label(failure);
+        }
+    }
+
+    private string DescribeResources(int pod, int node)
+    {
+        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        ReadOnlySpan<long> allocatable = _snapshot.Nodes.AllocatableOf(node);
+        ReadOnlySpan<long> used = _projection.RequestedOn(node);
+        var parts = new List<string>();
+        for (int r = 0; r < requests.Length; r++)
+        {
+            long free = allocatable[r] - used[r];
+            if (requests[r] > 0 && requests[r] > free)
+            {
+                parts.Add($"insufficient {_snapshot.Resources[r]} (requests {Units.Format(r, requests[r])}, free {Units.Format(r, Math.Max(0, free))})");
+            }
+        }
+
+        return string.Join(", ", parts);
+    }
+}

@@ -1,0 +1,240 @@
+using Rebalancer.Core.Model;
+
+namespace Rebalancer.Testing.Builders;
+
+/// <summary>Customises one test pod; every method returns the builder so calls chain.</summary>
+public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
+{
+    private int Id(string value) => cluster.Strings.Intern(value);
+
+    public PodRecord Record => pod;
+
+    public PodBuilder Namespace(string value)
+    {
+        pod.Namespace = Id(value);
+        return this;
+    }
+
+    public PodBuilder Label(string key, string value)
+    {
+        pod.Labels.Add((Id(key), Id(value)));
+        return this;
+    }
+
+    public PodBuilder Annotation(string key, string value)
+    {
+        pod.Annotations.Add((Id(key), Id(value)));
+        pod.Flags |= key switch
+        {
+            "descheduler.alpha.kubernetes.io/evict" => PodFlags.EvictAnnotation,
+            "descheduler.alpha.kubernetes.io/prefer-no-eviction" => PodFlags.PreferNoEviction,
+            "kubernetes.io/config.mirror" => PodFlags.Mirror,
+            "kubernetes.io/config.source" when value != "api" => PodFlags.Static,
+            "cluster-autoscaler.kubernetes.io/safe-to-evict" when value == "false" => PodFlags.SafeToEvictFalse,
+            "cluster-autoscaler.kubernetes.io/safe-to-evict" when value == "true" => PodFlags.SafeToEvictTrue,
+            "karpenter.sh/do-not-disrupt" when value == "true" => PodFlags.DoNotDisrupt,
+            _ => PodFlags.None,
+        };
+        return this;
+    }
+
+    public PodBuilder Owner(string kind, string name, string? uid = null, bool controller = true)
+    {
+        pod.Owners.Add(new OwnerRef(Id(kind), Id(name), Id(uid ?? $"{kind}/{name}"), controller));
+        return this;
+    }
+
+    /// <summary>Replaces the container images (one regular container per image).</summary>
+    public PodBuilder Images(params string[] images)
+    {
+        List<ResourceAmount> requests = pod.Containers.Count > 0 ? [.. pod.Containers[0].Requests] : [];
+        pod.Containers.Clear();
+        for (int i = 0; i < images.Length; i++)
+        {
+            ContainerRecord container = pod.AddContainer(ContainerKind.Regular);
+            container.Name = Id($"c{i}");
+            container.Image = Id(images[i]);
+            if (i == 0)
+            {
+                container.Requests.AddRange(requests);
+            }
+        }
+
+        return this;
+    }
+
+    public PodBuilder Container(ContainerKind kind, string image, params (string Resource, long Amount)[] requests)
+    {
+        ContainerRecord container = pod.AddContainer(kind);
+        container.Name = Id($"c{pod.Containers.Count}");
+        container.Image = Id(image);
+        foreach ((string resource, long amount) in requests)
+        {
+            container.Requests.Add(new ResourceAmount(cluster.Builder.Resources.GetOrAdd(resource), amount));
+        }
+
+        return this;
+    }
+
+    public PodBuilder Request(string resource, long amount)
+    {
+        pod.Containers[0].Requests.Add(new ResourceAmount(cluster.Builder.Resources.GetOrAdd(resource), amount));
+        return this;
+    }
+
+    /// <summary>Sets limits equal to requests on every container: a Guaranteed pod.</summary>
+    public PodBuilder Guaranteed()
+    {
+        foreach (ContainerRecord container in pod.Containers)
+        {
+            container.Limits.Clear();
+            container.Limits.AddRange(container.Requests);
+        }
+
+        return this;
+    }
+
+    public PodBuilder BestEffort()
+    {
+        foreach (ContainerRecord container in pod.Containers)
+        {
+            container.Requests.Clear();
+            container.Limits.Clear();
+        }
+
+        return this;
+    }
+
+    public PodBuilder Phase(PodPhase phase)
+    {
+        pod.Phase = phase;
+        return this;
+    }
+
+    public PodBuilder NotReady()
+    {
+        pod.Flags &= ~PodFlags.Ready;
+        return this;
+    }
+
+    public PodBuilder Terminating()
+    {
+        pod.Flags |= PodFlags.Terminating;
+        pod.DeletionTime = pod.CreationTime;
+        return this;
+    }
+
+    public PodBuilder Priority(int value, string? className = null)
+    {
+        pod.Priority = value;
+        pod.Flags |= PodFlags.HasPriority;
+        if (className is not null)
+        {
+            pod.PriorityClassName = Id(className);
+        }
+
+        return this;
+    }
+
+    public PodBuilder SystemCritical() => Priority(2_000_000_000, "system-cluster-critical").Namespace("kube-system");
+
+    public PodBuilder DaemonSet(string name) => Owner("DaemonSet", name);
+
+    public PodBuilder EmptyDir()
+    {
+        pod.Flags |= PodFlags.EmptyDirVolume;
+        return this;
+    }
+
+    public PodBuilder HostPath()
+    {
+        pod.Flags |= PodFlags.HostPathVolume;
+        return this;
+    }
+
+    public PodBuilder Pvc(string claim)
+    {
+        pod.Flags |= PodFlags.PvcVolume;
+        pod.PvcClaims.Add(Id(claim));
+        return this;
+    }
+
+    public PodBuilder ResourceClaims()
+    {
+        pod.Flags |= PodFlags.ResourceClaims;
+        return this;
+    }
+
+    public PodBuilder Started(DateTimeOffset at)
+    {
+        pod.StartTime = UnixTime.FromDateTimeOffset(at);
+        pod.CreationTime = pod.StartTime;
+        return this;
+    }
+
+    public PodBuilder NotStarted()
+    {
+        pod.StartTime = UnixTime.None;
+        return this;
+    }
+
+    public PodBuilder Restarts(int restarts, bool init = false)
+    {
+        pod.ContainerStatuses.Add(new ContainerStatus(Id("main"), init, restarts, 0, 0, 0, false, true));
+        return this;
+    }
+
+    public PodBuilder Constraints(PodConstraints constraints)
+    {
+        pod.Constraints = constraints;
+        return this;
+    }
+
+    public PodBuilder Tolerate(string key, string value = "", TaintEffect effect = TaintEffect.Any, TolerationOperator op = TolerationOperator.Equal) =>
+        Constraints(new PodConstraintsCopy(pod.Constraints) { Tolerations = [.. pod.Constraints.Tolerations, new Toleration(Id(key), op, Id(value), effect)] }.Build());
+
+    public PodBuilder NodeSelector(string key, string value) =>
+        Constraints(new PodConstraintsCopy(pod.Constraints) { NodeSelector = [.. pod.Constraints.NodeSelector, (Id(key), Id(value))] }.Build());
+
+    /// <summary>Required node affinity with one term: <paramref name="key"/> In <paramref name="values"/>.</summary>
+    public PodBuilder RequireNodeLabelIn(string key, params string[] values) =>
+        Constraints(new PodConstraintsCopy(pod.Constraints)
+        {
+            RequiredNodeAffinity = [new NodeSelectorTerm([new NodeSelectorRequirement(Id(key), SelectorOperator.In, values.Select(Id).ToArray(), values, false)])],
+        }.Build());
+
+    /// <summary>Required pod anti-affinity against pods labelled <paramref name="labelKey"/>=<paramref name="labelValue"/>.</summary>
+    public PodBuilder AntiAffinity(string labelKey, string labelValue, string topologyKey = "kubernetes.io/hostname") =>
+        Constraints(new PodConstraintsCopy(pod.Constraints)
+        {
+            RequiredPodAntiAffinity =
+            [
+                .. pod.Constraints.RequiredPodAntiAffinity,
+                new PodAffinityTerm(TestCluster.Selector(cluster.Strings, (labelKey, labelValue)), [], null, Id(topologyKey)),
+            ],
+        }.Build());
+
+    /// <summary>A mutable copy of a constraint set, because the model's instances are shared and immutable.</summary>
+    private sealed record PodConstraintsCopy(PodConstraints Source)
+    {
+        public Toleration[] Tolerations { get; init; } = Source.Tolerations;
+
+        public (int Key, int Value)[] NodeSelector { get; init; } = Source.NodeSelector;
+
+        public NodeSelectorTerm[]? RequiredNodeAffinity { get; init; } = Source.RequiredNodeAffinity;
+
+        public PodAffinityTerm[] RequiredPodAntiAffinity { get; init; } = Source.RequiredPodAntiAffinity;
+
+        public PodConstraints Build() => new()
+        {
+            Tolerations = Tolerations,
+            NodeSelector = NodeSelector,
+            RequiredNodeAffinity = RequiredNodeAffinity,
+            PreferredNodeAffinity = Source.PreferredNodeAffinity,
+            RequiredPodAffinity = Source.RequiredPodAffinity,
+            RequiredPodAntiAffinity = RequiredPodAntiAffinity,
+            PreferredPodAntiAffinity = Source.PreferredPodAntiAffinity,
+            TopologySpread = Source.TopologySpread,
+        };
+    }
+}
