@@ -5,6 +5,11 @@ namespace Rebalancer.Core.Model;
 /// v1.32): the sum of the regular containers; each init container runs alone (plus the sidecars started before it), so
 /// the pod needs the max of that and the regular sum; sidecar init containers (restartPolicy Always) are added to the
 /// regular sum; pod overhead is added last.
+/// <para>
+/// A container's request for a resource it only limits is the limit, as the API server's defaulting (SetDefaults_Pod)
+/// makes it. Objects read from a cluster are already defaulted; hand-written fixtures and snapshot files may not be, and
+/// a GPU pod that only sets <c>limits: {nvidia.com/gpu: 1}</c> does occupy the GPU.
+/// </para>
 /// </summary>
 public static class PodResources
 {
@@ -23,7 +28,7 @@ public static class PodResources
         {
             if (container.Kind == ContainerKind.Regular)
             {
-                Add(requests, container.Requests);
+                AddRequests(requests, container);
             }
         }
 
@@ -35,18 +40,18 @@ public static class PodResources
             }
 
             current.Clear();
-            Add(current, container.Requests);
+            AddRequests(current, container);
             if (container.Kind == ContainerKind.SidecarInit)
             {
-                Add(requests, container.Requests);
-                Add(sidecars, container.Requests);
+                AddRequests(requests, container);
+                AddRequests(sidecars, container);
                 sidecars.CopyTo(current);
             }
             else
             {
                 for (int r = 0; r < count; r++)
                 {
-                    current[r] += sidecars[r];
+                    current[r] = SaturatingAdd(current[r], sidecars[r]);
                 }
             }
 
@@ -65,43 +70,43 @@ public static class PodResources
     }
 
     /// <summary>
-    /// The QoS class (pkg/apis/core/v1/helper/qos GetPodQOS): BestEffort when no container requests or limits cpu or
-    /// memory; Guaranteed when every container has cpu and memory limits equal to its requests (requests default to
-    /// limits); Burstable otherwise.
+    /// The QoS class (pkg/apis/core/v1/helper/qos ComputePodQOS) over regular and init containers, cpu and memory only,
+    /// counting only positive amounts: BestEffort when nothing is requested or limited; Guaranteed when every container
+    /// limits both cpu and memory and, per resource, the pod's summed requests equal its summed limits (the same set of
+    /// resources on both sides); Burstable otherwise. Missing requests default to the limits first.
     /// </summary>
     public static QosClass Qos(IReadOnlyList<ContainerRecord> containers)
     {
-        bool any = false;
-        bool guaranteed = true;
+        long cpuRequests = 0;
+        long memoryRequests = 0;
+        long cpuLimits = 0;
+        long memoryLimits = 0;
+        bool everyContainerLimitsBoth = true;
         foreach (ContainerRecord container in containers)
         {
+            long cpuLimit = Find(container.Limits, ResourceCatalog.Cpu, out _);
+            long memoryLimit = Find(container.Limits, ResourceCatalog.Memory, out _);
             long cpuRequest = Find(container.Requests, ResourceCatalog.Cpu, out bool hasCpuRequest);
-            long memRequest = Find(container.Requests, ResourceCatalog.Memory, out bool hasMemRequest);
-            long cpuLimit = Find(container.Limits, ResourceCatalog.Cpu, out bool hasCpuLimit);
-            long memLimit = Find(container.Limits, ResourceCatalog.Memory, out bool hasMemLimit);
-            if ((hasCpuRequest && cpuRequest != 0) || (hasMemRequest && memRequest != 0) || (hasCpuLimit && cpuLimit != 0) || (hasMemLimit && memLimit != 0))
+            long memoryRequest = Find(container.Requests, ResourceCatalog.Memory, out bool hasMemoryRequest);
+            cpuRequests = SaturatingAdd(cpuRequests, Math.Max(0, hasCpuRequest ? cpuRequest : cpuLimit));
+            memoryRequests = SaturatingAdd(memoryRequests, Math.Max(0, hasMemoryRequest ? memoryRequest : memoryLimit));
+            cpuLimits = SaturatingAdd(cpuLimits, Math.Max(0, cpuLimit));
+            memoryLimits = SaturatingAdd(memoryLimits, Math.Max(0, memoryLimit));
+            if (cpuLimit <= 0 || memoryLimit <= 0)
             {
-                any = true;
-            }
-
-            if (!hasCpuLimit || !hasMemLimit)
-            {
-                guaranteed = false;
-                continue;
-            }
-
-            if ((hasCpuRequest && cpuRequest != cpuLimit) || (hasMemRequest && memRequest != memLimit))
-            {
-                guaranteed = false;
+                everyContainerLimitsBoth = false;
             }
         }
 
-        if (!any)
+        if (cpuRequests == 0 && memoryRequests == 0 && cpuLimits == 0 && memoryLimits == 0)
         {
             return QosClass.BestEffort;
         }
 
-        return guaranteed ? QosClass.Guaranteed : QosClass.Burstable;
+        // Zero sums stand for "absent from the map" in Go, so equal sums also mean equal key sets.
+        return everyContainerLimitsBoth && cpuRequests == cpuLimits && memoryRequests == memoryLimits
+            ? QosClass.Guaranteed
+            : QosClass.Burstable;
     }
 
     private static long Find(List<ResourceAmount> amounts, int resource, out bool found)
@@ -117,6 +122,22 @@ public static class PodResources
 
         found = false;
         return 0;
+    }
+
+    /// <summary>Adds a container's requests, defaulting each resource it only limits to the limit.</summary>
+    private static void AddRequests(Span<long> target, ContainerRecord container)
+    {
+        Add(target, container.Requests);
+        List<ResourceAmount> limits = container.Limits;
+        for (int i = 0; i < limits.Count; i++)
+        {
+            ResourceAmount limit = limits[i];
+            Find(container.Requests, limit.Resource, out bool requested);
+            if (!requested && (uint)limit.Resource < (uint)target.Length)
+            {
+                target[limit.Resource] = SaturatingAdd(target[limit.Resource], limit.Amount);
+            }
+        }
     }
 
     private static void Add(Span<long> target, IReadOnlyList<ResourceAmount> amounts)

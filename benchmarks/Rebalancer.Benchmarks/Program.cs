@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Rebalancer.Testing.Synthetic;
+
+namespace Rebalancer.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> runs benchmarks (e.g. <c>--filter *SnapshotLoad*</c>).
+/// Two subcommands do not benchmark:
+/// <c>generate --nodes N --pods P [--seed S] -o FILE [--compact] [--minimal] [--no-managed-fields] [--no-metrics]</c>
+/// writes a synthetic snapshot, and <c>demo [-o FILE]</c> regenerates samples/demo-cluster.json.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "generate")
+        {
+            return Generate(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "demo")
+        {
+            return Demo(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+
+    private static int Generate(string[] args)
+    {
+        var options = new SyntheticClusterOptions();
+        string? output = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            switch (arg)
+            {
+                case "--nodes":
+                    options = options with { Nodes = Int(args, ref i) };
+                    break;
+                case "--pods":
+                    options = options with { Pods = Int(args, ref i) };
+                    break;
+                case "--seed":
+                    options = options with { Seed = Int(args, ref i) };
+                    break;
+                case "-o" or "--output":
+                    output = Value(args, ref i);
+                    break;
+                case "--compact":
+                    options = options with { Indented = false };
+                    break;
+                case "--minimal":
+                    options = options with { Realism = false };
+                    break;
+                case "--no-managed-fields":
+                    options = options with { ManagedFields = false };
+                    break;
+                case "--no-metrics":
+                    options = options with { IncludeMetrics = false };
+                    break;
+                default:
+                    return Usage($"unknown argument '{arg}'");
+            }
+        }
+
+        if (output is null)
+        {
+            return Usage("-o FILE is required");
+        }
+
+        var clock = Stopwatch.StartNew();
+        string path;
+        try
+        {
+            path = SyntheticClusterGenerator.WriteToFile(options, output);
+        }
+        catch (ArgumentException e)
+        {
+            return Usage(e.Message);
+        }
+
+        Report(path, clock.Elapsed, $"{options.Nodes:N0} nodes, {options.Pods:N0} pods, seed {options.Seed}");
+        return 0;
+    }
+
+    private static int Demo(string[] args)
+    {
+        string output = Path.Combine("samples", "demo-cluster.json");
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "-o" or "--output")
+            {
+                output = Value(args, ref i);
+            }
+            else
+            {
+                return Usage($"unknown argument '{args[i]}'");
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        string path = DemoCluster.WriteToFile(output);
+        Report(path, clock.Elapsed, "demo cluster");
+        return 0;
+    }
+
+    private static void Report(string path, TimeSpan elapsed, string what)
+    {
+        long bytes = new FileInfo(path).Length;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{path}: {what}, {bytes / 1024.0 / 1024.0:N1} MiB ({bytes:N0} bytes) in {elapsed.TotalSeconds:N2} s"));
+    }
+
+    private static int Int(string[] args, ref int i) =>
+        int.TryParse(Value(args, ref i), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw new ArgumentException($"{args[i - 1]} needs an integer");
+
+    private static string Value(string[] args, ref int i) =>
+        i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+
+    private static int Usage(string problem)
+    {
+        Console.Error.WriteLine($"error: {problem}");
+        Console.Error.WriteLine("usage: Rebalancer.Benchmarks generate --nodes N --pods P [--seed S] -o FILE [--compact] [--minimal] [--no-managed-fields] [--no-metrics]");
+        Console.Error.WriteLine("       Rebalancer.Benchmarks demo [-o FILE]");
+        Console.Error.WriteLine("       Rebalancer.Benchmarks [BenchmarkDotNet arguments, e.g. --filter *SnapshotLoad*]");
+        return 2;
+    }
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Reflection;
+using Rebalancer.Cli.Commands;
+
+namespace Rebalancer.Cli;
+
+/// <summary>The command tree. <see cref="RunAsync"/> is the whole program, callable in-process by the end-to-end tests.</summary>
+public static class CliApp
+{
+    public static string Version { get; } =
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        RootCommand root = Build(console);
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // System.CommandLine exits 1 on parse errors; bad options are invalid input (2) here, with usage help.
+            foreach (var error in parse.Errors)
+            {
+                await console.Error.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+            }
+
+            await console.Error.WriteLineAsync("Run 'rebalancer --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static RootCommand Build(CliConsole console)
+    {
+        var root = new RootCommand(
+            "Rebalancer: plans and performs PDB-aware evictions to keep a Kubernetes cluster packed, balanced and safe. " +
+            "Reads the descheduler's DeschedulerPolicy (descheduler/v1alpha2).");
+        root.Subcommands.Add(PlanCommand.Create(console));
+        return root;
+    }
+}

@@ -1,0 +1,369 @@
+using System.Text.RegularExpressions;
+using Rebalancer.Core.Policy;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Rebalancer.Kubernetes.Policy;
+
+/// <summary>
+/// Reads a descheduler policy file (YAML, or JSON, which is YAML) into a <see cref="PolicyNode"/> tree whose nodes know
+/// their paths (<c>profiles[0].pluginConfig[1].args.thresholds.cpu</c>), and loads it into a
+/// <see cref="DeschedulerPolicy"/> with <see cref="PolicyBinder"/>.
+/// </summary>
+/// <remarks>
+/// The tree is built from the YAML event stream rather than a deserializer because binding needs what a deserializer
+/// throws away: key order, whether a scalar was quoted (<c>"1"</c> is a string, not an integer) and where each value
+/// is. Scalars are otherwise kept as text; the binder decides what a value means from where it is.
+/// <list type="bullet">
+/// <item><c>null</c>, <c>Null</c>, <c>NULL</c>, <c>~</c>, an empty value and <c>!!null</c> become Null nodes (YAML's
+/// core schema), which binders treat as absent, like Go's JSON decoder does with null.</item>
+/// <item>Anchors, aliases and merge keys (<c>&lt;&lt;: *base</c>) work as in the descheduler's YAML library; an alias
+/// is copied with the paths of the place it is used, so a problem points at the place that uses it.</item>
+/// <item>A key given twice in one mapping is a problem (the first value is kept): which one wins differs between
+/// YAML libraries, so the file means different things to different tools.</item>
+/// <item>A syntax error, an alias to an unknown anchor and a document that expands past <see cref="MaxNodes"/> nodes
+/// or nests deeper than <see cref="MaxDepth"/> levels stop reading with a <see cref="ConfigException"/> that names
+/// the file, the line and the column.</item>
+/// </list>
+/// </remarks>
+public static partial class PolicyFileReader
+{
+    /// <summary>The path that means "read the policy from standard input".</summary>
+    public const string StdinPath = "-";
+
+    /// <summary>How standard input is named in problems.</summary>
+    public const string StdinSource = "<stdin>";
+
+    /// <summary>
+    /// Alias expansion can make a small file enormous ("billion laughs"); no real policy comes near this many nodes.
+    /// </summary>
+    public const int MaxNodes = 100_000;
+
+    /// <summary>Deeper documents are refused before the recursive builder can exhaust the stack.</summary>
+    public const int MaxDepth = 100;
+
+    private const string NullTag = "tag:yaml.org,2002:null";
+    private const string StrTag = "tag:yaml.org,2002:str";
+
+    /// <summary>Reads, binds and validates a policy file (<see cref="StdinPath"/> for standard input).</summary>
+    /// <exception cref="ConfigException">The file cannot be read, is not YAML, or has problems; all of them are listed.</exception>
+    public static DeschedulerPolicy Load(string path) => Load(path, Console.In);
+
+    /// <summary>Reads, binds and validates a policy given as text; <paramref name="source"/> names it in problems.</summary>
+    /// <exception cref="ConfigException">The text is not YAML or has problems; all of them are listed.</exception>
+    public static DeschedulerPolicy LoadFromText(string yaml, string source)
+    {
+        var problems = new ConfigProblems();
+        PolicyNode root = Parse(yaml, source, problems);
+        return Bind(root, source, problems);
+    }
+
+    /// <summary>Reads a policy file (<see cref="StdinPath"/> for standard input) into a tree; problems such as duplicate keys go to <paramref name="problems"/>.</summary>
+    /// <exception cref="ConfigException">The file cannot be read or is not YAML.</exception>
+    public static PolicyNode ReadFile(string path, ConfigProblems problems) => ReadFile(path, Console.In, problems);
+
+    /// <summary>Parses YAML or JSON text into a tree; <paramref name="source"/> names the text in exceptions.</summary>
+    /// <exception cref="ConfigException">The text is not YAML.</exception>
+    public static PolicyNode Parse(string text, string source, ConfigProblems problems)
+    {
+        using var reader = new StringReader(text);
+        return Read(reader, source, problems);
+    }
+
+    /// <summary>Parses YAML or JSON from <paramref name="reader"/> into a tree.</summary>
+    /// <exception cref="ConfigException">The text is not YAML.</exception>
+    public static PolicyNode Read(TextReader reader, string source, ConfigProblems problems)
+    {
+        var parser = new Parser(reader);
+        try
+        {
+            return new TreeBuilder(parser, source, problems).ReadStream();
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException(source, [new ConfigProblem(string.Empty, $"YAML syntax error at {Where(e.Start)}: {StripMarks(e.Message)}")]);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way, without a position, on some malformed input (e.g. a flow list
+            // that is never closed); the end of the last event read is the closest known place.
+            Mark near = parser.Current?.End ?? Mark.Empty;
+            throw new ConfigException(source, [new ConfigProblem(string.Empty, $"YAML syntax error after {Where(near)}: the document is malformed (an unclosed [ or {{, or a stray quote?)")]);
+        }
+    }
+
+    internal static DeschedulerPolicy Load(string path, TextReader stdin)
+    {
+        var problems = new ConfigProblems();
+        PolicyNode root = ReadFile(path, stdin, problems);
+        return Bind(root, path == StdinPath ? StdinSource : path, problems);
+    }
+
+    internal static PolicyNode ReadFile(string path, TextReader stdin, ConfigProblems problems)
+    {
+        if (path == StdinPath)
+        {
+            return Read(stdin, StdinSource, problems);
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new ConfigException(path, [new ConfigProblem(string.Empty, $"cannot read the policy file: {e.Message}")]);
+        }
+
+        return Parse(text, path, problems);
+    }
+
+    private static DeschedulerPolicy Bind(PolicyNode root, string source, ConfigProblems problems)
+    {
+        DeschedulerPolicy policy = PolicyBinder.Bind(root, problems);
+        if (problems.Any)
+        {
+            throw new ConfigException(source, problems.All);
+        }
+
+        return policy;
+    }
+
+    private static string Where(Mark mark) => $"line {mark.Line}, column {mark.Column}";
+
+    /// <summary>YamlDotNet prefixes its messages with both marks; the problem already says where, once.</summary>
+    private static string StripMarks(string message) => MarksPrefix().Replace(message, string.Empty);
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
+    private static partial Regex MarksPrefix();
+
+    /// <summary>Builds the tree from the parser's events; one instance per document stream.</summary>
+    private sealed class TreeBuilder
+    {
+        private readonly IParser _parser;
+        private readonly string _source;
+        private readonly ConfigProblems _problems;
+        private readonly Dictionary<string, PolicyNode> _anchors = new(StringComparer.Ordinal);
+        private int _nodes;
+
+        public TreeBuilder(IParser parser, string source, ConfigProblems problems)
+        {
+            _parser = parser;
+            _source = source;
+            _problems = problems;
+        }
+
+        public PolicyNode ReadStream()
+        {
+            _parser.Consume<StreamStart>();
+            if (_parser.TryConsume<StreamEnd>(out _))
+            {
+                // An empty file (or only comments): the binder says what it expected.
+                return PolicyNode.Null(string.Empty);
+            }
+
+            _parser.Consume<DocumentStart>();
+            PolicyNode root = ReadNode(string.Empty, 0);
+            _parser.Consume<DocumentEnd>();
+            if (_parser.Current is DocumentStart next)
+            {
+                // The descheduler's decoder would read only the first document and drop the rest without a word.
+                _problems.Add(string.Empty, $"a second YAML document starts at {Where(next.Start)}; a policy file must hold exactly one document");
+            }
+
+            return root;
+        }
+
+        private PolicyNode ReadNode(string path, int depth)
+        {
+            ParsingEvent current = _parser.Current ?? throw Fatal(Mark.Empty, "unexpected end of the document");
+            if (depth > MaxDepth)
+            {
+                throw Fatal(current.Start, $"the document nests deeper than {MaxDepth} levels");
+            }
+
+            switch (current)
+            {
+                case AnchorAlias alias:
+                    _parser.MoveNext();
+                    if (!_anchors.TryGetValue(alias.Value.Value, out PolicyNode? target))
+                    {
+                        throw Fatal(alias.Start, $"alias *{alias.Value.Value} refers to no anchor defined before it");
+                    }
+
+                    return Copy(target, path, alias.Start);
+
+                case Scalar scalar:
+                    _parser.MoveNext();
+                    Count(scalar.Start);
+                    return Remember(scalar.Anchor, ToNode(scalar, path));
+
+                case SequenceStart sequence:
+                {
+                    _parser.MoveNext();
+                    Count(sequence.Start);
+                    var items = new List<PolicyNode>();
+                    while (!_parser.TryConsume<SequenceEnd>(out _))
+                    {
+                        items.Add(ReadNode(PolicyNode.ItemPath(path, items.Count), depth + 1));
+                    }
+
+                    return Remember(sequence.Anchor, PolicyNode.FromSequence(path, items));
+                }
+
+                case MappingStart mapping:
+                    _parser.MoveNext();
+                    Count(mapping.Start);
+                    return Remember(mapping.Anchor, ReadMapping(path, depth));
+
+                default:
+                    throw Fatal(current.Start, $"unexpected {current.GetType().Name}");
+            }
+        }
+
+        private PolicyNode ReadMapping(string path, int depth)
+        {
+            var entries = new List<KeyValuePair<string, PolicyNode>>();
+            var firstLines = new Dictionary<string, Mark>(StringComparer.Ordinal);
+            var merges = new List<PolicyNode>();
+            while (!_parser.TryConsume<MappingEnd>(out _))
+            {
+                Mark keyMark = _parser.Current!.Start;
+                bool mergeKey = _parser.Current is Scalar { Value: "<<", Style: ScalarStyle.Plain };
+                PolicyNode keyNode = ReadNode(PolicyNode.ChildPath(path, "<key>"), depth + 1);
+                if (mergeKey)
+                {
+                    merges.AddRange(MergeSources(ReadNode(path, depth + 1), keyMark));
+                    continue;
+                }
+
+                string? key = keyNode.Kind switch
+                {
+                    PolicyNodeKind.Scalar => keyNode.Scalar,
+                    PolicyNodeKind.Null => string.Empty,
+                    _ => null,
+                };
+                string childPath = PolicyNode.ChildPath(path, key ?? "<key>");
+                PolicyNode value = ReadNode(childPath, depth + 1);
+                if (key is null)
+                {
+                    _problems.Add(path, $"the key at {Where(keyMark)} is a {(keyNode.Kind == PolicyNodeKind.Mapping ? "mapping" : "list")}; keys must be strings");
+                }
+                else if (firstLines.TryGetValue(key, out Mark first))
+                {
+                    _problems.Add(childPath, $"duplicate key '{key}' at {Where(keyMark)} (first at line {first.Line}); the first value is used");
+                }
+                else
+                {
+                    firstLines[key] = keyMark;
+                    entries.Add(new KeyValuePair<string, PolicyNode>(key, value));
+                }
+            }
+
+            // YAML merge keys: explicit keys win, then earlier merge sources over later ones.
+            foreach (PolicyNode source in merges)
+            {
+                foreach ((string key, PolicyNode value) in source.Entries)
+                {
+                    if (firstLines.TryAdd(key, Mark.Empty))
+                    {
+                        entries.Add(new KeyValuePair<string, PolicyNode>(key, Copy(value, PolicyNode.ChildPath(path, key), Mark.Empty)));
+                    }
+                }
+            }
+
+            return PolicyNode.FromMapping(path, entries);
+        }
+
+        private IEnumerable<PolicyNode> MergeSources(PolicyNode value, Mark mark)
+        {
+            if (value.Kind == PolicyNodeKind.Mapping)
+            {
+                return [value];
+            }
+
+            if (value.Kind == PolicyNodeKind.Sequence && value.Items.All(i => i.Kind == PolicyNodeKind.Mapping))
+            {
+                return value.Items;
+            }
+
+            _problems.Add(value.Path, $"the merge key '<<' at {Where(mark)} needs a mapping or a list of mappings");
+            return [];
+        }
+
+        private static PolicyNode ToNode(Scalar scalar, string path)
+        {
+            string tag = scalar.Tag.IsEmpty ? string.Empty : scalar.Tag.Value;
+            if (tag is NullTag or "!!null")
+            {
+                return PolicyNode.Null(path);
+            }
+
+            // Any explicit tag other than null ("!!str", "!") and any non-plain style makes the value a string as written.
+            bool quoted = scalar.Style != ScalarStyle.Plain || tag is StrTag or "!!str" or "!";
+            if (!quoted && scalar.Value is "" or "~" or "null" or "Null" or "NULL")
+            {
+                return PolicyNode.Null(path);
+            }
+
+            return PolicyNode.FromScalar(path, scalar.Value, quoted);
+        }
+
+        private PolicyNode Remember(AnchorName anchor, PolicyNode node)
+        {
+            if (!anchor.IsEmpty)
+            {
+                // A later anchor with the same name replaces the earlier one, as YAML specifies.
+                _anchors[anchor.Value] = node;
+            }
+
+            return node;
+        }
+
+        /// <summary>A copy of an anchored node at a new path; counts every node so alias bombs stop early.</summary>
+        private PolicyNode Copy(PolicyNode node, string path, Mark mark)
+        {
+            Count(mark);
+            switch (node.Kind)
+            {
+                case PolicyNodeKind.Null:
+                    return PolicyNode.Null(path);
+                case PolicyNodeKind.Scalar:
+                    return PolicyNode.FromScalar(path, node.Scalar!, node.IsQuoted);
+                case PolicyNodeKind.Sequence:
+                {
+                    var items = new List<PolicyNode>(node.Items.Count);
+                    foreach (PolicyNode item in node.Items)
+                    {
+                        items.Add(Copy(item, PolicyNode.ItemPath(path, items.Count), mark));
+                    }
+
+                    return PolicyNode.FromSequence(path, items);
+                }
+
+                default:
+                {
+                    var entries = new List<KeyValuePair<string, PolicyNode>>(node.Entries.Count);
+                    foreach ((string key, PolicyNode value) in node.Entries)
+                    {
+                        entries.Add(new KeyValuePair<string, PolicyNode>(key, Copy(value, PolicyNode.ChildPath(path, key), mark)));
+                    }
+
+                    return PolicyNode.FromMapping(path, entries);
+                }
+            }
+        }
+
+        private void Count(Mark mark)
+        {
+            if (++_nodes > MaxNodes)
+            {
+                throw Fatal(mark, $"the document expands to more than {MaxNodes} values (through aliases?); a policy is far smaller");
+            }
+        }
+
+        private ConfigException Fatal(Mark mark, string message) =>
+            new(_source, [new ConfigProblem(string.Empty, mark.Equals(Mark.Empty) ? message : $"{message} (at {Where(mark)})")]);
+    }
+}

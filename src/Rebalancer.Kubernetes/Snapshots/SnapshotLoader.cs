@@ -1,0 +1,79 @@
+using System.IO.Compression;
+using Rebalancer.Core.Model;
+
+namespace Rebalancer.Kubernetes.Snapshots;
+
+/// <summary>
+/// Reads cluster snapshots saved with kubectl: a <c>v1 List</c> (<c>kubectl get nodes,pods,pdb -A -o json</c>), typed lists
+/// (<c>PodList</c>, <c>NodeMetricsList</c>…), single objects, or several such JSON documents one after another. Supported
+/// kinds are Node, Pod, PodDisruptionBudget, Namespace, PriorityClass, PersistentVolumeClaim, NodeMetrics and PodMetrics;
+/// other kinds are skipped with one warning per kind. Input is streamed, so file size is bounded by disk, not memory.
+/// </summary>
+public static class SnapshotLoader
+{
+    /// <summary>Loads a file; <c>-</c> reads standard input. Gzip-compressed files are recognised by their header.</summary>
+    /// <exception cref="SnapshotFormatException">The content is not a valid snapshot.</exception>
+    public static SnapshotLoadResult Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path == "-")
+        {
+            using Stream stdin = Console.OpenStandardInput();
+            return Load(stdin, "<stdin>");
+        }
+
+        // bufferSize 0: the loader has its own buffer, a second copy through FileStream's would be waste.
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        if (!IsGzip(file))
+        {
+            return Load(file, path);
+        }
+
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        return Load(gzip, path);
+    }
+
+    /// <summary>Loads one stream; <paramref name="source"/> names it in errors and warnings.</summary>
+    /// <exception cref="SnapshotFormatException">The content is not a valid snapshot.</exception>
+    public static SnapshotLoadResult Load(Stream stream, string source)
+    {
+        var builder = new SnapshotBuilder();
+        var stats = new SnapshotLoadStatistics();
+        var warnings = new List<string>();
+        LoadInto(stream, source, builder, stats, warnings);
+        return new SnapshotLoadResult(builder.Build(), warnings, stats);
+    }
+
+    /// <summary>
+    /// Adds the objects of <paramref name="stream"/> to <paramref name="builder"/>, so several files (nodes.json,
+    /// pods.json, metrics.json…) make one snapshot. Warnings are appended and counters added up.
+    /// </summary>
+    /// <exception cref="SnapshotFormatException">The content is not a valid snapshot; the builder may then hold part of it.</exception>
+    public static void LoadInto(Stream stream, string source, SnapshotBuilder builder, SnapshotLoadStatistics stats, List<string> warnings) =>
+        LoadInto(stream, source, builder, stats, warnings, SnapshotParser.DefaultBufferSize);
+
+    /// <summary>As the public overload, with the initial buffer size exposed so tests can force refills and growth.</summary>
+    internal static void LoadInto(Stream stream, string source, SnapshotBuilder builder, SnapshotLoadStatistics stats, List<string> warnings, int bufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(stats);
+        ArgumentNullException.ThrowIfNull(warnings);
+        using var parser = new SnapshotParser(stream, source, builder, stats, warnings, bufferSize);
+        parser.Run();
+    }
+
+    private static bool IsGzip(FileStream file)
+    {
+        if (!file.CanSeek)
+        {
+            return false; // a pipe or FIFO; the parser reports compressed input it cannot undo
+        }
+
+        Span<byte> magic = stackalloc byte[2];
+        int read = file.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        file.Position = 0;
+        return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+    }
+}

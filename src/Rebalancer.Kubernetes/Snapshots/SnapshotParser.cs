@@ -1,0 +1,669 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Rebalancer.Core.Model;
+
+namespace Rebalancer.Kubernetes.Snapshots;
+
+/// <summary>
+/// Streams kubectl-style JSON into a <see cref="SnapshotBuilder"/> with a <see cref="Utf8JsonReader"/> over a pooled
+/// buffer, so a 800 MB List never has to fit in memory.
+/// <para>
+/// The input is consumed in units: the opening of a document, one property of a List, one item of its <c>items</c>, or a
+/// whole single-object document. After each unit the reader state and the buffer offset are committed. When the reader
+/// runs out of bytes inside a unit, the unit's partial work is dropped (nothing reaches the builder before a unit ends),
+/// the uncommitted bytes move to the front of the buffer, which doubles when one unit fills it, more bytes are read, and
+/// the unit is parsed again from its start. The parse code itself is therefore plain recursive descent.
+/// </para>
+/// </summary>
+internal sealed partial class SnapshotParser : IDisposable
+{
+    internal const int DefaultBufferSize = 1 << 20;
+
+    private const int MaxBufferSize = 1 << 30;
+
+    private static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        AllowMultipleValues = true,
+        CommentHandling = JsonCommentHandling.Skip,
+
+        // CRDs and other kinds the loader skips can nest deeper than the default 64.
+        MaxDepth = 512,
+    };
+
+    private static readonly NeedMoreDataException NeedMoreData = new();
+
+    private readonly Stream _stream;
+    private readonly string _source;
+    private readonly SnapshotBuilder _builder;
+    private readonly SnapshotLoadStatistics _stats;
+    private readonly List<string> _warnings;
+    private readonly Utf8Interner _strings;
+    private readonly JsonPathTracker _path = new();
+    private readonly Utf8Dictionary<string> _kinds = new();
+    private readonly Dictionary<string, int> _skipped = new(StringComparer.Ordinal);
+
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private bool _eof;
+    private int _readerBase;
+    private int _readerLength;
+    private JsonReaderState _state = new(ReaderOptions);
+    private byte[] _nameScratch = new byte[256];
+    private byte[] _valueScratch = new byte[256];
+
+    // Where the committed position is in the document structure.
+    private Phase _phase;
+    private int _document;
+    private int _item;
+    private string? _listItemKind;
+
+    public SnapshotParser(Stream stream, string source, SnapshotBuilder builder, SnapshotLoadStatistics stats, List<string> warnings, int bufferSize = DefaultBufferSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 16);
+        _stream = stream;
+        _source = source;
+        _builder = builder;
+        _stats = stats;
+        _warnings = warnings;
+        _strings = new Utf8Interner(builder.Strings);
+        _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        InitializeWellKnownIds();
+    }
+
+    private enum Phase
+    {
+        BetweenDocuments,
+        ListProperties,
+        Items,
+    }
+
+    /// <summary>The bytes the current reader was created over; token indices are relative to it.</summary>
+    private ReadOnlySpan<byte> Window => _buffer.AsSpan(_readerBase, _readerLength);
+
+    public void Run()
+    {
+        Refill();
+        CheckPreamble();
+        while (true)
+        {
+            _readerBase = _start;
+            _readerLength = _end - _start;
+            var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _readerLength), _eof, _state);
+            try
+            {
+                if (ParseUnits(ref reader))
+                {
+                    break;
+                }
+            }
+            catch (NeedMoreDataException)
+            {
+                // The unit in progress is parsed again from its start once more bytes are in.
+            }
+            catch (JsonException ex)
+            {
+                throw Error("invalid JSON: " + ex.Message, innerException: ex);
+            }
+
+            if (_eof)
+            {
+                throw Error("unexpected end of the input: the JSON is truncated");
+            }
+
+            Refill();
+        }
+
+        if (_document == 0)
+        {
+            throw new SnapshotFormatException(_source, "$", "the input contains no JSON document");
+        }
+
+        foreach ((string kind, int count) in _skipped.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            _warnings.Add($"{_source}: skipped {count} {(count == 1 ? "object" : "objects")} of unsupported kind {kind}");
+        }
+    }
+
+    public void Dispose()
+    {
+        byte[] buffer = _buffer;
+        _buffer = [];
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Parses and commits units until the input ends (true) or runs dry (<see cref="NeedMoreDataException"/>).</summary>
+    private bool ParseUnits(ref Utf8JsonReader r)
+    {
+        while (true)
+        {
+            BeginUnitPath();
+            switch (_phase)
+            {
+                case Phase.BetweenDocuments:
+                    if (!r.Read())
+                    {
+                        if (r.IsFinalBlock)
+                        {
+                            return true;
+                        }
+
+                        throw NeedMoreData;
+                    }
+
+                    if (r.TokenType != JsonTokenType.StartObject)
+                    {
+                        throw Expected(ref r, "a Kubernetes object or List");
+                    }
+
+                    string? kind = LookaheadKind(r, stopAtItems: true, out bool hasItems);
+                    if (hasItems || IsListKind(kind))
+                    {
+                        _phase = Phase.ListProperties;
+                        _listItemKind = kind is null || kind == "List" ? null : kind[..^"List".Length];
+                    }
+                    else
+                    {
+                        ParseObject(ref r, kind ?? throw Error("the document has no \"kind\"; expected a Kubernetes object or List"));
+                        CompleteDocument();
+                    }
+
+                    break;
+
+                case Phase.ListProperties:
+                    if (!NextProperty(ref r, out ReadOnlySpan<byte> property))
+                    {
+                        CompleteDocument();
+                    }
+                    else if (property.SequenceEqual("items"u8))
+                    {
+                        _path.Push("items");
+                        Next(ref r);
+                        if (BeginArray(ref r))
+                        {
+                            _phase = Phase.Items;
+                            _item = 0;
+                        }
+                    }
+                    else
+                    {
+                        Skip(ref r);
+                    }
+
+                    break;
+
+                case Phase.Items:
+                    Next(ref r);
+                    if (r.TokenType == JsonTokenType.EndArray)
+                    {
+                        _phase = Phase.ListProperties;
+                        break;
+                    }
+
+                    if (r.TokenType != JsonTokenType.StartObject)
+                    {
+                        throw Expected(ref r, "an object");
+                    }
+
+                    ParseObject(ref r, _listItemKind);
+                    _item++;
+                    break;
+            }
+
+            _start = _readerBase + (int)r.BytesConsumed;
+            _state = r.CurrentState;
+        }
+    }
+
+    private void CompleteDocument()
+    {
+        _document++;
+        _stats.Documents++;
+        _phase = Phase.BetweenDocuments;
+    }
+
+    private static bool IsListKind(string? kind) => kind is not null && kind.EndsWith("List", StringComparison.Ordinal);
+
+    /// <summary>Rebuilds the path of the unit about to be parsed (units restart, so the tracker cannot carry over).</summary>
+    private void BeginUnitPath()
+    {
+        _path.Clear();
+        if (_document > 0)
+        {
+            _path.Push("documents");
+            _path.PushIndex(_document);
+        }
+
+        if (_phase == Phase.Items)
+        {
+            _path.Push("items");
+            _path.PushIndex(_item);
+        }
+    }
+
+    /// <summary>
+    /// Finds the <c>kind</c> of the object starting at <paramref name="probe"/> (a copy, so the caller's reader does not
+    /// move). kubectl prints <c>kind</c> second, so this is usually two tokens; objects with <c>kind</c> last cost a scan.
+    /// With <paramref name="stopAtItems"/> an <c>items</c> property ends the search: the document is a List.
+    /// </summary>
+    private string? LookaheadKind(Utf8JsonReader probe, bool stopAtItems, out bool hasItems)
+    {
+        hasItems = false;
+        while (NextProperty(ref probe, out ReadOnlySpan<byte> property))
+        {
+            if (property.SequenceEqual("kind"u8))
+            {
+                Next(ref probe);
+                if (probe.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
+                if (probe.TokenType != JsonTokenType.String)
+                {
+                    _path.Push("kind");
+                    throw Expected(ref probe, "a string");
+                }
+
+                ReadOnlySpan<byte> text = Utf8Value(ref probe);
+                if (!_kinds.TryGetValue(text, out string? kind))
+                {
+                    kind = Encoding.UTF8.GetString(text);
+                    _kinds.Set(text, kind);
+                }
+
+                return kind.Length == 0 ? null : kind;
+            }
+
+            if (stopAtItems && property.SequenceEqual("items"u8))
+            {
+                hasItems = true;
+                return null;
+            }
+
+            Skip(ref probe);
+        }
+
+        return null;
+    }
+
+    private void ParseObject(ref Utf8JsonReader r, string? kind)
+    {
+        kind ??= LookaheadKind(r, stopAtItems: false, out _)
+            ?? throw Error("the object has no \"kind\" (items of a v1 List must each name their kind)");
+        switch (kind)
+        {
+            case "Pod":
+                ParsePod(ref r);
+                break;
+            case "Node":
+                ParseNode(ref r);
+                break;
+            case "PodDisruptionBudget":
+                ParsePodDisruptionBudget(ref r);
+                break;
+            case "Namespace":
+                ParseNamespace(ref r);
+                break;
+            case "PriorityClass":
+                ParsePriorityClass(ref r);
+                break;
+            case "PersistentVolumeClaim":
+                ParsePersistentVolumeClaim(ref r);
+                break;
+            case "NodeMetrics":
+                ParseNodeMetrics(ref r);
+                break;
+            case "PodMetrics":
+                ParsePodMetrics(ref r);
+                break;
+            default:
+                Skip(ref r);
+                Increment(_skipped, kind);
+                Increment(_stats.SkippedByKind, kind);
+                return;
+        }
+
+        Increment(_stats.ObjectsByKind, kind);
+    }
+
+    private static void Increment(Dictionary<string, int> counts, string key) =>
+        CollectionsMarshal.GetValueRefOrAddDefault(counts, key, out _)++;
+
+    // ---- Buffer management ------------------------------------------------------------------------------------------
+
+    private void Refill()
+    {
+        int pending = _end - _start;
+        if (_start == 0 && _end == _buffer.Length)
+        {
+            Grow();
+        }
+        else if (_start > 0)
+        {
+            _buffer.AsSpan(_start, pending).CopyTo(_buffer);
+            _start = 0;
+            _end = pending;
+        }
+
+        // Fill the buffer completely: a unit is re-parsed after every refill, so small reads (pipes, slow streams) must
+        // not turn into many partial parses.
+        while (_end < _buffer.Length)
+        {
+            int read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+            if (read == 0)
+            {
+                _eof = true;
+                break;
+            }
+
+            _end += read;
+            _stats.Bytes += read;
+        }
+    }
+
+    private void Grow()
+    {
+        if (_buffer.Length >= MaxBufferSize)
+        {
+            throw Error($"a single object is larger than {MaxBufferSize >> 20} MiB");
+        }
+
+        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, MaxBufferSize));
+        _buffer.AsSpan(0, _end).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = larger;
+    }
+
+    /// <summary>Turns the usual wrong inputs into clear errors before the JSON reader reports a bare syntax error.</summary>
+    private void CheckPreamble()
+    {
+        ReadOnlySpan<byte> head = _buffer.AsSpan(_start, _end - _start);
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            _start += 3;
+            head = head[3..];
+        }
+        else if (head.Length >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
+        {
+            // Windows PowerShell's ">" writes UTF-16.
+            throw new SnapshotFormatException(_source, "$", "the input is UTF-16 text; save it as UTF-8");
+        }
+        else if (head.Length >= 2 && head[0] == 0x1F && head[1] == 0x8B)
+        {
+            throw new SnapshotFormatException(_source, "$", "the input is gzip-compressed; pass the file path (compressed files are detected) or decompress it");
+        }
+
+        int first = head.IndexOfAnyExcept(" \t\r\n"u8);
+        if (first >= 0 && head[first] is not ((byte)'{' or (byte)'[' or (byte)'/'))
+        {
+            ReadOnlySpan<byte> line = head[first..];
+            int newline = line.IndexOfAny("\r\n"u8);
+            line = line[..(newline < 0 ? Math.Min(line.Length, 80) : Math.Min(newline, 80))];
+            throw new SnapshotFormatException(_source, "$",
+                "the input is not JSON; snapshot files are the output of 'kubectl get … -o json'", Encoding.UTF8.GetString(line));
+        }
+    }
+
+    // ---- Token helpers ----------------------------------------------------------------------------------------------
+
+    private void Next(ref Utf8JsonReader r)
+    {
+        if (!r.Read())
+        {
+            OutOfData(ref r);
+        }
+    }
+
+    /// <summary>Skips the value of the current property, or the object/array starting at the current token.</summary>
+    private void Skip(ref Utf8JsonReader r)
+    {
+        if (!r.TrySkip())
+        {
+            OutOfData(ref r);
+        }
+    }
+
+    [DoesNotReturn]
+    private void OutOfData(ref Utf8JsonReader r)
+    {
+        if (r.IsFinalBlock)
+        {
+            throw Error("unexpected end of the input: the JSON is truncated");
+        }
+
+        throw NeedMoreData;
+    }
+
+    /// <summary>Moves to the next property of the current object; false at its end. <paramref name="name"/> lives until the next read.</summary>
+    private bool NextProperty(ref Utf8JsonReader r, out ReadOnlySpan<byte> name)
+    {
+        Next(ref r);
+        if (r.TokenType != JsonTokenType.PropertyName)
+        {
+            name = default;
+            return false;
+        }
+
+        name = r.ValueIsEscaped ? Unescape(ref r, ref _nameScratch) : r.ValueSpan;
+        return true;
+    }
+
+    /// <summary>Moves to the next element of the current array; false at its end.</summary>
+    private bool NextElement(ref Utf8JsonReader r)
+    {
+        Next(ref r);
+        return r.TokenType != JsonTokenType.EndArray;
+    }
+
+    /// <summary>Moves to the value of the property just read, with <paramref name="segment"/> on the path.</summary>
+    private void Enter(ref Utf8JsonReader r, string segment)
+    {
+        _path.Push(segment);
+        Next(ref r);
+    }
+
+    /// <summary>True at the start of an object, false for null (an absent value); anything else is an error.</summary>
+    private bool BeginObject(ref Utf8JsonReader r) => r.TokenType switch
+    {
+        JsonTokenType.StartObject => true,
+        JsonTokenType.Null => false,
+        _ => throw Expected(ref r, "an object"),
+    };
+
+    /// <summary>True at the start of an array, false for null; anything else is an error.</summary>
+    private bool BeginArray(ref Utf8JsonReader r) => r.TokenType switch
+    {
+        JsonTokenType.StartArray => true,
+        JsonTokenType.Null => false,
+        _ => throw Expected(ref r, "an array"),
+    };
+
+    /// <summary>Reads the value of the current property and reports whether it is present (not null); the value is skipped.</summary>
+    private bool PresentValue(ref Utf8JsonReader r)
+    {
+        Next(ref r);
+        bool present = r.TokenType != JsonTokenType.Null;
+        Skip(ref r);
+        return present;
+    }
+
+    private static ReadOnlySpan<byte> Unescape(ref Utf8JsonReader r, ref byte[] scratch)
+    {
+        if (scratch.Length < r.ValueSpan.Length)
+        {
+            scratch = new byte[Math.Max(r.ValueSpan.Length, scratch.Length * 2)];
+        }
+
+        int length = r.CopyString(scratch);
+        return scratch.AsSpan(0, length);
+    }
+
+    /// <summary>The unescaped UTF-8 of the current string token.</summary>
+    private ReadOnlySpan<byte> Utf8Value(ref Utf8JsonReader r) => r.ValueIsEscaped ? Unescape(ref r, ref _valueScratch) : r.ValueSpan;
+
+    /// <summary>The UTF-8 text of the next value, which must be a string; empty for null.</summary>
+    private ReadOnlySpan<byte> ReadUtf8(ref Utf8JsonReader r, string segment)
+    {
+        Next(ref r);
+        return r.TokenType switch
+        {
+            JsonTokenType.String => Utf8Value(ref r),
+            JsonTokenType.Null => default,
+            _ => throw Expected(ref r, "a string", segment),
+        };
+    }
+
+    /// <summary>The interned id of the next value, a string; 0 (the empty string) for null.</summary>
+    private int ReadStringId(ref Utf8JsonReader r, string segment) => _strings.Intern(ReadUtf8(ref r, segment));
+
+    /// <summary>The next value as a new string (for unique values such as names and uids); null for null.</summary>
+    private string? ReadString(ref Utf8JsonReader r, string segment)
+    {
+        ReadOnlySpan<byte> text = ReadUtf8(ref r, segment);
+        return r.TokenType == JsonTokenType.Null ? null : Encoding.UTF8.GetString(text);
+    }
+
+    private bool TryReadInt32(ref Utf8JsonReader r, string segment, out int value)
+    {
+        Next(ref r);
+        value = 0;
+        return r.TokenType switch
+        {
+            JsonTokenType.Number when r.TryGetInt32(out value) => true,
+            JsonTokenType.Null => false,
+            _ => throw Expected(ref r, "a 32-bit integer", segment),
+        };
+    }
+
+    private bool TryReadInt64(ref Utf8JsonReader r, string segment, out long value)
+    {
+        Next(ref r);
+        value = 0;
+        return r.TokenType switch
+        {
+            JsonTokenType.Number when r.TryGetInt64(out value) => true,
+            JsonTokenType.Null => false,
+            _ => throw Expected(ref r, "an integer", segment),
+        };
+    }
+
+    private bool ReadBool(ref Utf8JsonReader r, string segment)
+    {
+        Next(ref r);
+        return r.TokenType switch
+        {
+            JsonTokenType.True => true,
+            JsonTokenType.False or JsonTokenType.Null => false,
+            _ => throw Expected(ref r, "true or false", segment),
+        };
+    }
+
+    /// <summary>An RFC 3339 timestamp as Unix milliseconds; <see cref="UnixTime.None"/> for null.</summary>
+    private long ReadTime(ref Utf8JsonReader r, string segment)
+    {
+        Next(ref r);
+        switch (r.TokenType)
+        {
+            case JsonTokenType.Null:
+                return UnixTime.None;
+            case JsonTokenType.String when r.TryGetDateTimeOffset(out DateTimeOffset time):
+                return UnixTime.FromDateTimeOffset(time);
+            case JsonTokenType.String:
+                _path.Push(segment);
+                throw Error("expected an RFC 3339 timestamp", TokenText(ref r));
+            default:
+                throw Expected(ref r, "an RFC 3339 timestamp", segment);
+        }
+    }
+
+    /// <summary>
+    /// A resource quantity at <paramref name="scale"/>; false for null. Like Go's Quantity.UnmarshalJSON it takes a JSON
+    /// string or a bare number and ignores surrounding whitespace.
+    /// </summary>
+    private bool TryReadQuantity(ref Utf8JsonReader r, string segment, int scale, out long value)
+    {
+        Next(ref r);
+        scoped ReadOnlySpan<byte> text;
+        switch (r.TokenType)
+        {
+            case JsonTokenType.Null:
+                value = 0;
+                return false;
+            case JsonTokenType.String:
+                text = Utf8Value(ref r).Trim(" \t\r\n"u8);
+                break;
+            case JsonTokenType.Number:
+                text = r.ValueSpan;
+                break;
+            default:
+                throw Expected(ref r, "a quantity string", segment);
+        }
+
+        if (!Quantity.TryParseScaled(text, scale, out value))
+        {
+            _path.Push(segment);
+            throw Error("invalid quantity", TokenText(ref r));
+        }
+
+        return true;
+    }
+
+    // ---- Errors -----------------------------------------------------------------------------------------------------
+
+    private SnapshotFormatException Error(string problem, string? value = null, Exception? innerException = null) =>
+        new(_source, _path.ToString(), problem, value, innerException);
+
+    /// <summary>A wrong-type error at the current token, optionally one segment below the current path.</summary>
+    private SnapshotFormatException Expected(ref Utf8JsonReader r, string what, string? segment = null)
+    {
+        if (segment is not null)
+        {
+            _path.Push(segment);
+        }
+
+        return Error($"expected {what}, found {Describe(r.TokenType)}", TokenText(ref r));
+    }
+
+    /// <summary>An error for a string value outside an enumeration, one segment below the current path.</summary>
+    private SnapshotFormatException InvalidValue(ref Utf8JsonReader r, string segment, string allowed)
+    {
+        _path.Push(segment);
+        return Error($"expected one of {allowed}", TokenText(ref r));
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.EndObject => "the end of an object",
+        JsonTokenType.EndArray => "the end of an array",
+        _ => token.ToString(),
+    };
+
+    /// <summary>The current scalar token as text for an error message; null for objects and arrays.</summary>
+    private string? TokenText(ref Utf8JsonReader r) => r.TokenType switch
+    {
+        JsonTokenType.String => Encoding.UTF8.GetString(Utf8Value(ref r)),
+        JsonTokenType.Number => Encoding.UTF8.GetString(r.ValueSpan),
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        JsonTokenType.Null => "null",
+        _ => null,
+    };
+
+    /// <summary>Thrown (one shared instance) when a unit needs bytes that are not in the buffer yet; never escapes.</summary>
+    private sealed class NeedMoreDataException : Exception
+    {
+    }
+}

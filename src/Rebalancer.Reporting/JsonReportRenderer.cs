@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Rebalancer.Reporting;
+
+/// <summary>
+/// The machine-readable report, <c>rebalancer.io/v1alpha1</c> <c>PlanReport</c> (docs/report-format.md). Written with
+/// <see cref="Utf8JsonWriter"/> rather than a serializer so the contract is spelled out here property by property: the
+/// order never depends on member declaration order, optional members are omitted exactly where the documentation says,
+/// and renaming a C# property cannot silently rename a JSON one. Within v1alpha1 changes are additive only.
+/// </summary>
+public sealed class JsonReportRenderer : IReportRenderer
+{
+    public const string ApiVersion = "rebalancer.io/v1alpha1";
+    public const string Kind = "PlanReport";
+
+    /// <summary>Pending bytes after which the writer is drained to the output, so a plan of many thousand pods is not held twice in memory.</summary>
+    private const int FlushThreshold = 64 * 1024;
+
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = true,
+
+        // "\n" on every OS: reports are compared byte for byte (golden files, diffs between runs).
+        NewLine = "\n",
+
+        // The default encoder escapes ', +, <, > and all non-ASCII for HTML embedding; this is a file or a pipe, and
+        // reasons such as "priority 'x'" must stay readable. Control characters and quotes are still escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public string Format => ReportRenderers.Json;
+
+    public void Render(PlanReport report, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(output);
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("apiVersion", ApiVersion);
+            writer.WriteString("kind", Kind);
+            WriteMetadata(writer, report);
+            WriteSummary(writer, report);
+
+            writer.WriteStartArray("evictions");
+            foreach (ReportEviction eviction in report.Evictions)
+            {
+                WriteEviction(writer, eviction);
+                DrainIfLarge(writer, buffer, output);
+            }
+
+            writer.WriteEndArray();
+
+            writer.WriteStartArray("skipped");
+            foreach (ReportSkip skip in report.Skipped)
+            {
+                WriteSkip(writer, skip);
+                DrainIfLarge(writer, buffer, output);
+            }
+
+            writer.WriteEndArray();
+
+            writer.WriteStartArray("warnings");
+            foreach (ReportWarning warning in report.Warnings)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("profile", warning.Profile);
+                writer.WriteString("plugin", warning.Plugin);
+                writer.WriteString("message", warning.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+
+        Drain(buffer, output);
+        output.Write('\n');
+    }
+
+    private static void WriteMetadata(Utf8JsonWriter writer, PlanReport report)
+    {
+        ReportContext context = report.Context;
+        writer.WriteStartObject("metadata");
+        writer.WriteString("mode", context.Mode);
+        writer.WriteString("source", context.Source);
+        writer.WriteString("policy", context.PolicySource);
+        writer.WriteString("policyDigest", context.PolicyDigest);
+        writer.WriteString("now", ReportFormat.Timestamp(report.Now));
+        writer.WriteString("version", context.Version);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteSummary(Utf8JsonWriter writer, PlanReport report)
+    {
+        ReportSummary summary = report.Summary;
+        writer.WriteStartObject("summary");
+        writer.WriteNumber("nodes", summary.Nodes);
+        writer.WriteNumber("consideredNodes", summary.ConsideredNodes);
+        writer.WriteNumber("pods", summary.Pods);
+        writer.WriteNumber("runningPods", summary.RunningPods);
+        writer.WriteNumber("evictions", summary.Evictions);
+        writer.WriteNumber("skipped", summary.Skipped);
+        writer.WriteNumber("warnings", summary.Warnings);
+
+        writer.WriteStartArray("evictionsByPlugin");
+        foreach (PluginSummary plugin in summary.EvictionsByPlugin)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("profile", plugin.Profile);
+            writer.WriteString("plugin", plugin.Plugin);
+            writer.WriteString("extensionPoint", plugin.ExtensionPoint);
+            writer.WriteNumber("evictions", plugin.Evictions);
+            writer.WriteNumber("skipped", plugin.Skipped);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+
+        // An object keyed by reason is what consumers index into; its member order (count descending, then reason)
+        // is the model's and is stable, though JSON readers need not keep it.
+        writer.WriteStartObject("skippedByReason");
+        foreach (ReasonCount reason in summary.SkippedByReason)
+        {
+            writer.WriteNumber(reason.Reason, reason.Count);
+        }
+
+        writer.WriteEndObject();
+
+        writer.WriteStartArray("utilization");
+        foreach (NodeUtilization node in report.Utilization)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("node", node.Node);
+            writer.WriteBoolean("changed", node.Changed);
+            WriteUtilization(writer, "before", node.Before);
+            WriteUtilization(writer, "after", node.After);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteUtilization(Utf8JsonWriter writer, string name, ResourceUtilization utilization)
+    {
+        writer.WriteStartObject(name);
+        WritePercent(writer, "cpu", utilization.Cpu);
+        WritePercent(writer, "memory", utilization.Memory);
+        WritePercent(writer, "pods", utilization.Pods);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The model's percentages have scale 1, so they print as <c>80.0</c>; null for a node with nothing allocatable.</summary>
+    private static void WritePercent(Utf8JsonWriter writer, string name, decimal? value)
+    {
+        if (value is decimal d)
+        {
+            writer.WriteNumber(name, d);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    private static void WriteEviction(Utf8JsonWriter writer, ReportEviction eviction)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("namespace", eviction.Namespace);
+        writer.WriteString("name", eviction.Name);
+        writer.WriteString("uid", eviction.Uid);
+        writer.WriteString("node", eviction.Node);
+        writer.WriteString("targetNode", eviction.TargetNode);
+        writer.WriteString("profile", eviction.Profile);
+        writer.WriteString("plugin", eviction.Plugin);
+        writer.WriteString("reason", eviction.Reason);
+
+        // Execution results exist only after a run that evicts; a plan's report omits the members rather than
+        // writing nulls, so "absent" unambiguously means "not executed".
+        if (eviction.Outcome is EvictionOutcome outcome)
+        {
+            writer.WriteString("outcome", outcome.Outcome);
+            writer.WriteNumber("attempts", outcome.Attempts);
+            if (outcome.Message is not null)
+            {
+                writer.WriteString("message", outcome.Message);
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteSkip(Utf8JsonWriter writer, ReportSkip skip)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("namespace", skip.Namespace);
+        writer.WriteString("name", skip.Name);
+        writer.WriteString("uid", skip.Uid);
+        writer.WriteString("node", skip.Node);
+        writer.WriteString("profile", skip.Profile);
+        writer.WriteString("plugin", skip.Plugin);
+        writer.WriteString("reason", skip.Reason);
+        writer.WriteString("detail", skip.Detail);
+        writer.WriteEndObject();
+    }
+
+    private static void DrainIfLarge(Utf8JsonWriter writer, ArrayBufferWriter<byte> buffer, TextWriter output)
+    {
+        if (writer.BytesPending + buffer.WrittenCount < FlushThreshold)
+        {
+            return;
+        }
+
+        writer.Flush();
+        Drain(buffer, output);
+    }
+
+    /// <summary>
+    /// Moves the written bytes to the text output. The writer flushes whole tokens only, so a chunk never ends inside a
+    /// UTF-8 sequence and each chunk decodes on its own.
+    /// </summary>
+    private static void Drain(ArrayBufferWriter<byte> buffer, TextWriter output)
+    {
+        if (buffer.WrittenCount == 0)
+        {
+            return;
+        }
+
+        output.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        buffer.ResetWrittenCount();
+    }
+}

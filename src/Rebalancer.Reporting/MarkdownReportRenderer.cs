@@ -1,0 +1,306 @@
+using System.Text;
+
+namespace Rebalancer.Reporting;
+
+/// <summary>
+/// A GitHub-flavoured Markdown report sized for a pull-request comment (GitHub rejects comments over 65,536
+/// characters): the summary, the first evictions and the skip reasons are visible, utilization changes and individual
+/// skips are folded into <c>&lt;details&gt;</c> blocks. Besides the per-table row caps, every row is charged against a
+/// byte budget, so even a plan with thousands of long reasons stays under <see cref="MaxBytes"/>; whatever is left out
+/// is said to be left out, and the JSON report always has everything.
+/// </summary>
+public sealed class MarkdownReportRenderer : IReportRenderer
+{
+    public const int DefaultMaxBytes = 60_000;
+
+    /// <summary>Room kept back from the row budget for the lines written unconditionally (titles, notes, closing tags).</summary>
+    private const int Reserve = 4_096;
+
+    public string Format => ReportRenderers.Markdown;
+
+    public int MaxEvictionRows { get; init; } = 50;
+
+    public int MaxSkippedRows { get; init; } = 100;
+
+    public int MaxNodeRows { get; init; } = 100;
+
+    public int MaxWarningRows { get; init; } = 20;
+
+    /// <summary>Longer cell texts (reasons, details) are cut with an ellipsis.</summary>
+    public int MaxCellLength { get; init; } = 200;
+
+    /// <summary>Upper bound of the whole report in UTF-8 bytes.</summary>
+    public int MaxBytes { get; init; } = DefaultMaxBytes;
+
+    public void Render(PlanReport report, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(output);
+        if (MaxBytes <= Reserve * 2)
+        {
+            throw new InvalidOperationException($"MaxBytes must exceed {Reserve * 2}.");
+        }
+
+        var md = new Budget(MaxBytes - Reserve);
+        bool showProfile = ReportFormat.HasSeveralProfiles(report);
+        WriteHeader(md, report);
+        WriteEvictions(md, report, showProfile);
+        WriteSkipReasons(md, report);
+        WriteWarnings(md, report);
+        WriteUtilization(md, report);
+        WriteSkips(md, report, showProfile);
+        output.Write(md.ToString());
+    }
+
+    private void WriteHeader(Budget md, PlanReport report)
+    {
+        ReportContext context = report.Context;
+        ReportSummary summary = report.Summary;
+        md.Line($"## Rebalancer {Text(context.Mode)} report");
+        md.Line();
+        md.Line($"{Code(context.Source)} with policy {Code(context.PolicySource)} ({Code(context.PolicyDigest)}) at {ReportFormat.Timestamp(report.Now)}, Rebalancer {Text(context.Version)}");
+        md.Line();
+        md.Line("| Nodes | Pods | Evictions | Skipped | Warnings |");
+        md.Line("|---:|---:|---:|---:|---:|");
+        md.Line($"| {N(summary.Nodes)} ({N(summary.ConsideredNodes)} considered) | {N(summary.Pods)} ({N(summary.RunningPods)} running) | **{N(summary.Evictions)}** | {N(summary.Skipped)} | {N(summary.Warnings)} |");
+
+        if (summary.EvictionsByPlugin.Count > 0)
+        {
+            md.Line();
+            WriteTable(
+                md,
+                "| Profile | Plugin | Extension point | Evictions | Skipped |",
+                "|---|---|---|---:|---:|",
+                summary.EvictionsByPlugin.Select(p => $"| {Text(p.Profile)} | {Text(p.Plugin)} | {p.ExtensionPoint} | {N(p.Evictions)} | {N(p.Skipped)} |"),
+                summary.EvictionsByPlugin.Count,
+                int.MaxValue,
+                "plugin runs");
+        }
+    }
+
+    private void WriteEvictions(Budget md, PlanReport report, bool showProfile)
+    {
+        md.Line();
+        md.Line($"### Evictions ({N(report.Evictions.Count)})");
+        md.Line();
+        if (report.Evictions.Count == 0)
+        {
+            md.Line("No evictions planned.");
+            return;
+        }
+
+        bool outcomes = report.HasOutcomes;
+        WriteTable(
+            md,
+            outcomes ? "| # | Pod | From → To | Plugin | Outcome | Reason |" : "| # | Pod | From → To | Plugin | Reason |",
+            outcomes ? "|---:|---|---|---|---|---|" : "|---:|---|---|---|---|",
+            report.Evictions.Select((e, i) =>
+                $"| {N(i + 1)} | {Code(e.Key)} | {Text(e.Node ?? "-")} → {Text(e.TargetNode ?? "-")} | {Text(ReportFormat.Plugin(e.Profile, e.Plugin, showProfile))} |"
+                + (outcomes ? $" {Text(ReportFormat.Outcome(e.Outcome))} |" : string.Empty)
+                + $" {Text(e.Reason)} |"),
+            report.Evictions.Count,
+            MaxEvictionRows,
+            "evictions");
+    }
+
+    private void WriteSkipReasons(Budget md, PlanReport report)
+    {
+        md.Line();
+        md.Line($"### Skipped by reason ({N(report.Skipped.Count)})");
+        md.Line();
+        if (report.Skipped.Count == 0)
+        {
+            md.Line("No pod was skipped.");
+            return;
+        }
+
+        IReadOnlyList<ReasonCount> reasons = report.Summary.SkippedByReason;
+        WriteTable(
+            md,
+            "| Reason | Count |",
+            "|---|---:|",
+            reasons.Select(r => $"| {Code(r.Reason)} | {N(r.Count)} |"),
+            reasons.Count,
+            int.MaxValue,
+            "reasons");
+    }
+
+    private void WriteWarnings(Budget md, PlanReport report)
+    {
+        if (report.Warnings.Count == 0)
+        {
+            return;
+        }
+
+        md.Line();
+        md.Line($"### Warnings ({N(report.Warnings.Count)})");
+        md.Line();
+        int shown = 0;
+        foreach (ReportWarning warning in report.Warnings)
+        {
+            string where = warning.Plugin is null ? "plan" : ReportFormat.Plugin(warning.Profile ?? string.Empty, warning.Plugin, showProfile: true);
+            if (shown == MaxWarningRows || !md.TryLine($"- **{Text(where)}**: {Text(warning.Message)}"))
+            {
+                break;
+            }
+
+            shown++;
+        }
+
+        Omitted(md, shown, report.Warnings.Count, MaxWarningRows, "warnings");
+    }
+
+    private void WriteUtilization(Budget md, PlanReport report)
+    {
+        IReadOnlyList<NodeUtilization> changed = report.ChangedNodes;
+        md.Line();
+        md.Line($"<details><summary>Utilization changes: {ReportFormat.Plural(changed.Count, "node", "nodes")} ({N(report.UnchangedNodeCount)} unchanged)</summary>");
+        md.Line();
+        if (changed.Count == 0)
+        {
+            md.Line("No node changes.");
+        }
+        else
+        {
+            WriteTable(
+                md,
+                "| Node | CPU | Memory | Pods |",
+                "|---|---:|---:|---:|",
+                changed.Select(n =>
+                    $"| {Text(n.Node)} | {ReportFormat.Change(n.Before.Cpu, n.After.Cpu, "→")} | {ReportFormat.Change(n.Before.Memory, n.After.Memory, "→")} | {ReportFormat.Change(n.Before.Pods, n.After.Pods, "→")} |"),
+                changed.Count,
+                MaxNodeRows,
+                "nodes");
+            md.Line();
+            md.Line("Requested resources as a percentage of allocatable, before → after the plan.");
+        }
+
+        md.Line();
+        md.Line("</details>");
+    }
+
+    private void WriteSkips(Budget md, PlanReport report, bool showProfile)
+    {
+        if (report.Skipped.Count == 0)
+        {
+            return;
+        }
+
+        md.Line();
+        md.Line($"<details><summary>Skipped pods ({N(report.Skipped.Count)})</summary>");
+        md.Line();
+        WriteTable(
+            md,
+            "| Pod | Node | Plugin | Reason | Detail |",
+            "|---|---|---|---|---|",
+            report.Skipped.Select(s =>
+                $"| {Code(s.Key)} | {Text(s.Node ?? "-")} | {Text(ReportFormat.Plugin(s.Profile, s.Plugin, showProfile))} | {Code(s.Reason)} | {Text(s.Detail)} |"),
+            report.Skipped.Count,
+            MaxSkippedRows,
+            "skips");
+        md.Line();
+        md.Line("</details>");
+    }
+
+    /// <summary>Writes the header and as many rows as both the cap and the byte budget allow, then says what was left out.</summary>
+    private static void WriteTable(Budget md, string header, string separator, IEnumerable<string> rows, int total, int cap, string noun)
+    {
+        md.Line(header);
+        md.Line(separator);
+        int shown = 0;
+        foreach (string row in rows)
+        {
+            if (shown == cap || !md.TryLine(row))
+            {
+                break;
+            }
+
+            shown++;
+        }
+
+        Omitted(md, shown, total, cap, noun);
+    }
+
+    private static void Omitted(Budget md, int shown, int total, int cap, string noun)
+    {
+        if (shown >= total)
+        {
+            return;
+        }
+
+        string why = shown < cap ? "to fit a comment" : "here";
+        md.Line();
+        md.Line($"_The first {N(shown)} of {N(total)} {noun} are shown {why}; the JSON report lists all._");
+    }
+
+    private static string N(int value) => ReportFormat.Count(value);
+
+    /// <summary>
+    /// Plain text for a table cell or a line: cut to <see cref="MaxCellLength"/>, newlines flattened, and every character
+    /// Markdown or HTML could act on backslash-escaped (GFM allows escaping any ASCII punctuation), so a reason with
+    /// "&lt;none&gt;" or a '|' cannot break the table or inject markup.
+    /// </summary>
+    private string Text(string value)
+    {
+        string cut = Cut(value);
+        var sb = new StringBuilder(cut.Length + 8);
+        foreach (char c in cut)
+        {
+            switch (c)
+            {
+                case '\\' or '`' or '*' or '_' or '[' or ']' or '<' or '>' or '|' or '~' or '&':
+                    sb.Append('\\').Append(c);
+                    break;
+                case '\r' or '\n' or '\t':
+                    sb.Append(' ');
+                    break;
+                default:
+                    sb.Append(c);
+                    break;
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// A code span for identifiers (pod keys, reasons, paths). Backslashes are literal inside code spans, so a value
+    /// holding a backtick falls back to escaped text; '|' still needs its escape inside a GFM table.
+    /// </summary>
+    private string Code(string value)
+    {
+        string cut = Cut(value);
+        return cut.Contains('`', StringComparison.Ordinal) || cut.Length == 0
+            ? Text(value)
+            : "`" + cut.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ") + "`";
+    }
+
+    private string Cut(string value) =>
+        value.Length <= MaxCellLength ? value : value[..Math.Max(0, MaxCellLength - 1)] + "…";
+
+    /// <summary>Markdown text with a running UTF-8 size: unconditional lines always go in, rows only while they fit.</summary>
+    private sealed class Budget(int rowLimit)
+    {
+        private readonly StringBuilder _text = new();
+        private int _bytes;
+
+        public void Line(string line = "")
+        {
+            _text.Append(line).Append('\n');
+            _bytes += Encoding.UTF8.GetByteCount(line) + 1;
+        }
+
+        public bool TryLine(string line)
+        {
+            if (_bytes + Encoding.UTF8.GetByteCount(line) + 1 > rowLimit)
+            {
+                return false;
+            }
+
+            Line(line);
+            return true;
+        }
+
+        public override string ToString() => _text.ToString();
+    }
+}

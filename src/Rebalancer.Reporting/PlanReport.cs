@@ -1,0 +1,271 @@
+using Rebalancer.Core.Model;
+using Rebalancer.Core.Planning;
+
+namespace Rebalancer.Reporting;
+
+/// <summary>
+/// Everything a report shows, computed once from a <see cref="Plan"/> so the text, JSON and Markdown renderers cannot
+/// disagree on a number. Strings are resolved out of the snapshot's interned columns, lists are in a fixed order
+/// (evictions and skips in plan order, plugins in run order, nodes by name, reasons by count then name), and
+/// percentages are decimals rounded to one place, so the same plan always gives byte-identical reports.
+/// </summary>
+public sealed class PlanReport
+{
+    private PlanReport(
+        ReportContext context,
+        DateTimeOffset now,
+        ReportSummary summary,
+        IReadOnlyList<NodeUtilization> utilization,
+        IReadOnlyList<ReportEviction> evictions,
+        IReadOnlyList<ReportSkip> skipped,
+        IReadOnlyList<ReportWarning> warnings)
+    {
+        Context = context;
+        Now = now;
+        Summary = summary;
+        Utilization = utilization;
+        ChangedNodes = utilization.Where(u => u.Changed).ToList();
+        Evictions = evictions;
+        Skipped = skipped;
+        Warnings = warnings;
+    }
+
+    public ReportContext Context { get; }
+
+    /// <summary>The plan's clock value: the only time a report shows, so reports stay reproducible.</summary>
+    public DateTimeOffset Now { get; }
+
+    public ReportSummary Summary { get; }
+
+    /// <summary>Every node of the snapshot, by name (ordinal).</summary>
+    public IReadOnlyList<NodeUtilization> Utilization { get; }
+
+    /// <summary>The nodes of <see cref="Utilization"/> whose requests the plan changes, by name.</summary>
+    public IReadOnlyList<NodeUtilization> ChangedNodes { get; }
+
+    public int UnchangedNodeCount => Utilization.Count - ChangedNodes.Count;
+
+    /// <summary>In execution order.</summary>
+    public IReadOnlyList<ReportEviction> Evictions { get; }
+
+    /// <summary>In the order the planner recorded them; one pod may be skipped by several plugins.</summary>
+    public IReadOnlyList<ReportSkip> Skipped { get; }
+
+    public IReadOnlyList<ReportWarning> Warnings { get; }
+
+    /// <summary>True when at least one eviction carries an execution outcome.</summary>
+    public bool HasOutcomes => Evictions.Any(e => e.Outcome is not null);
+
+    /// <summary>Builds the report of <paramref name="plan"/>.</summary>
+    /// <param name="outcomes">
+    /// Execution results by pod index (<see cref="PlannedEviction.Pod"/>; a plan evicts a pod at most once). Null for a
+    /// plan that was not executed; evictions without an entry are reported without an outcome.
+    /// </param>
+    public static PlanReport From(Plan plan, ReportContext context, IReadOnlyDictionary<int, EvictionOutcome>? outcomes = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(context);
+        ClusterSnapshot snapshot = plan.Snapshot;
+        PodTable pods = snapshot.Pods;
+
+        var evictions = new List<ReportEviction>(plan.Evictions.Count);
+        foreach (PlannedEviction e in plan.Evictions)
+        {
+            EvictionOutcome? outcome = null;
+            outcomes?.TryGetValue(e.Pod, out outcome);
+            evictions.Add(new ReportEviction(
+                snapshot.Strings[pods.Namespace[e.Pod]],
+                pods.Name[e.Pod],
+                pods.Uid[e.Pod],
+                e.Node >= 0 ? snapshot.Nodes.Name[e.Node] : NodeNameOf(snapshot, e.Pod),
+                e.TargetNode >= 0 ? snapshot.Nodes.Name[e.TargetNode] : null,
+                e.Profile,
+                e.Plugin,
+                e.Reason,
+                outcome));
+        }
+
+        var skipped = new List<ReportSkip>(plan.Skipped.Count);
+        var reasonCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (SkippedPod s in plan.Skipped)
+        {
+            skipped.Add(new ReportSkip(
+                snapshot.Strings[pods.Namespace[s.Pod]],
+                pods.Name[s.Pod],
+                pods.Uid[s.Pod],
+                NodeNameOf(snapshot, s.Pod),
+                s.Profile,
+                s.Plugin,
+                s.Reason,
+                s.Detail));
+            reasonCounts[s.Reason] = reasonCounts.GetValueOrDefault(s.Reason) + 1;
+        }
+
+        // Most frequent first (what a reader wants to see), ties by name so the order never depends on hashing.
+        List<ReasonCount> byReason = reasonCounts
+            .Select(kv => new ReasonCount(kv.Key, kv.Value))
+            .OrderByDescending(r => r.Count)
+            .ThenBy(r => r.Reason, StringComparer.Ordinal)
+            .ToList();
+
+        List<PluginSummary> byPlugin = plan.PluginRuns
+            .Select(r => new PluginSummary(r.Profile, r.Plugin, r.Point.ToString(), r.Evictions, r.Skips))
+            .ToList();
+
+        int running = 0;
+        for (int p = 0; p < pods.Count; p++)
+        {
+            if (pods.Phase[p] == PodPhase.Running)
+            {
+                running++;
+            }
+        }
+
+        // Planner-wide warnings have no profile or plugin: report them as absent rather than as empty names. An exact
+        // repeat (same profile, plugin and message, e.g. an evictor warning raised again at each extension point) adds
+        // nothing for the reader, so each is reported once, at its first position.
+        var warnings = new List<ReportWarning>(plan.Warnings.Count);
+        var seenWarnings = new HashSet<ReportWarning>();
+        foreach (PlanWarning w in plan.Warnings)
+        {
+            var warning = new ReportWarning(NullIfEmpty(w.Profile), NullIfEmpty(w.Plugin), w.Message);
+            if (seenWarnings.Add(warning))
+            {
+                warnings.Add(warning);
+            }
+        }
+
+        var summary = new ReportSummary(
+            snapshot.Nodes.Count,
+            plan.ConsideredNodes.Count,
+            pods.Count,
+            running,
+            evictions.Count,
+            skipped.Count,
+            warnings.Count,
+            byPlugin,
+            byReason);
+
+
+        return new PlanReport(context, plan.Now, summary, ComputeUtilization(plan), evictions, skipped, warnings);
+    }
+
+    private static List<NodeUtilization> ComputeUtilization(Plan plan)
+    {
+        ClusterSnapshot snapshot = plan.Snapshot;
+        NodeTable nodes = snapshot.Nodes;
+        int stride = snapshot.Resources.Count;
+        var result = new List<NodeUtilization>(nodes.Count);
+        for (int n = 0; n < nodes.Count; n++)
+        {
+            ReadOnlySpan<long> before = plan.RequestedBefore.AsSpan(n * stride, stride);
+            ReadOnlySpan<long> after = plan.RequestedAfter.AsSpan(n * stride, stride);
+            ReadOnlySpan<long> allocatable = nodes.AllocatableOf(n);
+
+            // "Changed" compares the exact requests over every resource, not the rounded percentages: a node that gains
+            // one small pod changed even if its rounded cpu and memory did not.
+            result.Add(new NodeUtilization(
+                nodes.Name[n],
+                UtilizationOf(before, allocatable),
+                UtilizationOf(after, allocatable),
+                !before.SequenceEqual(after)));
+        }
+
+        // Ordinal by name; the index breaks ties between duplicate names so the order is total.
+        return result
+            .Select((u, index) => (u, index))
+            .OrderBy(x => x.u.Node, StringComparer.Ordinal)
+            .ThenBy(x => x.index)
+            .Select(x => x.u)
+            .ToList();
+    }
+
+    private static ResourceUtilization UtilizationOf(ReadOnlySpan<long> requested, ReadOnlySpan<long> allocatable) => new(
+        Percent(requested, allocatable, ResourceCatalog.Cpu),
+        Percent(requested, allocatable, ResourceCatalog.Memory),
+        Percent(requested, allocatable, ResourceCatalog.Pods));
+
+    /// <summary>
+    /// Requested as a percentage of allocatable, in decimal so the rounding is exact (no binary fractions), half away
+    /// from zero, always with one decimal place (scale 1) so it prints as <c>80.0</c>, not <c>80</c>. Null when the
+    /// node has no allocatable amount of the resource: a percentage of nothing means nothing.
+    /// </summary>
+    internal static decimal? Percent(ReadOnlySpan<long> requested, ReadOnlySpan<long> allocatable, int resource)
+    {
+        long total = resource < allocatable.Length ? allocatable[resource] : 0;
+        if (total <= 0)
+        {
+            return null;
+        }
+
+        long used = resource < requested.Length ? requested[resource] : 0;
+        return Math.Round(used * 100m / total, 1, MidpointRounding.AwayFromZero) + 0.0m;
+    }
+
+    /// <summary>The pod's node: its node in the snapshot, else the <c>spec.nodeName</c> of a node the snapshot lacks, else null.</summary>
+    private static string? NodeNameOf(ClusterSnapshot snapshot, int pod)
+    {
+        int node = snapshot.Pods.Node[pod];
+        if (node >= 0)
+        {
+            return snapshot.Nodes.Name[node];
+        }
+
+        int name = snapshot.Pods.NodeName[pod];
+        return name != 0 ? snapshot.Strings[name] : null;
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+}
+
+/// <param name="Skipped">Skip records; a pod skipped by two plugins counts twice.</param>
+public sealed record ReportSummary(
+    int Nodes,
+    int ConsideredNodes,
+    int Pods,
+    int RunningPods,
+    int Evictions,
+    int Skipped,
+    int Warnings,
+    IReadOnlyList<PluginSummary> EvictionsByPlugin,
+    IReadOnlyList<ReasonCount> SkippedByReason);
+
+/// <summary>One plugin run (a plugin of a profile at one extension point), in run order.</summary>
+/// <param name="ExtensionPoint"><c>Deschedule</c> or <c>Balance</c>.</param>
+public sealed record PluginSummary(string Profile, string Plugin, string ExtensionPoint, int Evictions, int Skipped);
+
+public sealed record ReasonCount(string Reason, int Count);
+
+/// <summary>Requested resources as percentages of allocatable (one decimal place); null where allocatable is zero.</summary>
+public sealed record ResourceUtilization(decimal? Cpu, decimal? Memory, decimal? Pods);
+
+/// <param name="Changed">Whether the plan changes any requested resource on the node.</param>
+public sealed record NodeUtilization(string Node, ResourceUtilization Before, ResourceUtilization After, bool Changed);
+
+/// <param name="Node">The node the pod is evicted from (null only for a pod bound nowhere).</param>
+/// <param name="TargetNode">Where the projection places the pod afterwards; null when no target was simulated.</param>
+/// <param name="Outcome">The execution result, when the plan was executed.</param>
+public sealed record ReportEviction(
+    string Namespace,
+    string Name,
+    string Uid,
+    string? Node,
+    string? TargetNode,
+    string Profile,
+    string Plugin,
+    string Reason,
+    EvictionOutcome? Outcome = null)
+{
+    public string Key => Namespace + "/" + Name;
+}
+
+/// <param name="Reason">Machine-readable (see <see cref="Core.Evictor.SkipReasons"/>).</param>
+/// <param name="Detail">The human explanation.</param>
+public sealed record ReportSkip(string Namespace, string Name, string Uid, string? Node, string Profile, string Plugin, string Reason, string Detail)
+{
+    public string Key => Namespace + "/" + Name;
+}
+
+/// <param name="Profile">Null for a warning about the whole plan.</param>
+/// <param name="Plugin">Null for a warning about the whole plan.</param>
+public sealed record ReportWarning(string? Profile, string? Plugin, string Message);

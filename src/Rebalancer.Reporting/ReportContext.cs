@@ -1,0 +1,20 @@
+namespace Rebalancer.Reporting;
+
+/// <summary>
+/// Run metadata a report shows next to the plan: the plan itself does not know where its snapshot and policy came from.
+/// </summary>
+/// <param name="Mode">What the run did: <c>plan</c> (nothing was evicted).</param>
+/// <param name="Source">The snapshot file or the kubeconfig context the cluster state was read from.</param>
+/// <param name="PolicySource">The policy file path, or <c>built-in</c>.</param>
+/// <param name="PolicyDigest">The digest of the effective policy (<c>sha256:…</c>), so two reports can be tied to the same policy.</param>
+/// <param name="Version">The Rebalancer version that produced the report.</param>
+public sealed record ReportContext(string Mode, string Source, string PolicySource, string PolicyDigest, string Version);
+
+/// <summary>
+/// What happened when an eviction was executed. Plans carry none; an executor passes one per eviction to
+/// <see cref="PlanReport.From"/> and the renderers show it next to the eviction.
+/// </summary>
+/// <param name="Outcome">Machine-readable result, e.g. <c>Evicted</c>, <c>Failed</c>, <c>Blocked:PDB</c>.</param>
+/// <param name="Attempts">How many eviction requests were sent.</param>
+/// <param name="Message">The last error or a note, when there is one.</param>
+public sealed record EvictionOutcome(string Outcome, int Attempts, string? Message = null);

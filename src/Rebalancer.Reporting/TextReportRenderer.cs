@@ -1,0 +1,312 @@
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Rebalancer.Reporting;
+
+/// <summary>
+/// The human report for a terminal: header, summary, evictions, skips grouped by reason, utilization changes, warnings.
+/// Every capability Spectre.Console would otherwise detect (width, colour, Unicode, CI enrichers) is fixed from
+/// <see cref="ReportRenderOptions"/>, and line ends are normalised, so the output depends on the report alone and can be
+/// compared with golden files. The only time shown is the plan's <see cref="PlanReport.Now"/>.
+/// </summary>
+public sealed class TextReportRenderer : IReportRenderer
+{
+    public const int DefaultWidth = 120;
+    public const int DefaultMaxSkippedRows = 50;
+
+    private readonly ReportRenderOptions _options;
+
+    public TextReportRenderer()
+        : this(ReportRenderOptions.Default)
+    {
+    }
+
+    public TextReportRenderer(ReportRenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Width < 40)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Width, "The text report needs at least 40 columns.");
+        }
+
+        _options = options;
+    }
+
+    /// <summary>Skipped pods listed one by one; the rest are only counted (the per-reason table covers all of them).</summary>
+    public int MaxSkippedRows { get; init; } = DefaultMaxSkippedRows;
+
+    public string Format => ReportRenderers.Text;
+
+    public void Render(PlanReport report, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(output);
+
+        // Render into a buffer first: trailing blanks (Spectre pads grid cells) are trimmed and line ends become "\n",
+        // so a copied report or a golden file does not change with the OS or an editor's whitespace settings.
+        using var buffer = new StringWriter();
+        IAnsiConsole console = CreateConsole(buffer);
+        var sections = new Sections(console, report, _options, MaxSkippedRows);
+        sections.Header();
+        sections.Summary();
+        sections.Evictions();
+        sections.Skipped();
+        sections.Utilization();
+        sections.Warnings();
+
+        foreach (string line in buffer.ToString().ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'))
+        {
+            output.Write(line.TrimEnd(' '));
+            output.Write('\n');
+        }
+    }
+
+    private IAnsiConsole CreateConsole(TextWriter writer)
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = _options.Color ? AnsiSupport.Yes : AnsiSupport.No,
+
+            // The 16 standard colours are all the report uses and every colour terminal has them; detecting more
+            // would make the escapes depend on COLORTERM.
+            ColorSystem = _options.Color ? ColorSystemSupport.Standard : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+
+            // No CI-specific profile tweaks and no environment lookups: the caller has decided everything already.
+            Enrichment = new ProfileEnrichment { UseDefaultEnrichers = false },
+            EnvironmentVariables = new Dictionary<string, string>(),
+        });
+        console.Profile.Width = _options.Width;
+        console.Profile.Capabilities.Unicode = _options.Unicode;
+        return console;
+    }
+
+    /// <summary>One render: the console, the report and the glyphs and styles chosen for it.</summary>
+    private sealed class Sections(IAnsiConsole console, PlanReport report, ReportRenderOptions options, int maxSkippedRows)
+    {
+        private static readonly Style Heading = new(decoration: Decoration.Bold);
+        private static readonly Style Dim = new(decoration: Decoration.Dim);
+        private static readonly Style Good = new(Color.Green);
+        private static readonly Style Caution = new(Color.Yellow);
+        private static readonly Style Bad = new(Color.Red);
+
+        private readonly string _arrow = options.Unicode ? "→" : "->";
+        private readonly bool _showProfile = ReportFormat.HasSeveralProfiles(report);
+
+        public void Header()
+        {
+            ReportContext context = report.Context;
+            console.Write(new Text($"Rebalancer {context.Version}: {context.Mode} report", Heading));
+            console.WriteLine();
+            Grid grid = KeyValueGrid();
+            AddRow(grid, "Source", context.Source);
+            AddRow(grid, "Policy", $"{context.PolicySource} ({context.PolicyDigest})");
+            AddRow(grid, "Now", ReportFormat.Timestamp(report.Now));
+            console.Write(grid);
+        }
+
+        public void Summary()
+        {
+            ReportSummary summary = report.Summary;
+            Title("Summary");
+            Grid grid = KeyValueGrid();
+            AddRow(grid, "Nodes", $"{ReportFormat.Count(summary.Nodes)} ({ReportFormat.Count(summary.ConsideredNodes)} considered)");
+            AddRow(grid, "Pods", $"{ReportFormat.Count(summary.Pods)} ({ReportFormat.Count(summary.RunningPods)} running)");
+            AddRow(grid, "Evictions", ReportFormat.Count(summary.Evictions), summary.Evictions > 0 ? Good : Style.Plain);
+            AddRow(grid, "Skipped", ReportFormat.Count(summary.Skipped), summary.Skipped > 0 ? Caution : Style.Plain);
+            AddRow(grid, "Warnings", ReportFormat.Count(summary.Warnings), summary.Warnings > 0 ? Bad : Style.Plain);
+            console.Write(grid);
+
+            if (summary.EvictionsByPlugin.Count == 0)
+            {
+                return;
+            }
+
+            console.WriteLine();
+            Table table = NewTable();
+            table.AddColumn(Column("Profile"));
+            table.AddColumn(Column("Plugin"));
+            table.AddColumn(Column("Extension point"));
+            table.AddColumn(Column("Evictions", right: true));
+            table.AddColumn(Column("Skipped", right: true));
+            foreach (PluginSummary plugin in summary.EvictionsByPlugin)
+            {
+                table.AddRow(
+                    Cell(plugin.Profile),
+                    Cell(plugin.Plugin),
+                    Cell(plugin.ExtensionPoint),
+                    Cell(ReportFormat.Count(plugin.Evictions)),
+                    Cell(ReportFormat.Count(plugin.Skipped)));
+            }
+
+            console.Write(table);
+        }
+
+        public void Evictions()
+        {
+            Title($"Evictions ({ReportFormat.Count(report.Evictions.Count)}, in execution order)");
+            if (report.Evictions.Count == 0)
+            {
+                Note("No evictions planned.");
+                return;
+            }
+
+            bool outcomes = report.HasOutcomes;
+            Table table = NewTable();
+            table.AddColumn(Column("#", right: true));
+            table.AddColumn(Column("Pod"));
+            table.AddColumn(Column($"From {_arrow} To"));
+            table.AddColumn(Column("Plugin"));
+            if (outcomes)
+            {
+                table.AddColumn(Column("Outcome"));
+            }
+
+            table.AddColumn(Column("Reason"));
+            int index = 0;
+            foreach (ReportEviction eviction in report.Evictions)
+            {
+                var row = new List<IRenderable>
+                {
+                    Cell(ReportFormat.Count(++index)),
+                    Cell(eviction.Key),
+                    Cell($"{eviction.Node ?? "-"} {_arrow} {eviction.TargetNode ?? "-"}"),
+                    Cell(ReportFormat.Plugin(eviction.Profile, eviction.Plugin, _showProfile)),
+                };
+                if (outcomes)
+                {
+                    row.Add(Cell(ReportFormat.Outcome(eviction.Outcome)));
+                }
+
+                row.Add(Cell(eviction.Reason));
+                table.AddRow(row);
+            }
+
+            console.Write(table);
+        }
+
+        public void Skipped()
+        {
+            Title($"Skipped ({ReportFormat.Count(report.Skipped.Count)})");
+            if (report.Skipped.Count == 0)
+            {
+                Note("No pod was skipped.");
+                return;
+            }
+
+            Table reasons = NewTable();
+            reasons.AddColumn(Column("Reason"));
+            reasons.AddColumn(Column("Count", right: true));
+            foreach (ReasonCount reason in report.Summary.SkippedByReason)
+            {
+                reasons.AddRow(Cell(reason.Reason, Caution), Cell(ReportFormat.Count(reason.Count)));
+            }
+
+            console.Write(reasons);
+            if (maxSkippedRows <= 0)
+            {
+                return;
+            }
+
+            console.WriteLine();
+            int shown = Math.Min(maxSkippedRows, report.Skipped.Count);
+            Note(shown < report.Skipped.Count
+                ? $"The first {ReportFormat.Count(shown)} of {ReportFormat.Count(report.Skipped.Count)} skips, in plan order (the JSON report lists all):"
+                : "Skips, in plan order:");
+            Table table = NewTable();
+            table.AddColumn(Column("Pod"));
+            table.AddColumn(Column("Node"));
+            table.AddColumn(Column("Plugin"));
+            table.AddColumn(Column("Reason"));
+            table.AddColumn(Column("Detail"));
+            foreach (ReportSkip skip in report.Skipped.Take(shown))
+            {
+                table.AddRow(
+                    Cell(skip.Key),
+                    Cell(skip.Node ?? "-"),
+                    Cell(ReportFormat.Plugin(skip.Profile, skip.Plugin, _showProfile)),
+                    Cell(skip.Reason, Caution),
+                    Cell(skip.Detail));
+            }
+
+            console.Write(table);
+        }
+
+        public void Utilization()
+        {
+            Title("Utilization (requested / allocatable)");
+            if (report.ChangedNodes.Count == 0)
+            {
+                Note($"No node changes ({ReportFormat.Plural(report.UnchangedNodeCount, "node", "nodes")} unchanged).");
+                return;
+            }
+
+            Table table = NewTable();
+            table.AddColumn(Column("Node"));
+            table.AddColumn(Column("CPU", right: true));
+            table.AddColumn(Column("Memory", right: true));
+            table.AddColumn(Column("Pods", right: true));
+            foreach (NodeUtilization node in report.ChangedNodes)
+            {
+                table.AddRow(
+                    Cell(node.Node),
+                    Cell(ReportFormat.Change(node.Before.Cpu, node.After.Cpu, _arrow)),
+                    Cell(ReportFormat.Change(node.Before.Memory, node.After.Memory, _arrow)),
+                    Cell(ReportFormat.Change(node.Before.Pods, node.After.Pods, _arrow)));
+            }
+
+            console.Write(table);
+            Note($"{ReportFormat.Plural(report.ChangedNodes.Count, "node", "nodes")} changed, {ReportFormat.Count(report.UnchangedNodeCount)} unchanged.");
+        }
+
+        public void Warnings()
+        {
+            Title($"Warnings ({ReportFormat.Count(report.Warnings.Count)})");
+            if (report.Warnings.Count == 0)
+            {
+                Note("None.");
+                return;
+            }
+
+            Grid grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(1)).AddColumn();
+            foreach (ReportWarning warning in report.Warnings)
+            {
+                string where = warning.Plugin is null ? "plan" : ReportFormat.Plugin(warning.Profile ?? string.Empty, warning.Plugin, showProfile: true);
+                grid.AddRow(new Text("!", Bad), new Text($"[{where}] {warning.Message}"));
+            }
+
+            console.Write(grid);
+        }
+
+        private void Title(string title)
+        {
+            console.WriteLine();
+            console.Write(new Text(title, Heading));
+            console.WriteLine();
+        }
+
+        private void Note(string text)
+        {
+            console.Write(new Text(text, Dim));
+            console.WriteLine();
+        }
+
+        private Table NewTable() => new Table().Border(options.Unicode ? TableBorder.Rounded : TableBorder.Ascii);
+
+        private static Grid KeyValueGrid() =>
+            new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
+
+        private static void AddRow(Grid grid, string key, string value, Style? style = null) =>
+            grid.AddRow(new Text(key, Dim), new Text(value, style ?? Style.Plain));
+
+        private static TableColumn Column(string header, bool right = false)
+        {
+            var column = new TableColumn(new Text(header, Heading));
+            return right ? column.RightAligned() : column;
+        }
+
+        /// <summary>Cells are <see cref="Text"/>, never markup: reasons and names may contain '[' and must print as they are.</summary>
+        private static Text Cell(string value, Style? style = null) => new(value, style ?? Style.Plain);
+    }
+}

@@ -1,0 +1,34 @@
+namespace Rebalancer.Reporting.Tests;
+
+/// <summary>Whole reports against the files under Golden/ (see <see cref="GoldenFile"/> for how to update them).</summary>
+public sealed class GoldenReportTests
+{
+    [Fact]
+    public void Text_report_of_the_mixed_plan() =>
+        GoldenFile.Verify("mixed.txt", SamplePlans.Render(new TextReportRenderer(), SamplePlans.Report(SamplePlans.Mixed())));
+
+    [Fact]
+    public void Ascii_text_report_of_the_mixed_plan() =>
+        GoldenFile.Verify("mixed-ascii.txt", SamplePlans.Render(
+            new TextReportRenderer(new ReportRenderOptions { Unicode = false, Width = 100 }), SamplePlans.Report(SamplePlans.Mixed())));
+
+    [Fact]
+    public void Json_report_of_the_mixed_plan() =>
+        GoldenFile.Verify("mixed.json", SamplePlans.Render(new JsonReportRenderer(), SamplePlans.Report(SamplePlans.Mixed())));
+
+    [Fact]
+    public void Markdown_report_of_the_mixed_plan() =>
+        GoldenFile.Verify("mixed.md", SamplePlans.Render(new MarkdownReportRenderer(), SamplePlans.Report(SamplePlans.Mixed())));
+
+    [Fact]
+    public void Text_report_of_an_empty_plan() =>
+        GoldenFile.Verify("empty.txt", SamplePlans.Render(new TextReportRenderer(), SamplePlans.Report(SamplePlans.Empty())));
+
+    [Fact]
+    public void Json_report_of_an_empty_plan() =>
+        GoldenFile.Verify("empty.json", SamplePlans.Render(new JsonReportRenderer(), SamplePlans.Report(SamplePlans.Empty())));
+
+    [Fact]
+    public void Markdown_report_of_an_empty_plan() =>
+        GoldenFile.Verify("empty.md", SamplePlans.Render(new MarkdownReportRenderer(), SamplePlans.Report(SamplePlans.Empty())));
+}

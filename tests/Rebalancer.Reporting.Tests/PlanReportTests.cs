@@ -1,0 +1,139 @@
+using Rebalancer.Core.Model;
+using Rebalancer.Core.Planning;
+using Rebalancer.Core.Strategies.RemoveDuplicates;
+using Rebalancer.Testing.Builders;
+using Rebalancer.Testing.Planning;
+
+namespace Rebalancer.Reporting.Tests;
+
+public sealed class PlanReportTests
+{
+    [Fact]
+    public void Counts_come_from_the_snapshot_and_the_plan()
+    {
+        PlanReport report = SamplePlans.Report(SamplePlans.Mixed());
+        ReportSummary summary = report.Summary;
+
+        Assert.Equal(4, summary.Nodes);
+        Assert.Equal(3, summary.ConsideredNodes); // node-3 is NotReady
+        Assert.Equal(16, summary.Pods);
+        Assert.Equal(15, summary.RunningPods); // job-1 Succeeded
+        Assert.Equal(3, summary.Evictions);
+        Assert.Equal(3, summary.Skipped);
+        Assert.Equal(summary.Evictions, summary.EvictionsByPlugin.Sum(p => p.Evictions));
+        Assert.Equal(summary.Skipped, summary.EvictionsByPlugin.Sum(p => p.Skipped));
+        Assert.Equal(summary.Skipped, summary.SkippedByReason.Sum(r => r.Count));
+        Assert.Equal(
+            ["PDB", "Protected:LocalStorage", "Protected:PriorityThreshold"],
+            summary.SkippedByReason.Select(r => r.Reason));
+    }
+
+    [Fact]
+    public void Evictions_keep_execution_order_and_resolve_names()
+    {
+        Plan plan = SamplePlans.Mixed();
+        PlanReport report = SamplePlans.Report(plan);
+
+        Assert.Equal(plan.EvictedNames(), report.Evictions.Select(e => e.Name));
+        ReportEviction first = report.Evictions[0];
+        Assert.Equal("shop", first.Namespace);
+        Assert.Equal("shop/web-2", first.Key);
+        Assert.Equal(plan.Snapshot.Pods.Uid[plan.Evictions[0].Pod], first.Uid);
+        Assert.Equal("node-0", first.Node);
+        Assert.Equal(plan.Snapshot.Nodes.Name[plan.Evictions[0].TargetNode], first.TargetNode);
+        Assert.Equal(RemoveDuplicatesStrategy.PluginName, first.Plugin);
+        Assert.Null(first.Outcome);
+    }
+
+    [Fact]
+    public void Skip_reasons_are_ordered_by_count_then_name()
+    {
+        Plan plan = SamplePlans.Mixed();
+        int pod = plan.Skipped[0].Pod;
+        SkippedPod Skip(string reason) => new(pod, "test", "X", reason, "detail");
+        PlanReport report = SamplePlans.Report(SamplePlans.With(plan, skipped: [Skip("b"), Skip("a"), Skip("c"), Skip("c"), Skip("a")]));
+
+        Assert.Equal([new ReasonCount("a", 2), new ReasonCount("c", 2), new ReasonCount("b", 1)], report.Summary.SkippedByReason);
+    }
+
+    [Fact]
+    public void Utilization_covers_every_node_by_name_with_exact_rounding()
+    {
+        PlanReport report = SamplePlans.Report(SamplePlans.Mixed());
+
+        Assert.Equal(["node-0", "node-1", "node-2", "node-3"], report.Utilization.Select(u => u.Node));
+
+        // node-0: 4 × 500m + 50m = 2050m of 4000m = 51.25%, rounded half away from zero (banker's rounding would give 51.2).
+        NodeUtilization node0 = report.Utilization[0];
+        Assert.Equal(51.3m, node0.Before.Cpu);
+        Assert.Equal("51.3", node0.Before.Cpu!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // 5 pods of 110 before, 4 after (two web pods left, api-1 arrived).
+        Assert.Equal(4.5m, node0.Before.Pods);
+        Assert.Equal(3.6m, node0.After.Pods);
+        Assert.True(node0.Changed);
+
+        Assert.Equal(["node-0", "node-1", "node-2"], report.ChangedNodes.Select(u => u.Node));
+        Assert.Equal(1, report.UnchangedNodeCount);
+    }
+
+    [Fact]
+    public void Nodes_are_sorted_by_ordinal_name_not_by_snapshot_order()
+    {
+        Plan plan = TestPlanner.Plan(
+            new TestCluster().Node("zeta").Node("Alpha").Node("alpha").Build(),
+            new RemoveDuplicatesStrategy(new RemoveDuplicatesSettings()));
+
+        Assert.Equal(["Alpha", "alpha", "zeta"], SamplePlans.Report(plan).Utilization.Select(u => u.Node));
+    }
+
+    [Theory]
+    [InlineData(1, 3, "33.3")]
+    [InlineData(2, 3, "66.7")]
+    [InlineData(1, 8, "12.5")]
+    [InlineData(1, 16, "6.3")] // 6.25: half away from zero
+    [InlineData(80, 100, "80.0")] // always one decimal place
+    [InlineData(0, 7, "0.0")]
+    [InlineData(3, 2, "150.0")] // overcommitted nodes are shown as they are
+    public void Percentages_are_decimal_with_one_place(long requested, long allocatable, string expected)
+    {
+        decimal? percent = PlanReport.Percent([requested, 0, 0], [allocatable, 1, 1], ResourceCatalog.Cpu);
+
+        Assert.Equal(expected, percent!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Percentage_of_nothing_allocatable_is_null()
+    {
+        Assert.Null(PlanReport.Percent([5, 0, 0], [0, 1, 1], ResourceCatalog.Cpu));
+        Assert.Null(PlanReport.Percent([5, 0, 0], [1, 1, 1], 7));
+    }
+
+    [Fact]
+    public void Plan_wide_warnings_have_no_profile_and_repeats_are_reported_once()
+    {
+        Plan plan = SamplePlans.Empty();
+        var repeated = new PlanWarning("p", "DefaultEvictor", "same");
+        PlanReport report = SamplePlans.Report(SamplePlans.With(plan, warnings: [.. plan.Warnings, repeated, repeated, repeated with { Plugin = "Other" }]));
+
+        Assert.Equal(3, report.Warnings.Count);
+        Assert.Equal(3, report.Summary.Warnings);
+        Assert.Null(report.Warnings[0].Profile);
+        Assert.Null(report.Warnings[0].Plugin);
+        Assert.Equal(new ReportWarning("p", "DefaultEvictor", "same"), report.Warnings[1]);
+        Assert.Equal("Other", report.Warnings[2].Plugin);
+    }
+
+    [Fact]
+    public void Outcomes_are_attached_by_pod_index()
+    {
+        Plan plan = SamplePlans.Mixed();
+        var outcome = new EvictionOutcome("Evicted", 1);
+        PlanReport report = SamplePlans.Report(plan, new Dictionary<int, EvictionOutcome> { [plan.Evictions[1].Pod] = outcome });
+
+        Assert.True(report.HasOutcomes);
+        Assert.Null(report.Evictions[0].Outcome);
+        Assert.Same(outcome, report.Evictions[1].Outcome);
+        Assert.False(SamplePlans.Report(plan).HasOutcomes);
+    }
+}
