@@ -35,6 +35,9 @@ public sealed class Plan
 
     public required IReadOnlyList<PluginRun> PluginRuns { get; init; }
 
+    /// <summary>Why plugins did nothing or stopped early ("no node is underutilized"); informational, unlike warnings.</summary>
+    public IReadOnlyList<PlanWarning> Notes { get; init; } = [];
+
     /// <summary>Requested resources per node before the plan (row-major, stride = resource count), non-terminal pods only.</summary>
     public required long[] RequestedBefore { get; init; }
 

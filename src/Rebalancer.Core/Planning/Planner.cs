@@ -43,6 +43,7 @@ public static class Planner
             Evictions = context.Evictions,
             Skipped = context.Skipped,
             Warnings = context.Warnings,
+            Notes = context.Notes,
             PluginRuns = runs,
             RequestedBefore = context.Projection.Initial,
             RequestedAfter = (long[])context.Projection.Requested.Clone(),

@@ -27,6 +27,7 @@ public sealed class PlanningContext
     private readonly List<PlannedEviction> _evictions = [];
     private readonly List<SkippedPod> _skipped = [];
     private readonly List<PlanWarning> _warnings = [];
+    private readonly List<PlanWarning> _notes = [];
     private readonly bool[] _evicted;
     private readonly int[] _evictedPerNode;
     private readonly Dictionary<int, int> _evictedPerNamespace = [];
@@ -133,7 +134,7 @@ public sealed class PlanningContext
     /// limits, then the PDB ledger. On success the pod moves to its projected target and the budgets are spent;
     /// otherwise a skip with its reason is recorded.
     /// </summary>
-    public EvictResult TryEvict(int pod, string reason, TargetScoring scoring = TargetScoring.LeastAllocated)
+    public EvictResult TryEvict(int pod, string reason, TargetScoring scoring = TargetScoring.LeastAllocated, Func<int, bool>? allowTarget = null)
     {
         Protection? protection = Filter(pod) ?? Evictor.PreEvictionFilter(pod);
         if (protection is Protection p)
@@ -142,14 +143,26 @@ public sealed class PlanningContext
             return EvictResult.Skipped;
         }
 
-        int target = Targets.FindTarget(pod, _targetCandidates, scoring, out string failure);
-        if (target < 0)
+        int node = Projection.NodeOf(pod);
+        int target = -1;
+        if (node >= 0)
         {
-            Skip(pod, SkipReasons.NodeFit, failure);
-            return EvictResult.Skipped;
+            IReadOnlyList<int> candidates = allowTarget is null ? _targetCandidates : _targetCandidates.Where(allowTarget).ToList();
+            target = Targets.FindTarget(pod, candidates, scoring, out string failure);
+            if (target < 0)
+            {
+                Skip(pod, SkipReasons.NodeFit, failure);
+                return EvictResult.Skipped;
+            }
+        }
+        else
+        {
+            // Not running (Succeeded/Failed, or never bound): it holds no resources and nothing reschedules it, so there
+            // is no target to find. The limits still count it on the node it is bound to, as the descheduler does.
+            node = Snapshot.Pods.Node[pod];
+            reason += $"; not running (phase {Snapshot.Pods.Phase[pod]}): no target needed";
         }
 
-        int node = Projection.NodeOf(pod);
         int ns = Snapshot.Pods.Namespace[pod];
         if (_settings.MaxPodsToEvictTotal is uint total && _evictions.Count >= total)
         {
@@ -196,6 +209,11 @@ public sealed class PlanningContext
     }
 
     public void Skip(int pod, string reason, string detail) => _skipped.Add(new SkippedPod(pod, Profile, Plugin, reason, detail));
+
+    /// <summary>Records why a plugin did nothing or stopped early (e.g. "no node is underutilized"), for the report.</summary>
+    public void Note(string message) => _notes.Add(new PlanWarning(Profile, Plugin, message));
+
+    public IReadOnlyList<PlanWarning> Notes => _notes;
 
     /// <summary>Reports what a plugin could not do (e.g. missing metrics) instead of guessing.</summary>
     public void Warn(string message) => _warnings.Add(new PlanWarning(Profile, Plugin, message));
