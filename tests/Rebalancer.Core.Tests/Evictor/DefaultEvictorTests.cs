@@ -93,7 +93,7 @@ public sealed class DefaultEvictorTests
         var ledger = new Core.Planning.PdbLedger(snapshot);
         var evictor = new DefaultEvictor(snapshot, c.Settings ?? Defaults, TestPlanner.Now, ledger.HasPdb, []);
 
-        Protection? protection = evictor.Filter(snapshot.Pods.Count - snapshot.Pods.Count);
+        Protection? protection = evictor.Filter(0);
 
         Assert.Equal(c.Expected, protection?.Reason);
     }
