@@ -25,7 +25,7 @@ public static class BenchmarkData
         _ => Math.Max(1, pods / 30),
     };
 
-    public static SyntheticClusterOptions OptionsFor(int pods) => new() { Pods = pods, Nodes = NodesFor(pods), Seed = Seed };
+    public static SyntheticClusterOptions OptionsFor(int pods) => new() { Pods = pods, Nodes = NodesFor(pods), Seed = Seed, Realism = true, Indented = false, IncludeMetrics = true };
 
     /// <summary>The path of the file for <paramref name="pods"/> pods, generating it first when it is not cached yet.</summary>
     public static string GetFile(int pods)

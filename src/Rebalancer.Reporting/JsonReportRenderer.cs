@@ -64,17 +64,8 @@ public sealed class JsonReportRenderer : IReportRenderer
 
             writer.WriteEndArray();
 
-            writer.WriteStartArray("warnings");
-            foreach (ReportWarning warning in report.Warnings)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("profile", warning.Profile);
-                writer.WriteString("plugin", warning.Plugin);
-                writer.WriteString("message", warning.Message);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            WriteMessages(writer, "warnings", report.Warnings);
+            WriteMessages(writer, "notes", report.Notes);
             writer.WriteEndObject();
             writer.Flush();
         }
@@ -208,6 +199,21 @@ public sealed class JsonReportRenderer : IReportRenderer
         writer.WriteString("reason", skip.Reason);
         writer.WriteString("detail", skip.Detail);
         writer.WriteEndObject();
+    }
+
+    private static void WriteMessages(Utf8JsonWriter writer, string name, IReadOnlyList<ReportMessage> messages)
+    {
+        writer.WriteStartArray(name);
+        foreach (ReportMessage message in messages)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("profile", message.Profile);
+            writer.WriteString("plugin", message.Plugin);
+            writer.WriteString("message", message.Message);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void DrainIfLarge(Utf8JsonWriter writer, ArrayBufferWriter<byte> buffer, TextWriter output)

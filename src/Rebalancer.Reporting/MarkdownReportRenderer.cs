@@ -24,7 +24,8 @@ public sealed class MarkdownReportRenderer : IReportRenderer
 
     public int MaxNodeRows { get; init; } = 100;
 
-    public int MaxWarningRows { get; init; } = 20;
+    /// <summary>Warnings, and separately notes, listed.</summary>
+    public int MaxMessageRows { get; init; } = 20;
 
     /// <summary>Longer cell texts (reasons, details) are cut with an ellipsis.</summary>
     public int MaxCellLength { get; init; } = 200;
@@ -46,7 +47,8 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         WriteHeader(md, report);
         WriteEvictions(md, report, showProfile);
         WriteSkipReasons(md, report);
-        WriteWarnings(md, report);
+        WriteMessages(md, "Warnings", report.Warnings);
+        WriteMessages(md, "Notes", report.Notes);
         WriteUtilization(md, report);
         WriteSkips(md, report, showProfile);
         output.Write(md.ToString());
@@ -125,21 +127,21 @@ public sealed class MarkdownReportRenderer : IReportRenderer
             "reasons");
     }
 
-    private void WriteWarnings(Budget md, PlanReport report)
+    /// <summary>Warnings or notes as a list; the section is left out when there are none.</summary>
+    private void WriteMessages(Budget md, string title, IReadOnlyList<ReportMessage> messages)
     {
-        if (report.Warnings.Count == 0)
+        if (messages.Count == 0)
         {
             return;
         }
 
         md.Line();
-        md.Line($"### Warnings ({N(report.Warnings.Count)})");
+        md.Line($"### {title} ({N(messages.Count)})");
         md.Line();
         int shown = 0;
-        foreach (ReportWarning warning in report.Warnings)
+        foreach (ReportMessage message in messages)
         {
-            string where = warning.Plugin is null ? "plan" : ReportFormat.Plugin(warning.Profile ?? string.Empty, warning.Plugin, showProfile: true);
-            if (shown == MaxWarningRows || !md.TryLine($"- **{Text(where)}**: {Text(warning.Message)}"))
+            if (shown == MaxMessageRows || !md.TryLine($"- **{Text(ReportFormat.Origin(message))}**: {Text(message.Message)}"))
             {
                 break;
             }
@@ -147,7 +149,7 @@ public sealed class MarkdownReportRenderer : IReportRenderer
             shown++;
         }
 
-        Omitted(md, shown, report.Warnings.Count, MaxWarningRows, "warnings");
+        Omitted(md, shown, messages.Count, MaxMessageRows, title.ToLowerInvariant());
     }
 
     private void WriteUtilization(Budget md, PlanReport report)

@@ -18,7 +18,8 @@ public sealed class PlanReport
         IReadOnlyList<NodeUtilization> utilization,
         IReadOnlyList<ReportEviction> evictions,
         IReadOnlyList<ReportSkip> skipped,
-        IReadOnlyList<ReportWarning> warnings)
+        IReadOnlyList<ReportMessage> warnings,
+        IReadOnlyList<ReportMessage> notes)
     {
         Context = context;
         Now = now;
@@ -28,6 +29,7 @@ public sealed class PlanReport
         Evictions = evictions;
         Skipped = skipped;
         Warnings = warnings;
+        Notes = notes;
     }
 
     public ReportContext Context { get; }
@@ -51,7 +53,11 @@ public sealed class PlanReport
     /// <summary>In the order the planner recorded them; one pod may be skipped by several plugins.</summary>
     public IReadOnlyList<ReportSkip> Skipped { get; }
 
-    public IReadOnlyList<ReportWarning> Warnings { get; }
+    /// <summary>What a plugin could not do (e.g. metrics missing for a node): worth a reader's attention.</summary>
+    public IReadOnlyList<ReportMessage> Warnings { get; }
+
+    /// <summary>Why a plugin did nothing or stopped early (e.g. "no node is underutilized"): informational.</summary>
+    public IReadOnlyList<ReportMessage> Notes { get; }
 
     /// <summary>True when at least one eviction carries an execution outcome.</summary>
     public bool HasOutcomes => Evictions.Any(e => e.Outcome is not null);
@@ -121,19 +127,7 @@ public sealed class PlanReport
             }
         }
 
-        // Planner-wide warnings have no profile or plugin: report them as absent rather than as empty names. An exact
-        // repeat (same profile, plugin and message, e.g. an evictor warning raised again at each extension point) adds
-        // nothing for the reader, so each is reported once, at its first position.
-        var warnings = new List<ReportWarning>(plan.Warnings.Count);
-        var seenWarnings = new HashSet<ReportWarning>();
-        foreach (PlanWarning w in plan.Warnings)
-        {
-            var warning = new ReportWarning(NullIfEmpty(w.Profile), NullIfEmpty(w.Plugin), w.Message);
-            if (seenWarnings.Add(warning))
-            {
-                warnings.Add(warning);
-            }
-        }
+        List<ReportMessage> warnings = Messages(plan.Warnings);
 
         var summary = new ReportSummary(
             snapshot.Nodes.Count,
@@ -147,7 +141,28 @@ public sealed class PlanReport
             byReason);
 
 
-        return new PlanReport(context, plan.Now, summary, ComputeUtilization(plan), evictions, skipped, warnings);
+        return new PlanReport(context, plan.Now, summary, ComputeUtilization(plan), evictions, skipped, warnings, Messages(plan.Notes));
+    }
+
+    /// <summary>
+    /// Planner-wide messages have no profile or plugin: they are reported as absent rather than as empty names. An exact
+    /// repeat (same profile, plugin and message, e.g. an evictor warning raised again at each extension point) adds
+    /// nothing for the reader, so each message is reported once, at its first position.
+    /// </summary>
+    private static List<ReportMessage> Messages(IReadOnlyList<PlanWarning> messages)
+    {
+        var result = new List<ReportMessage>(messages.Count);
+        var seen = new HashSet<ReportMessage>();
+        foreach (PlanWarning m in messages)
+        {
+            var message = new ReportMessage(NullIfEmpty(m.Profile), NullIfEmpty(m.Plugin), m.Message);
+            if (seen.Add(message))
+            {
+                result.Add(message);
+            }
+        }
+
+        return result;
     }
 
     private static List<NodeUtilization> ComputeUtilization(Plan plan)
@@ -266,6 +281,7 @@ public sealed record ReportSkip(string Namespace, string Name, string Uid, strin
     public string Key => Namespace + "/" + Name;
 }
 
-/// <param name="Profile">Null for a warning about the whole plan.</param>
-/// <param name="Plugin">Null for a warning about the whole plan.</param>
-public sealed record ReportWarning(string? Profile, string? Plugin, string Message);
+/// <summary>A warning or a note, with where it came from.</summary>
+/// <param name="Profile">Null for a message about the whole plan.</param>
+/// <param name="Plugin">Null for a message about the whole plan.</param>
+public sealed record ReportMessage(string? Profile, string? Plugin, string Message);

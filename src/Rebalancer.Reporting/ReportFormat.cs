@@ -35,6 +35,10 @@ internal static class ReportFormat
             .Skip(1)
             .Any();
 
+    /// <summary>Where a warning or note comes from: <c>profile/plugin</c>, or <c>plan</c> for the planner itself.</summary>
+    public static string Origin(ReportMessage message) =>
+        message.Plugin is null ? "plan" : Plugin(message.Profile ?? string.Empty, message.Plugin, showProfile: true);
+
     public static string Outcome(EvictionOutcome? outcome) => outcome is null
         ? "-"
         : outcome.Outcome + " (" + Plural(outcome.Attempts, "attempt", "attempts") + ")" + (outcome.Message is { Length: > 0 } m ? ": " + m : string.Empty);

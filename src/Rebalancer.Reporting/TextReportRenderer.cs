@@ -53,6 +53,7 @@ public sealed class TextReportRenderer : IReportRenderer
         sections.Skipped();
         sections.Utilization();
         sections.Warnings();
+        sections.Notes();
 
         foreach (string line in buffer.ToString().ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'))
         {
@@ -165,6 +166,7 @@ public sealed class TextReportRenderer : IReportRenderer
 
             table.AddColumn(Column("Reason"));
             int index = 0;
+            string? previousReason = null;
             foreach (ReportEviction eviction in report.Evictions)
             {
                 var row = new List<IRenderable>
@@ -179,7 +181,10 @@ public sealed class TextReportRenderer : IReportRenderer
                     row.Add(Cell(ReportFormat.Outcome(eviction.Outcome)));
                 }
 
-                row.Add(Cell(eviction.Reason));
+                // A strategy usually evicts several pods for one reason (the replicas of one owner on one node), and a
+                // long reason wraps over many lines of a terminal table: print it once per run of identical reasons.
+                row.Add(eviction.Reason == previousReason ? Cell("same as above", Dim) : Cell(eviction.Reason));
+                previousReason = eviction.Reason;
                 table.AddRow(row);
             }
 
@@ -269,11 +274,27 @@ public sealed class TextReportRenderer : IReportRenderer
                 return;
             }
 
-            Grid grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(1)).AddColumn();
-            foreach (ReportWarning warning in report.Warnings)
+            Messages(report.Warnings, new Text("!", Bad));
+        }
+
+        /// <summary>Notes are informational (why a plugin did nothing), so the section is left out when there are none.</summary>
+        public void Notes()
+        {
+            if (report.Notes.Count == 0)
             {
-                string where = warning.Plugin is null ? "plan" : ReportFormat.Plugin(warning.Profile ?? string.Empty, warning.Plugin, showProfile: true);
-                grid.AddRow(new Text("!", Bad), new Text($"[{where}] {warning.Message}"));
+                return;
+            }
+
+            Title($"Notes ({ReportFormat.Count(report.Notes.Count)})");
+            Messages(report.Notes, new Text("-", Dim));
+        }
+
+        private void Messages(IReadOnlyList<ReportMessage> messages, Text bullet)
+        {
+            Grid grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(1)).AddColumn();
+            foreach (ReportMessage message in messages)
+            {
+                grid.AddRow(bullet, new Text($"[{ReportFormat.Origin(message)}] {message.Message}"));
             }
 
             console.Write(grid);

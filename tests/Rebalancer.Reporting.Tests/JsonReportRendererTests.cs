@@ -63,7 +63,7 @@ public sealed class JsonReportRendererTests
         using JsonDocument document = Parse(SamplePlans.Report(SamplePlans.Mixed()));
         JsonElement root = document.RootElement;
 
-        Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings"], Names(root));
+        Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes"], Names(root));
         Assert.Equal(["mode", "source", "policy", "policyDigest", "now", "version"], Names(root.GetProperty("metadata")));
         Assert.Equal(
             ["nodes", "consideredNodes", "pods", "runningPods", "evictions", "skipped", "warnings", "evictionsByPlugin", "skippedByReason", "utilization"],
@@ -74,6 +74,20 @@ public sealed class JsonReportRendererTests
         Assert.Equal(["namespace", "name", "uid", "node", "profile", "plugin", "reason", "detail"], Names(root.GetProperty("skipped")[0]));
         Assert.Equal(["profile", "plugin", "message"], Names(root.GetProperty("warnings")[0]));
         Assert.Equal("2026-06-01T00:00:00Z", root.GetProperty("metadata").GetProperty("now").GetString());
+    }
+
+    [Fact]
+    public void Notes_are_listed_apart_from_warnings()
+    {
+        Plan plan = SamplePlans.Mixed();
+        Plan noted = SamplePlans.With(plan, notes: [new PlanWarning("test", "LowNodeUtilization", "no node is underutilized: nothing to do")]);
+        using JsonDocument document = Parse(SamplePlans.Report(noted));
+        JsonElement note = Assert.Single(document.RootElement.GetProperty("notes").EnumerateArray());
+
+        Assert.Equal(["profile", "plugin", "message"], Names(note));
+        Assert.Equal("LowNodeUtilization", note.GetProperty("plugin").GetString());
+        Assert.Equal("no node is underutilized: nothing to do", note.GetProperty("message").GetString());
+        Assert.Equal(SamplePlans.Report(plan).Warnings.Count, document.RootElement.GetProperty("warnings").GetArrayLength());
     }
 
     [Fact]

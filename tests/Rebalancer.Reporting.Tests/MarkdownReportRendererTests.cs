@@ -53,6 +53,18 @@ public sealed partial class MarkdownReportRendererTests
     }
 
     [Fact]
+    public void Warnings_and_notes_are_listed_with_their_origin()
+    {
+        Plan plan = SamplePlans.Empty();
+        Plan noted = SamplePlans.With(plan, notes: [new PlanWarning("p", "LowNodeUtilization", "no node is underutilized")]);
+
+        string markdown = SamplePlans.Render(new MarkdownReportRenderer(), SamplePlans.Report(noted));
+
+        Assert.Contains("### Warnings (1)\n\n- **plan**: only 1 ready node(s) match the policy: nothing to plan\n", markdown, StringComparison.Ordinal);
+        Assert.Contains("### Notes (1)\n\n- **p/LowNodeUtilization**: no node is underutilized\n", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Details_are_folded()
     {
         string markdown = SamplePlans.Render(new MarkdownReportRenderer(), SamplePlans.Report(SamplePlans.Mixed()));

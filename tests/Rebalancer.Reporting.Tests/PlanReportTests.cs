@@ -120,7 +120,7 @@ public sealed class PlanReportTests
         Assert.Equal(3, report.Summary.Warnings);
         Assert.Null(report.Warnings[0].Profile);
         Assert.Null(report.Warnings[0].Plugin);
-        Assert.Equal(new ReportWarning("p", "DefaultEvictor", "same"), report.Warnings[1]);
+        Assert.Equal(new ReportMessage("p", "DefaultEvictor", "same"), report.Warnings[1]);
         Assert.Equal("Other", report.Warnings[2].Plugin);
     }
 

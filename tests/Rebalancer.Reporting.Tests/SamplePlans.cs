@@ -76,13 +76,15 @@ internal static class SamplePlans
         Plan plan,
         IReadOnlyList<PlannedEviction>? evictions = null,
         IReadOnlyList<SkippedPod>? skipped = null,
-        IReadOnlyList<PlanWarning>? warnings = null) => new()
+        IReadOnlyList<PlanWarning>? warnings = null,
+        IReadOnlyList<PlanWarning>? notes = null) => new()
         {
             Snapshot = plan.Snapshot,
             Now = plan.Now,
             Evictions = evictions ?? plan.Evictions,
             Skipped = skipped ?? plan.Skipped,
             Warnings = warnings ?? plan.Warnings,
+            Notes = notes ?? plan.Notes,
             PluginRuns = plan.PluginRuns,
             RequestedBefore = plan.RequestedBefore,
             RequestedAfter = plan.RequestedAfter,

@@ -83,9 +83,47 @@ public sealed class TextReportRendererTests
         Assert.Contains("The first 50 of 1999 skips", text, StringComparison.Ordinal);
         Assert.Matches(@"│ Protected:LocalStorage\s+│\s+1999 │", text);
 
-        // Each skipped pod is listed on one row of the skip table; no more than the first 50 are.
-        int listed = text.Split('\n').Count(line => line.Contains("/stateful-cache-", StringComparison.Ordinal));
+        // Each listed skip has one line where its plugin and reason cells start; no more than the first 50 are listed.
+        int listed = text.Split('\n').Count(line => line.Contains("│ RemoveDuplicates │ Protected:LocalStorage │", StringComparison.Ordinal));
         Assert.Equal(50, listed);
+    }
+
+    [Fact]
+    public void A_reason_repeated_by_consecutive_evictions_is_printed_once()
+    {
+        string text = Render(SamplePlans.Report(SamplePlans.Mixed()));
+
+        // web-2 and web-3 share their reason; api-1 has its own.
+        Assert.Equal(1, CountOf(text, "4 replicas of shop/ReplicaSet web on node-0"));
+        Assert.Equal(1, CountOf(text, "same as above"));
+        Assert.Equal(1, CountOf(text, "3 replicas of default/ReplicaSet api on node-2"));
+    }
+
+    private static int CountOf(string text, string value) =>
+        (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
+
+    [Fact]
+    public void Notes_have_a_section_only_when_there_are_some()
+    {
+        Plan plan = SamplePlans.Mixed();
+        Plan noted = SamplePlans.With(plan, notes: [new PlanWarning("test", "LowNodeUtilization", "no node is underutilized: nothing to do")]);
+
+        Assert.Contains("Notes (1)\n- [test/LowNodeUtilization] no node is underutilized: nothing to do\n", Render(SamplePlans.Report(noted)), StringComparison.Ordinal);
+        Assert.DoesNotContain("Notes", Render(SamplePlans.Report(plan)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plugins_are_qualified_by_profile_only_when_there_are_several_profiles()
+    {
+        Plan plan = SamplePlans.Mixed();
+        Plan twoProfiles = SamplePlans.With(plan, evictions: [.. plan.Evictions.Take(2), plan.Evictions[2] with { Profile = "strict" }]);
+
+        string single = Render(SamplePlans.Report(plan));
+        string several = Render(SamplePlans.Report(twoProfiles));
+
+        Assert.DoesNotContain("test/RemoveDuplicates", single, StringComparison.Ordinal);
+        Assert.Contains("│ test/RemoveDuplicates ", several, StringComparison.Ordinal);
+        Assert.Contains("│ strict/RemoveDuplicates ", several, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public sealed class DefaultEvictor
     private readonly LabelSelector? _namespaceSelector;
     private readonly LabelSelector? _nodeSelector;
     private readonly int? _priorityThreshold;
+    private readonly string? _priorityThresholdUnresolved;
     private readonly Dictionary<int, int> _podsPerOwnerUid = [];
     private readonly HashSet<int> _protectedStorageClasses = [];
     private readonly Func<int, bool> _hasPdb;
@@ -53,6 +54,7 @@ public sealed class DefaultEvictor
             {
                 // The descheduler fails to start here; a snapshot may simply lack PriorityClasses, so protect conservatively.
                 _priorityThreshold = int.MinValue;
+                _priorityThresholdUnresolved = name;
                 warnings.Add($"priorityThreshold.name '{name}' is not a PriorityClass in the snapshot: every pod with a priority is treated as protected");
             }
         }
@@ -146,7 +148,9 @@ public sealed class DefaultEvictor
 
             if (_priorityThreshold is int threshold && priority >= threshold)
             {
-                return new Protection(SkipReasons.PriorityThreshold, $"priority {priority} >= priorityThreshold {threshold}");
+                return new Protection(SkipReasons.PriorityThreshold, _priorityThresholdUnresolved is null
+                    ? $"priority {priority} >= priorityThreshold {threshold}"
+                    : $"has a priority and priorityThreshold.name '{_priorityThresholdUnresolved}' is not a PriorityClass in the snapshot");
             }
         }
 

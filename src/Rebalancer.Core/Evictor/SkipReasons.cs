@@ -1,7 +1,7 @@
 namespace Rebalancer.Core.Evictor;
 
 /// <summary>
-/// The machine-readable reasons of <see cref="Planning.SkippedPod"/>: part of the JSON report contract (README), so
+/// The machine-readable reasons of <see cref="Planning.SkippedPod"/>: part of the JSON report contract (docs/report-format.md), so
 /// renaming one is a breaking change.
 /// </summary>
 public static class SkipReasons
@@ -31,6 +31,6 @@ public static class SkipReasons
     public const string LimitPluginPerNode = "Limit:PluginPerNode";
     public const string Pdb = "PDB";
     public const string PdbMultiple = "PDB:Multiple";
-    public const string PdbStale = "PDB:Stale";
     public const string AlreadyEvicted = "AlreadyEvicted";
+    public const string MetricsMissing = "Metrics:Missing";
 }

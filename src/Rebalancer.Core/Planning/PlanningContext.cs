@@ -33,6 +33,7 @@ public sealed class PlanningContext
     private readonly Dictionary<int, int> _evictedPerNamespace = [];
     private readonly List<int> _readyNodes = [];
     private List<int> _targetCandidates = [];
+    private readonly Dictionary<PlanningProfile, (DefaultEvictor, List<int>)> _evictors = new(ReferenceEqualityComparer.Instance);
     private DefaultEvictor? _evictor;
 
     public PlanningContext(ClusterSnapshot snapshot, PlanningSettings settings, DateTimeOffset now)
@@ -101,15 +102,22 @@ public sealed class PlanningContext
     internal void BeginProfile(PlanningProfile profile)
     {
         Profile = profile.Name;
-        var warnings = new List<string>();
-        _evictor = new DefaultEvictor(Snapshot, profile.Evictor, Now, Ledger.HasPdb, warnings);
-        foreach (string warning in warnings)
+        if (!_evictors.TryGetValue(profile, out (DefaultEvictor Evictor, List<int> Targets) compiled))
         {
-            _warnings.Add(new PlanWarning(profile.Name, StrategyCatalogNames.DefaultEvictor, warning));
+            // Compiled once per profile: profiles are visited once per extension point.
+            var warnings = new List<string>();
+            var evictor = new DefaultEvictor(Snapshot, profile.Evictor, Now, Ledger.HasPdb, warnings);
+            foreach (string warning in warnings)
+            {
+                _warnings.Add(new PlanWarning(profile.Name, StrategyCatalogNames.DefaultEvictor, warning));
+            }
+
+            Model.LabelSelector? selector = evictor.NodeSelector;
+            compiled = (evictor, selector is null ? _readyNodes : _readyNodes.Where(n => selector.Matches(Snapshot.Nodes.Labels[n])).ToList());
+            _evictors[profile] = compiled;
         }
 
-        Model.LabelSelector? selector = _evictor.NodeSelector;
-        _targetCandidates = selector is null ? _readyNodes : _readyNodes.Where(n => selector.Matches(Snapshot.Nodes.Labels[n])).ToList();
+        (_evictor, _targetCandidates) = compiled;
     }
 
     internal void BeginPlugin(string plugin) => Plugin = plugin;

@@ -1094,26 +1094,32 @@ internal sealed partial class SnapshotParser
     /// </summary>
     private IntOrPercent? ReadIntOrPercent(ref Utf8JsonReader r, string segment)
     {
-        Next(ref r);
+        Enter(ref r, segment);
+        IntOrPercent? value;
         switch (r.TokenType)
         {
             case JsonTokenType.Null:
-                return null;
+                value = null;
+                break;
             case JsonTokenType.Number when r.TryGetInt32(out int number):
-                return new IntOrPercent(number, IsPercent: false);
+                value = new IntOrPercent(number, IsPercent: false);
+                break;
             case JsonTokenType.String:
                 ReadOnlySpan<byte> text = Utf8Value(ref r);
-                if (text.Length > 1 && text[^1] == '%'
-                    && Utf8Parser.TryParse(text[..^1], out int percent, out int consumed) && consumed == text.Length - 1)
+                if (text.Length < 2 || text[^1] != '%'
+                    || !Utf8Parser.TryParse(text[..^1], out int percent, out int consumed) || consumed != text.Length - 1)
                 {
-                    return new IntOrPercent(percent, IsPercent: true);
+                    throw Error("expected an integer or a percentage such as \"50%\"", TokenText(ref r));
                 }
 
-                _path.Push(segment);
-                throw Error("expected an integer or a percentage such as \"50%\"", TokenText(ref r));
+                value = new IntOrPercent(percent, IsPercent: true);
+                break;
             default:
-                throw Expected(ref r, "an integer or a percentage string", segment);
+                throw Expected(ref r, "an integer or a percentage string");
         }
+
+        _path.Pop();
+        return value;
     }
 
     private void ParsePdbStatus(ref Utf8JsonReader r, PdbRecord pdb)

@@ -92,7 +92,10 @@ internal sealed partial class SnapshotParser : IDisposable
         {
             _readerBase = _start;
             _readerLength = _end - _start;
-            var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _readerLength), _eof, _state);
+
+            // Never a final block, even at the end of the input: running dry then means "truncated here", with the
+            // path of the innermost value, instead of a reader error about depth.
+            var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _readerLength), isFinalBlock: false, _state);
             try
             {
                 if (ParseUnits(ref reader))
@@ -102,16 +105,16 @@ internal sealed partial class SnapshotParser : IDisposable
             }
             catch (NeedMoreDataException)
             {
-                // The unit in progress is parsed again from its start once more bytes are in.
+                if (_eof)
+                {
+                    throw Error("unexpected end of the input: the JSON is truncated");
+                }
+
+                // Otherwise the unit in progress is parsed again from its start once more bytes are in.
             }
             catch (JsonException ex)
             {
                 throw Error("invalid JSON: " + ex.Message, innerException: ex);
-            }
-
-            if (_eof)
-            {
-                throw Error("unexpected end of the input: the JSON is truncated");
             }
 
             Refill();
@@ -149,12 +152,12 @@ internal sealed partial class SnapshotParser : IDisposable
                 case Phase.BetweenDocuments:
                     if (!r.Read())
                     {
-                        if (r.IsFinalBlock)
+                        if (!_eof)
                         {
-                            return true;
+                            throw NeedMoreData;
                         }
 
-                        throw NeedMoreData;
+                        return FinishInput(ref r);
                     }
 
                     if (r.TokenType != JsonTokenType.StartObject)
@@ -219,6 +222,22 @@ internal sealed partial class SnapshotParser : IDisposable
             _start = _readerBase + (int)r.BytesConsumed;
             _state = r.CurrentState;
         }
+    }
+
+    /// <summary>
+    /// At the end of the input between documents: only whitespace (or comments) may remain. Anything else is read with
+    /// a final-block reader so it is reported as what it is.
+    /// </summary>
+    private bool FinishInput(ref Utf8JsonReader r)
+    {
+        ReadOnlySpan<byte> rest = Window[(int)r.BytesConsumed..];
+        if (rest.IndexOfAnyExcept(" \t\r\n"u8) < 0)
+        {
+            return true;
+        }
+
+        var last = new Utf8JsonReader(rest, isFinalBlock: true, r.CurrentState);
+        return !last.Read() ? true : throw Expected(ref last, "a Kubernetes object or List");
     }
 
     private void CompleteDocument()
@@ -413,33 +432,26 @@ internal sealed partial class SnapshotParser : IDisposable
 
     // ---- Token helpers ----------------------------------------------------------------------------------------------
 
-    private void Next(ref Utf8JsonReader r)
+    private static void Next(ref Utf8JsonReader r)
     {
         if (!r.Read())
         {
-            OutOfData(ref r);
+            OutOfData();
         }
     }
 
     /// <summary>Skips the value of the current property, or the object/array starting at the current token.</summary>
-    private void Skip(ref Utf8JsonReader r)
+    private static void Skip(ref Utf8JsonReader r)
     {
         if (!r.TrySkip())
         {
-            OutOfData(ref r);
+            OutOfData();
         }
     }
 
+    /// <summary>The unit needs bytes beyond the buffer; <see cref="Run"/> refills, or reports truncation at the end of the input.</summary>
     [DoesNotReturn]
-    private void OutOfData(ref Utf8JsonReader r)
-    {
-        if (r.IsFinalBlock)
-        {
-            throw Error("unexpected end of the input: the JSON is truncated");
-        }
-
-        throw NeedMoreData;
-    }
+    private static void OutOfData() => throw NeedMoreData;
 
     /// <summary>Moves to the next property of the current object; false at its end. <paramref name="name"/> lives until the next read.</summary>
     private bool NextProperty(ref Utf8JsonReader r, out ReadOnlySpan<byte> name)
@@ -456,7 +468,7 @@ internal sealed partial class SnapshotParser : IDisposable
     }
 
     /// <summary>Moves to the next element of the current array; false at its end.</summary>
-    private bool NextElement(ref Utf8JsonReader r)
+    private static bool NextElement(ref Utf8JsonReader r)
     {
         Next(ref r);
         return r.TokenType != JsonTokenType.EndArray;
@@ -486,7 +498,7 @@ internal sealed partial class SnapshotParser : IDisposable
     };
 
     /// <summary>Reads the value of the current property and reports whether it is present (not null); the value is skipped.</summary>
-    private bool PresentValue(ref Utf8JsonReader r)
+    private static bool PresentValue(ref Utf8JsonReader r)
     {
         Next(ref r);
         bool present = r.TokenType != JsonTokenType.Null;
@@ -508,16 +520,21 @@ internal sealed partial class SnapshotParser : IDisposable
     /// <summary>The unescaped UTF-8 of the current string token.</summary>
     private ReadOnlySpan<byte> Utf8Value(ref Utf8JsonReader r) => r.ValueIsEscaped ? Unescape(ref r, ref _valueScratch) : r.ValueSpan;
 
+    // The scalar readers below move to the value of the property just read. Its name is on the path while the value is
+    // read, so a truncation or syntax error inside the value is reported at the value itself.
+
     /// <summary>The UTF-8 text of the next value, which must be a string; empty for null.</summary>
     private ReadOnlySpan<byte> ReadUtf8(ref Utf8JsonReader r, string segment)
     {
-        Next(ref r);
-        return r.TokenType switch
+        Enter(ref r, segment);
+        ReadOnlySpan<byte> text = r.TokenType switch
         {
             JsonTokenType.String => Utf8Value(ref r),
             JsonTokenType.Null => default,
-            _ => throw Expected(ref r, "a string", segment),
+            _ => throw Expected(ref r, "a string"),
         };
+        _path.Pop();
+        return text;
     }
 
     /// <summary>The interned id of the next value, a string; 0 (the empty string) for null.</summary>
@@ -532,55 +549,58 @@ internal sealed partial class SnapshotParser : IDisposable
 
     private bool TryReadInt32(ref Utf8JsonReader r, string segment, out int value)
     {
-        Next(ref r);
+        Enter(ref r, segment);
         value = 0;
-        return r.TokenType switch
+        bool present = r.TokenType switch
         {
             JsonTokenType.Number when r.TryGetInt32(out value) => true,
             JsonTokenType.Null => false,
-            _ => throw Expected(ref r, "a 32-bit integer", segment),
+            _ => throw Expected(ref r, "a 32-bit integer"),
         };
+        _path.Pop();
+        return present;
     }
 
     private bool TryReadInt64(ref Utf8JsonReader r, string segment, out long value)
     {
-        Next(ref r);
+        Enter(ref r, segment);
         value = 0;
-        return r.TokenType switch
+        bool present = r.TokenType switch
         {
             JsonTokenType.Number when r.TryGetInt64(out value) => true,
             JsonTokenType.Null => false,
-            _ => throw Expected(ref r, "an integer", segment),
+            _ => throw Expected(ref r, "an integer"),
         };
+        _path.Pop();
+        return present;
     }
 
     private bool ReadBool(ref Utf8JsonReader r, string segment)
     {
-        Next(ref r);
-        return r.TokenType switch
+        Enter(ref r, segment);
+        bool value = r.TokenType switch
         {
             JsonTokenType.True => true,
             JsonTokenType.False or JsonTokenType.Null => false,
-            _ => throw Expected(ref r, "true or false", segment),
+            _ => throw Expected(ref r, "true or false"),
         };
+        _path.Pop();
+        return value;
     }
 
     /// <summary>An RFC 3339 timestamp as Unix milliseconds; <see cref="UnixTime.None"/> for null.</summary>
     private long ReadTime(ref Utf8JsonReader r, string segment)
     {
-        Next(ref r);
-        switch (r.TokenType)
+        Enter(ref r, segment);
+        long time = r.TokenType switch
         {
-            case JsonTokenType.Null:
-                return UnixTime.None;
-            case JsonTokenType.String when r.TryGetDateTimeOffset(out DateTimeOffset time):
-                return UnixTime.FromDateTimeOffset(time);
-            case JsonTokenType.String:
-                _path.Push(segment);
-                throw Error("expected an RFC 3339 timestamp", TokenText(ref r));
-            default:
-                throw Expected(ref r, "an RFC 3339 timestamp", segment);
-        }
+            JsonTokenType.Null => UnixTime.None,
+            JsonTokenType.String when r.TryGetDateTimeOffset(out DateTimeOffset value) => UnixTime.FromDateTimeOffset(value),
+            JsonTokenType.String => throw Error("expected an RFC 3339 timestamp", TokenText(ref r)),
+            _ => throw Expected(ref r, "an RFC 3339 timestamp"),
+        };
+        _path.Pop();
+        return time;
     }
 
     /// <summary>
@@ -589,11 +609,12 @@ internal sealed partial class SnapshotParser : IDisposable
     /// </summary>
     private bool TryReadQuantity(ref Utf8JsonReader r, string segment, int scale, out long value)
     {
-        Next(ref r);
+        Enter(ref r, segment);
         scoped ReadOnlySpan<byte> text;
         switch (r.TokenType)
         {
             case JsonTokenType.Null:
+                _path.Pop();
                 value = 0;
                 return false;
             case JsonTokenType.String:
@@ -603,15 +624,15 @@ internal sealed partial class SnapshotParser : IDisposable
                 text = r.ValueSpan;
                 break;
             default:
-                throw Expected(ref r, "a quantity string", segment);
+                throw Expected(ref r, "a quantity string");
         }
 
         if (!Quantity.TryParseScaled(text, scale, out value))
         {
-            _path.Push(segment);
             throw Error("invalid quantity", TokenText(ref r));
         }
 
+        _path.Pop();
         return true;
     }
 

@@ -184,6 +184,59 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
         return this;
     }
 
+    /// <summary>Sets <c>metadata.creationTimestamp</c> only (<see cref="Started"/> sets the start time too).</summary>
+    public PodBuilder Created(DateTimeOffset at)
+    {
+        pod.CreationTime = UnixTime.FromDateTimeOffset(at);
+        return this;
+    }
+
+    /// <summary>Sets <c>status.reason</c> (e.g. NodeAffinity, Shutdown, Evicted).</summary>
+    public PodBuilder StatusReason(string reason)
+    {
+        pod.StatusReason = Id(reason);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a container status: its restarts and current state — waiting with <paramref name="waiting"/>, or terminated
+    /// with <paramref name="terminated"/> and/or <paramref name="exitCode"/>.
+    /// </summary>
+    public PodBuilder ContainerState(int restarts = 0, bool init = false, string? waiting = null, string? terminated = null, int? exitCode = null)
+    {
+        pod.ContainerStatuses.Add(new ContainerStatus(Id(init ? "init" : "main"), init, restarts,
+            waiting is null ? 0 : Id(waiting), terminated is null ? 0 : Id(terminated), exitCode ?? 0, exitCode is not null, waiting is null && terminated is null));
+        return this;
+    }
+
+    /// <summary>Adds (or replaces, by type) a pod condition.</summary>
+    public PodBuilder Condition(string type, string status, string? reason = null, DateTimeOffset? lastTransition = null)
+    {
+        int t = Id(type);
+        pod.Conditions.RemoveAll(c => c.Type == t);
+        pod.Conditions.Add(new PodCondition(t, Id(status), reason is null ? 0 : Id(reason),
+            lastTransition is DateTimeOffset at ? UnixTime.FromDateTimeOffset(at) : UnixTime.None));
+        return this;
+    }
+
+    /// <summary>Removes every pod condition (the builder adds Ready=True by default).</summary>
+    public PodBuilder NoConditions()
+    {
+        pod.Conditions.Clear();
+        return this;
+    }
+
+    /// <summary>A preferred node affinity term: <paramref name="key"/> In <paramref name="values"/> with <paramref name="weight"/>.</summary>
+    public PodBuilder PreferNodeLabelIn(int weight, string key, params string[] values) =>
+        Constraints(new PodConstraintsCopy(pod.Constraints)
+        {
+            PreferredNodeAffinity =
+            [
+                .. pod.Constraints.PreferredNodeAffinity,
+                new PreferredSchedulingTerm(weight, new NodeSelectorTerm([new NodeSelectorRequirement(Id(key), SelectorOperator.In, values.Select(Id).ToArray(), values, false)])),
+            ],
+        }.Build());
+
     public PodBuilder Constraints(PodConstraints constraints)
     {
         pod.Constraints = constraints;
@@ -225,12 +278,14 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
 
         public PodAffinityTerm[] RequiredPodAntiAffinity { get; init; } = Source.RequiredPodAntiAffinity;
 
+        public PreferredSchedulingTerm[] PreferredNodeAffinity { get; init; } = Source.PreferredNodeAffinity;
+
         public PodConstraints Build() => new()
         {
             Tolerations = Tolerations,
             NodeSelector = NodeSelector,
             RequiredNodeAffinity = RequiredNodeAffinity,
-            PreferredNodeAffinity = Source.PreferredNodeAffinity,
+            PreferredNodeAffinity = PreferredNodeAffinity,
             RequiredPodAffinity = Source.RequiredPodAffinity,
             RequiredPodAntiAffinity = RequiredPodAntiAffinity,
             PreferredPodAntiAffinity = Source.PreferredPodAntiAffinity,

@@ -50,7 +50,7 @@ internal sealed class ClusterAssembler
     {
         SyntheticNodePool p = _model.Pools[pool];
         // One /12 per zone, addresses scrambled by an odd multiplier (a bijection mod 2^20), so names are unique.
-        int k = (int)(((long)_zoneOrdinal[zone]++ * 40_503 + 4_099) & 0xF_FFFF);
+        int k = (int)((((long)_zoneOrdinal[zone]++ * 40_503) + 4_099 + (zone * 312_211L)) & 0xF_FFFF);
         int b = (zone * 16) + (k >> 16);
         int c = (k >> 8) & 0xFF;
         int d = k & 0xFF;
@@ -459,14 +459,10 @@ internal sealed class ClusterAssembler
                 }
             }
 
+            // Preferred nodes (the demo's hot nodes) take replicas, several if need be, until ~92% of cpu and memory.
             foreach (int preferred in w.PreferNodes)
             {
-                if (node >= 0)
-                {
-                    break;
-                }
-
-                if (_stamp[preferred] != _stampValue && _model.Nodes[preferred].Fits(requests))
+                if (node < 0 && !strict && FitsBelow(_model.Nodes[preferred], requests, 0.92))
                 {
                     node = preferred;
                 }
@@ -500,6 +496,11 @@ internal sealed class ClusterAssembler
             AddPod(index, w, i, node);
         }
     }
+
+    private static bool FitsBelow(NodeSpec node, ReadOnlySpan<long> requests, double share) =>
+        node.Fits(requests)
+        && node.Used[Dim.Cpu] + requests[Dim.Cpu] <= node.Allocatable[Dim.Cpu] * share
+        && node.Used[Dim.Memory] + requests[Dim.Memory] <= node.Allocatable[Dim.Memory] * share;
 
     private void AddPod(int workload, WorkloadSpec w, int ordinal, int node)
     {

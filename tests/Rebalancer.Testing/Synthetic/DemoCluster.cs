@@ -43,6 +43,7 @@ public static class DemoCluster
         FillTarget = 0.75,
         Realism = true,
         ManagedFields = false,
+        Indented = true,
         IndentSize = 2,
         IncludeMetrics = true,
     };
@@ -120,7 +121,7 @@ public static class DemoCluster
         int analytics = Team(a, "analytics", 150, false);
 
         // DaemonSets: one pod on every node.
-        foreach (string ds in new[] { "kube-proxy", "aws-node", "ebs-csi-node", "node-exporter", "fluent-bit" })
+        foreach (string ds in new[] { "kube-proxy", "aws-node", "node-exporter", "fluent-bit" })
         {
             Catalog.DaemonSetTemplate t = Catalog.DaemonSets.First(d => d.Name == ds);
             var w = new WorkloadSpec
@@ -203,7 +204,7 @@ public static class DemoCluster
             w.ZoneSpread = true;
             w.Pdb = new PdbSpec { Name = "cart", Value = 1 };
         });
-        Deploy(a, shop, "checkout", 6, 500, 768, w => w.PreferNodes = [hotB]);
+        Deploy(a, shop, "checkout", 6, 500, 768, w => w.PreferNodes = [hotB, hotA]);
         Deploy(a, shop, "web-frontend", 10, 200, 256, w => w.PreferNodes = [hotA, hotB]);
         Deploy(a, shop, "recommendations", 4, 1000, 2048, w =>
         {

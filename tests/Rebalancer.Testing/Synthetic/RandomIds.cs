@@ -45,15 +45,26 @@ internal static class RandomIds
     /// <summary>Writes <paramref name="destination"/>.Length random lower-case hex digits.</summary>
     public static void FillHex(Random rng, Span<char> destination)
     {
-        for (int i = 0; i < destination.Length; i++)
+        Span<byte> bytes = stackalloc byte[64];
+        int offset = 0;
+        while (offset < destination.Length)
         {
-            destination[i] = Hex[rng.Next(16)];
+            int chars = Math.Min(128, destination.Length - offset);
+            Span<byte> chunk = bytes[..((chars + 1) / 2)];
+            rng.NextBytes(chunk);
+            for (int i = 0; i < chars; i++)
+            {
+                byte b = chunk[i >> 1];
+                destination[offset + i] = Hex[(i & 1) == 0 ? b >> 4 : b & 0xF];
+            }
+
+            offset += chars;
         }
     }
 
     public static string HexString(Random rng, int length)
     {
-        Span<char> chars = length <= 128 ? stackalloc char[length] : new char[length];
+        Span<char> chars = length <= 256 ? stackalloc char[length] : new char[length];
         FillHex(rng, chars);
         return new string(chars);
     }

@@ -106,7 +106,7 @@ public static class SyntheticClusterGenerator
                 : round <= Catalog.TeamQualifiers.Length ? $"{word}-{Catalog.TeamQualifiers[round - 1]}"
                 : $"{word}-{round.ToString(CultureInfo.InvariantCulture)}";
             nsWords[t] = word;
-            bool mesh = rng.NextDouble() < 0.3;
+            bool mesh = rng.NextDouble() < 0.1;
             teams[t] = a.AddNamespace(name, (120 + rng.Next(600)) * 86_400, mesh,
                 ("team", word), ("environment", "production"), ("pod-security.kubernetes.io/enforce", "baseline"));
         }
@@ -514,7 +514,7 @@ public static class SyntheticClusterGenerator
             w.Version = image[(image.LastIndexOf(':') + 1)..];
         }
 
-        if (rng.NextDouble() < 0.15 && !bestEffort)
+        if (rng.NextDouble() < 0.1 && !bestEffort)
         {
             int init = rng.Next(Catalog.InitNames.Length);
             w.Containers.Add(new ContainerSpec
@@ -569,7 +569,7 @@ public static class SyntheticClusterGenerator
             Port = sts ? 5432 + rng.Next(4000) : 8080,
         });
 
-        if (rng.NextDouble() < 0.1 && !bestEffort)
+        if (rng.NextDouble() < 0.06 && !bestEffort)
         {
             int extra = rng.Next(Catalog.ExtraContainers.Length);
             w.Containers.Add(new ContainerSpec

@@ -149,7 +149,7 @@ public sealed class LowNodeUtilizationStrategy : IStrategy
             (long[] podUsage, bool hasUsage) = PodUsage(model, snapshot, pod);
             if (!hasUsage)
             {
-                context.Skip(pod, "Metrics:Missing", "no PodMetrics for the pod: its usage is unknown");
+                context.Skip(pod, SkipReasons.MetricsMissing, "no PodMetrics for the pod: its usage is unknown");
                 continue;
             }
 

@@ -20,19 +20,19 @@ public sealed record RemovePodsViolatingNodeAffinitySettings
     public static RemovePodsViolatingNodeAffinitySettings Bind(ArgsReader args)
     {
         PolicyNode? raw = args.Node?["nodeAffinityType"];
-        var settings = new RemovePodsViolatingNodeAffinitySettings
-        {
-            // The descheduler logs and skips an unknown type at run time; here it is a load-time error (docs/compatibility.md).
-            NodeAffinityType = args.StringList("nodeAffinityType", AllowedTypes) ?? [],
-            Namespaces = args.Namespaces("namespaces") ?? NamespacesSpec.All,
-            LabelSelector = args.LabelSelector("labelSelector"),
-        };
 
+        // The descheduler logs and skips an unknown type at run time; here it is a load-time error (docs/compatibility.md).
+        IReadOnlyList<string> types = args.StringList("nodeAffinityType", AllowedTypes) ?? [];
         if (raw is null || raw.Kind == PolicyNodeKind.Null || (raw.Kind == PolicyNodeKind.Sequence && raw.Items.Count == 0))
         {
             args.Problems.Add(args.FieldPath("nodeAffinityType"), $"nodeAffinityType needs to be set ({string.Join(" and/or ", AllowedTypes)})");
         }
 
-        return settings;
+        return new RemovePodsViolatingNodeAffinitySettings
+        {
+            NodeAffinityType = types,
+            Namespaces = args.Namespaces("namespaces") ?? NamespacesSpec.All,
+            LabelSelector = args.LabelSelector("labelSelector"),
+        };
     }
 }

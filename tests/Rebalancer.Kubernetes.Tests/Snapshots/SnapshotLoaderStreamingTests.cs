@@ -1,0 +1,142 @@
+using System.Text;
+using Rebalancer.Kubernetes.Snapshots;
+using static Rebalancer.Kubernetes.Tests.Snapshots.SnapshotTestKit;
+
+namespace Rebalancer.Kubernetes.Tests.Snapshots;
+
+/// <summary>
+/// The refill loop: however the bytes arrive and however small the buffer starts, the snapshot must be the same as
+/// from one contiguous read.
+/// </summary>
+public class SnapshotLoaderStreamingTests
+{
+    private static readonly string Mixed = BuildMixed();
+
+    public static TheoryData<int, int> Deliveries => new()
+    {
+        // (bytes per Read, initial buffer size)
+        { 1, 16 },
+        { 1, 4096 },
+        { 3, 64 },
+        { 17, 16 },
+        { 1000, 256 },
+        { 65_536, 1024 },
+        { int.MaxValue, 16 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Deliveries))]
+    public void Any_delivery_and_buffer_size_loads_identically(int chunk, int bufferSize)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(Mixed);
+        string expected = Dump(Load(Mixed));
+        var stream = new TrickleStream(bytes, chunk);
+
+        SnapshotLoadResult result = Load(stream, bufferSize);
+
+        Assert.Equal(expected, Dump(result));
+        Assert.Equal(bytes.Length, result.Statistics.Bytes);
+        if (chunk == 1)
+        {
+            Assert.True(stream.Reads > bytes.Length, "every byte should have been delivered by its own read");
+        }
+    }
+
+    [Fact]
+    public void A_trickle_of_one_byte_per_read_loads_identically_with_the_default_buffer()
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(Mixed);
+        SnapshotLoadResult trickled = SnapshotLoader.Load(new TrickleStream(bytes), Source);
+        Assert.Equal(Dump(Load(Mixed)), Dump(trickled));
+    }
+
+    [Fact]
+    public void An_item_larger_than_the_default_buffer_grows_it()
+    {
+        // 3 MiB of annotation inside one pod, between two ordinary pods: the buffer (1 MiB) must double twice.
+        string big = new('x', 3 << 20);
+        string json = List(Pod("before"), Pod("huge", metadata: $",\"annotations\":{{\"blob\":\"{big}\",\"team\":\"a\"}}"), Pod("after"));
+        SnapshotLoadResult result = SnapshotLoader.Load(new TrickleStream(Encoding.UTF8.GetBytes(json), 70_000), Source);
+
+        Assert.Equal(["before", "huge", "after"], result.Snapshot.Pods.Name);
+        int huge = PodIndex(result.Snapshot, "huge");
+        string[] annotations = Labels(result.Snapshot, result.Snapshot.Pods.Annotations[huge]);
+        Assert.Equal(3 << 20, annotations[0].Length - "blob=".Length);
+        Assert.Equal("team=a", annotations[1]);
+    }
+
+    [Fact]
+    public void An_item_larger_than_a_small_initial_buffer_loads_identically()
+    {
+        var labels = new StringBuilder();
+        for (int i = 0; i < 1000; i++)
+        {
+            labels.Append($",\"label-{i}\":\"value-{i}\"");
+        }
+
+        string json = List(Pod("a"), Pod("wide", metadata: $",\"annotations\":{{\"k\":\"v\"{labels}}}"), Node("node-a"));
+        Assert.True(Encoding.UTF8.GetByteCount(json) > 16 * 1024);
+        Assert.Equal(Dump(Load(json)), Dump(Load(new MemoryStream(Encoding.UTF8.GetBytes(json)), bufferSize: 16)));
+    }
+
+    [Fact]
+    public void Skipped_subtrees_larger_than_the_buffer_are_skipped_across_refills()
+    {
+        string managedFields = "[" + string.Join(",", Enumerable.Range(0, 400).Select(i => $$$"""{"manager":"m{{{i}}}","fieldsV1":{"f:spec":{"f:x":{} } } }""")) + "]";
+        string lastApplied = new('y', 20_000);
+        string json = List(
+            Pod("p", metadata: $",\"managedFields\":{managedFields},\"annotations\":{{\"kubectl.kubernetes.io/last-applied-configuration\":\"{lastApplied}\"}}"),
+            $$$"""{"kind":"ConfigMap","metadata":{"name":"c"},"data":{"big":"{{{new string('z', 50_000)}}}"}}""");
+        SnapshotLoadResult result = Load(new TrickleStream(Encoding.UTF8.GetBytes(json), 5000), bufferSize: 512);
+
+        Assert.Empty(result.Snapshot.Pods.Annotations[0].Keys.ToArray());
+        Assert.Equal([$"{Source}: skipped 1 object of unsupported kind ConfigMap"], result.Warnings);
+    }
+
+    [Fact]
+    public void Thousands_of_pods_share_strings_and_constraints()
+    {
+        var items = new List<string> { Node("node-a"), Node("node-b") };
+        for (int i = 0; i < 2000; i++)
+        {
+            items.Add(Pod($"web-{i}", ns: $"ns-{i % 7}", node: i % 2 == 0 ? "node-a" : "node-b",
+                spec: ""","tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}]"""));
+        }
+
+        string json = List([.. items]);
+        SnapshotLoadResult result = Load(new TrickleStream(Encoding.UTF8.GetBytes(json), 4093), bufferSize: 8192);
+        var s = result.Snapshot;
+
+        Assert.Equal(2000, s.Pods.Count);
+        Assert.Equal(1000, s.PodsOn(s.Nodes.IndexOf("node-b")).Length);
+        Assert.Single(s.Pods.Constraints.Distinct());
+        Assert.Equal(s.Strings.Find("ns-3"), s.Pods.Namespace[3]);
+        Assert.Equal(2000, result.Statistics.ObjectsByKind["Pod"]);
+        Assert.Equal(Dump(Load(json)), Dump(result));
+    }
+
+    /// <summary>Every kind and shape in one input, several documents, CRLF and escapes included.</summary>
+    private static string BuildMixed()
+    {
+        string pods = List(
+            Node("node-a", spec: """{"taints":[{"key":"dedicated","value":"gpu","effect":"NoSchedule"}]}""",
+                allocatable: """{"cpu":"3920m","memory":"15Gi","pods":"110","nvidia.com/gpu":"2"}"""),
+            Pod("web-1", metadata: ""","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"a\":\"b\"}","team":"a"},"ownerReferences":[{"kind":"ReplicaSet","name":"web-abc","uid":"rs-1","controller":true}]""",
+                spec: ""","priority":10,"tolerations":[{"operator":"Exists"}],"affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"labelSelector":{"matchLabels":{"app":"web"}},"topologyKey":"kubernetes.io/hostname"}]}}""",
+                containers: """[{"name":"app","image":"nginx","resources":{"requests":{"cpu":"1234567890n","memory":"0.5Gi","nvidia.com/gpu":1}}}]"""),
+            Pod("web-2", node: "node-b", spec: ""","volumes":[{"name":"d","persistentVolumeClaim":{"claimName":"data"}},{"name":"e","ephemeral":{}}]""",
+                status: """{"phase":"Pending","containerStatuses":[{"name":"app","restartCount":3,"state":{"waiting":{"reason":"ContainerCreating"}}}]}"""),
+            """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":3}}""",
+            """{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"web","namespace":"default","generation":1},"spec":{"maxUnavailable":"25%","selector":{"matchLabels":{"app":"web"}}},"status":{"observedGeneration":1,"disruptionsAllowed":1,"currentHealthy":2,"desiredHealthy":1,"expectedPods":2}}""")
+            .Replace("\n", "\r\n", StringComparison.Ordinal);
+        string nodeB = Node("node-b", extraMetadata: ""","annotations":{"note":"caf\u00e9 \u2603"}""");
+        const string others = """
+            {"kind":"NamespaceList","items":[{"metadata":{"name":"default","labels":{"kubernetes.io/metadata.name":"default"}}}]}
+            {"kind":"PriorityClass","metadata":{"name":"high"},"value":1000,"globalDefault":false}
+            {"kind":"PersistentVolumeClaimList","items":[{"metadata":{"name":"data","namespace":"default"},"spec":{"storageClassName":"fast"}}]}
+            {"kind":"NodeMetricsList","items":[{"metadata":{"name":"node-a"},"usage":{"cpu":"1500000001n","memory":"2Gi"}}]}
+            {"kind":"PodMetricsList","items":[{"metadata":{"name":"web-1","namespace":"default"},"containers":[{"name":"app","usage":{"cpu":"5m","memory":"10Mi"}}]}]}
+            """;
+        return pods + nodeB + "\n" + others;
+    }
+}
