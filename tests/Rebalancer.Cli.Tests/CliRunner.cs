@@ -1,0 +1,43 @@
+using System.Text;
+
+namespace Rebalancer.Cli.Tests;
+
+/// <summary>Runs the whole CLI in-process with captured standard streams.</summary>
+internal static class CliRunner
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string DemoSnapshot => Path.Combine(RepoRoot, "samples", "demo-cluster.json");
+
+    public static string DemoPolicy => Path.Combine(RepoRoot, "samples", "policy.yaml");
+
+    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string[] args, string? stdin = null)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var console = new CliConsole(output, error, () => new MemoryStream(Encoding.UTF8.GetBytes(stdin ?? string.Empty)), IsTerminal: false);
+        int code = await CliApp.RunAsync(args, console);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The checkout this test was compiled from: found above the binaries, or above this source file when the
+    /// build used a separate artifacts path.</summary>
+    private static string FindRepoRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
+    {
+        foreach (string? start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) })
+        {
+            string? directory = start;
+            while (directory is not null && !File.Exists(Path.Combine(directory, "Rebalancer.sln")))
+            {
+                directory = Path.GetDirectoryName(directory);
+            }
+
+            if (directory is not null)
+            {
+                return directory;
+            }
+        }
+
+        throw new InvalidOperationException("Rebalancer.sln not found above the test binaries or the test sources");
+    }
+}
