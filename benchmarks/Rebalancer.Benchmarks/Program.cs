@@ -8,7 +8,7 @@ namespace Rebalancer.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> runs benchmarks (e.g. <c>--filter *SnapshotLoad*</c>).
 /// Two subcommands do not benchmark:
-/// <c>generate --nodes N --pods P [--seed S] -o FILE [--compact] [--minimal] [--no-managed-fields] [--no-metrics]</c>
+/// <c>generate --nodes N --pods P [--seed S] -o FILE [--indented] [--minimal] [--managed-fields] [--no-metrics]</c>
 /// writes a synthetic snapshot, and <c>demo [-o FILE]</c> regenerates samples/demo-cluster.json.
 /// </summary>
 public static class Program
@@ -50,14 +50,14 @@ public static class Program
                 case "-o" or "--output":
                     output = Value(args, ref i);
                     break;
-                case "--compact":
-                    options = options with { Indented = false };
+                case "--indented":
+                    options = options with { Indented = true };
                     break;
                 case "--minimal":
                     options = options with { Realism = false };
                     break;
-                case "--no-managed-fields":
-                    options = options with { ManagedFields = false };
+                case "--managed-fields":
+                    options = options with { ManagedFields = true };
                     break;
                 case "--no-metrics":
                     options = options with { IncludeMetrics = false };
@@ -126,7 +126,7 @@ public static class Program
     private static int Usage(string problem)
     {
         Console.Error.WriteLine($"error: {problem}");
-        Console.Error.WriteLine("usage: Rebalancer.Benchmarks generate --nodes N --pods P [--seed S] -o FILE [--compact] [--minimal] [--no-managed-fields] [--no-metrics]");
+        Console.Error.WriteLine("usage: Rebalancer.Benchmarks generate --nodes N --pods P [--seed S] -o FILE [--indented] [--minimal] [--managed-fields] [--no-metrics]");
         Console.Error.WriteLine("       Rebalancer.Benchmarks demo [-o FILE]");
         Console.Error.WriteLine("       Rebalancer.Benchmarks [BenchmarkDotNet arguments, e.g. --filter *SnapshotLoad*]");
         return 2;

@@ -140,7 +140,8 @@ public sealed class PlanningContext
     /// Plans the eviction of <paramref name="pod"/> if every check passes, in the descheduler's order: Filter,
     /// PreEvictionFilter (namespace selector, then nodeFit against the projection), the total / per-node / per-namespace
     /// limits, then the PDB ledger. On success the pod moves to its projected target and the budgets are spent;
-    /// otherwise a skip with its reason is recorded.
+    /// otherwise a skip with its reason is recorded. A pod that is not running (Succeeded, Failed, unbound) needs no
+    /// target: it is evicted with target -1 and counted on the node it is bound to.
     /// </summary>
     public EvictResult TryEvict(int pod, string reason, TargetScoring scoring = TargetScoring.LeastAllocated, Func<int, bool>? allowTarget = null)
     {

@@ -460,11 +460,15 @@ internal sealed class ClusterAssembler
             }
 
             // Preferred nodes (the demo's hot nodes) take replicas, several if need be, until ~92% of cpu and memory.
+            double lowest = double.MaxValue;
             foreach (int preferred in w.PreferNodes)
             {
-                if (node < 0 && !strict && FitsBelow(_model.Nodes[preferred], requests, 0.92))
+                NodeSpec candidate = _model.Nodes[preferred];
+                double share = candidate.Used[Dim.Cpu] / (double)candidate.Allocatable[Dim.Cpu];
+                if (!strict && share < lowest && FitsBelow(candidate, requests, 0.92))
                 {
                     node = preferred;
+                    lowest = share;
                 }
             }
 

@@ -1506,7 +1506,9 @@ internal sealed class KubectlJsonWriter : IDisposable
         {
             if (c.Role == ContainerRole.Regular)
             {
-                ContainerStatus(w, c, pod, started, lastRestart, c.Name == notReady);
+                // Restarts and crash loops belong to the main container; sidecars keep running.
+                bool main = c.Name == notReady || (notReady is null && IsApp(w, c));
+                ContainerStatus(w, c, pod, started, lastRestart, c.Name == notReady, main ? pod.Restarts : 0);
             }
         }
 
@@ -1582,7 +1584,7 @@ internal sealed class KubectlJsonWriter : IDisposable
         _w.WriteEndObject();
     }
 
-    private void ContainerStatus(WorkloadSpec w, ContainerSpec c, in PodSlot pod, long started, long lastRestart, bool crashing)
+    private void ContainerStatus(WorkloadSpec w, ContainerSpec c, in PodSlot pod, long started, long lastRestart, bool crashing, int restarts)
     {
         bool terminal = pod.State is PodState.Succeeded or PodState.Failed;
         _w.WriteStartObject();
@@ -1597,7 +1599,7 @@ internal sealed class KubectlJsonWriter : IDisposable
             _w.WriteString("imageID"u8, Digest(c.Image));
         }
 
-        if (pod.Restarts > 0)
+        if (restarts > 0)
         {
             _w.WriteStartObject("lastState"u8);
             _w.WriteStartObject("terminated"u8);
@@ -1621,7 +1623,7 @@ internal sealed class KubectlJsonWriter : IDisposable
 
         _w.WriteString("name"u8, c.Name);
         _w.WriteBoolean("ready"u8, pod.State == PodState.Running);
-        _w.WriteNumber("restartCount"u8, pod.Restarts);
+        _w.WriteNumber("restartCount"u8, restarts);
         if (_real)
         {
             _w.WriteBoolean("started"u8, pod.State == PodState.Running);
@@ -1653,7 +1655,7 @@ internal sealed class KubectlJsonWriter : IDisposable
         else
         {
             _w.WriteStartObject("running"u8);
-            Time("startedAt"u8, pod.Restarts > 0 ? lastRestart + 1 : started);
+            Time("startedAt"u8, restarts > 0 ? lastRestart + 1 : started);
             _w.WriteEndObject();
         }
 

@@ -48,7 +48,11 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
                 }
 
                 string identity = Identity(snapshot, pod, builder);
-                Protection? protection = context.Filter(pod) ?? context.Evictor.PreEvictionFilter(pod);
+
+                // A pod an earlier plugin already moved here counts towards the replicas (it runs here in the
+                // projection) but cannot be evicted again.
+                bool movedEarlier = context.IsEvicted(pod);
+                Protection? protection = movedEarlier ? null : context.Filter(pod) ?? context.Evictor.PreEvictionFilter(pod);
                 if (protection is Protection p)
                 {
                     // Not counted, as in the descheduler; but say why when the pod is itself a duplicate on this node.
@@ -82,7 +86,7 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
                     group.Occurrences++;
                     if (duplicate)
                     {
-                        group.AddDuplicate(node, pod);
+                        group.AddDuplicate(node, pod, evictable: !movedEarlier);
                     }
                 }
             }
@@ -123,14 +127,15 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
         int upperAvg = (group.Occurrences + feasible - 1) / feasible;
         foreach ((int node, List<int> duplicates) in group.DuplicatesByNode)
         {
-            int onNode = duplicates.Count + 1;
+            int onNode = group.CountOn(node) + 1;
             if (onNode <= upperAvg)
             {
                 continue;
             }
 
+            // Keep upperAvg pods on the node (the descheduler evicts pods[upperAvg-1:]): the last evictable duplicates go.
             string reason = $"{onNode} replicas of {owner} on {snapshot.Nodes.Name[node]}, fair share {upperAvg} over {feasible} feasible nodes ({group.Occurrences} in all)";
-            for (int i = upperAvg - 1; i < duplicates.Count; i++)
+            for (int i = Math.Max(0, duplicates.Count - (onNode - upperAvg)); i < duplicates.Count; i++)
             {
                 EvictResult result = context.TryEvict(duplicates[i], reason);
                 if (result == EvictResult.TotalLimitReached)
@@ -261,17 +266,26 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
 
         public int Occurrences { get; set; }
 
-        /// <summary>Duplicates (originals excluded) per node, in node visiting order.</summary>
+        private readonly Dictionary<int, int> _duplicatesOn = [];
+
+        /// <summary>Evictable duplicates (originals excluded) per node, in node visiting order.</summary>
         public List<(int Node, List<int> Pods)> DuplicatesByNode { get; } = [];
 
-        public void AddDuplicate(int node, int pod)
+        /// <summary>All duplicates on the node, including pods moved there earlier in the plan.</summary>
+        public int CountOn(int node) => _duplicatesOn.GetValueOrDefault(node);
+
+        public void AddDuplicate(int node, int pod, bool evictable)
         {
+            _duplicatesOn[node] = CountOn(node) + 1;
             if (DuplicatesByNode.Count == 0 || DuplicatesByNode[^1].Node != node)
             {
                 DuplicatesByNode.Add((node, []));
             }
 
-            DuplicatesByNode[^1].Pods.Add(pod);
+            if (evictable)
+            {
+                DuplicatesByNode[^1].Pods.Add(pod);
+            }
         }
     }
 }

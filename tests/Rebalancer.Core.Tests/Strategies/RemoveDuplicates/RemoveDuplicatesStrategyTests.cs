@@ -161,4 +161,18 @@ public sealed class RemoveDuplicatesStrategyTests
         Assert.NotEmpty(first.Evictions);
         Assert.Equal(first.Evictions.Select(e => (e.Pod, e.TargetNode)), second.Evictions.Select(e => (e.Pod, e.TargetNode)));
     }
+
+    [Fact]
+    public void RemoveDuplicates_Should_NotEvictAgain_When_RunTwiceInOnePlan()
+    {
+        // The second run sees the projection: the pods the first run moved count on their new nodes.
+        ClusterSnapshot snapshot = new TestCluster().Nodes(3, "n", cpu: 2000).ReplicaSetPods("rs", [.. On("n-0", 5), .. On("n-1", 3), .. On("n-2", 1)]).Build();
+        var strategy = new RemoveDuplicatesStrategy(new RemoveDuplicatesSettings());
+        var first = new PlanningProfile("a", DefaultEvictorSettings.Default, [], [strategy]);
+        var second = new PlanningProfile("b", DefaultEvictorSettings.Default, [], [strategy]);
+
+        Plan plan = Planner.Create(snapshot, new PlanningSettings { Profiles = [first, second] }, TestPlanner.Now);
+
+        Assert.Equal([2, 0], plan.PluginRuns.Select(r => r.Evictions));
+    }
 }
