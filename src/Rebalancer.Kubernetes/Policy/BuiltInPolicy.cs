@@ -10,8 +10,7 @@ namespace Rebalancer.Kubernetes.Policy;
 /// <remarks>
 /// It follows the descheduler's shipped ConfigMap (<c>kubernetes/base/configmap.yaml</c>: DefaultEvictor with default
 /// args; RemovePodsViolatingInterPodAntiAffinity at deschedule; RemoveDuplicates and LowNodeUtilization 20/50 at
-/// balance), restricted to the plugins Rebalancer implements; add each one here (a pluginConfig entry and its enabled
-/// item) when it enters <c>StrategyCatalog</c>. A test checks that every plugin named here exists.
+/// balance), all of which Rebalancer implements. A test checks that every plugin named here exists.
 /// </remarks>
 public static class BuiltInPolicy
 {
@@ -19,7 +18,7 @@ public static class BuiltInPolicy
     public const string Source = "<built-in policy>";
 
     public const string Yaml = """
-        # Rebalancer's built-in policy (used when --policy is not given).
+        # Rebalancer's built-in policy (used when --policy is not given): the descheduler's shipped default.
         apiVersion: descheduler/v1alpha2
         kind: DeschedulerPolicy
         profiles:
@@ -29,15 +28,25 @@ public static class BuiltInPolicy
               # local-storage pods, plus Rebalancer's safe-to-evict / do-not-disrupt annotations.
               - name: DefaultEvictor
                 args: {}
+              # Evict a pod whose required anti-affinity is violated by a pod in its topology domain.
+              - name: RemovePodsViolatingInterPodAntiAffinity
+                args: {}
               # Keep at most the fair share of one owner's identical pods on a node.
               - name: RemoveDuplicates
                 args: {}
+              # Move pods from nodes above 50% to nodes below 20% (cpu, memory and pod count, by requests).
+              - name: LowNodeUtilization
+                args:
+                  thresholds: {cpu: 20, memory: 20, pods: 20}
+                  targetThresholds: {cpu: 50, memory: 50, pods: 50}
             plugins:
               deschedule:
-                enabled: []
+                enabled:
+                  - RemovePodsViolatingInterPodAntiAffinity
               balance:
                 enabled:
                   - RemoveDuplicates
+                  - LowNodeUtilization
         """;
 
     /// <summary>Loads and binds <see cref="Yaml"/>.</summary>

@@ -17,7 +17,8 @@ public class BuiltInPolicyTests
         Assert.Equal("default", profile.Name);
         Assert.Equal(DefaultEvictorSettings.Default.Protections, profile.Evictor.Protections);
         Assert.False(profile.Evictor.NodeFit);
-        Assert.Contains(profile.Balance, p => p.Name == "RemoveDuplicates");
+        Assert.Equal(["RemovePodsViolatingInterPodAntiAffinity"], profile.Deschedule.Select(p => p.Name));
+        Assert.Equal(["RemoveDuplicates", "LowNodeUtilization"], profile.Balance.Select(p => p.Name));
         Assert.Null(policy.MaxPodsToEvictTotal);
         Assert.Null(policy.NodeSelector);
     }
