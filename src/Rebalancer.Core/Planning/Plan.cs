@@ -46,4 +46,62 @@ public sealed class Plan
 
     /// <summary>The nodes the planner considered (Ready, matching the policy's nodeSelector), by index.</summary>
     public required IReadOnlyList<int> ConsideredNodes { get; init; }
+
+    /// <summary>What the Consolidation plugin decided (null when it did not run).</summary>
+    public ConsolidationSummary? Consolidation { get; init; }
+
+    /// <summary>What the SpotRatio plugin found and did (null when it did not run).</summary>
+    public SpotSummary? Spot { get; init; }
+
+    /// <summary>N-1 headroom of the cluster before the plan.</summary>
+    public HeadroomVerdict? HeadroomBefore { get; init; }
+
+    /// <summary>N-1 headroom of the projected cluster after the plan.</summary>
+    public HeadroomVerdict? HeadroomAfter { get; init; }
 }
+
+/// <summary>A node the Consolidation plugin empties, and where its pods go.</summary>
+public sealed record DrainedNode(int Node, IReadOnlyList<(int Pod, int Target)> Moves, decimal Weight);
+
+/// <summary>Consolidation's result: the nodes to drain, node counts and how close the result is to the best possible.</summary>
+/// <param name="NodesBefore">Considered nodes in the plugin's pool before the plan.</param>
+/// <param name="NodesAfter">Nodes left once the drained ones are removed.</param>
+/// <param name="LowerBound">No packing can use fewer nodes: max over resources of ceil(total requests / largest allocatable).</param>
+/// <param name="FirstFitDecreasing">Nodes a first-fit-decreasing packing of every pod onto the pool's node shapes needs: an achievable estimate.</param>
+/// <param name="Candidates">Nodes that passed the candidate filters (utilization, pool, every pod movable).</param>
+/// <param name="SearchSteps">Fit evaluations spent (bounded by the plugin's search budget).</param>
+public sealed record ConsolidationSummary(
+    IReadOnlyList<DrainedNode> Drained,
+    int NodesBefore,
+    int NodesAfter,
+    int LowerBound,
+    int FirstFitDecreasing,
+    int Candidates,
+    long SearchSteps,
+    bool BudgetExhausted);
+
+/// <summary>A workload with fewer replicas on on-demand capacity than its floor.</summary>
+public sealed record OnDemandShortfall(int Namespace, int OwnerKind, int OwnerName, int Replicas, int OnDemand, int Floor);
+
+/// <summary>Spot versus on-demand, before and after the plan.</summary>
+/// <param name="Resource">The resource the fraction is measured in (cpu by default).</param>
+/// <param name="ShortfallCpuMilli">cpu that on-demand capacity lacks to bring the ratio within the limit (0 when it fits).</param>
+public sealed record SpotSummary(
+    string Resource,
+    decimal MaxSpotFraction,
+    decimal FractionBefore,
+    decimal FractionAfter,
+    IReadOnlyList<OnDemandShortfall> BelowFloorBefore,
+    IReadOnlyList<OnDemandShortfall> BelowFloorAfter,
+    long ShortfallCpuMilli,
+    long ShortfallMemory);
+
+/// <summary>Would every pod still fit if the largest node (or the largest zone) failed?</summary>
+/// <param name="NodeShortfall">Requests that would find no room if the largest node failed, per resource name (empty when it passes).</param>
+public sealed record HeadroomVerdict(
+    bool NodeLossSurvivable,
+    int LargestNode,
+    IReadOnlyDictionary<string, long> NodeShortfall,
+    bool? ZoneLossSurvivable,
+    string? LargestZone,
+    IReadOnlyDictionary<string, long> ZoneShortfall);
