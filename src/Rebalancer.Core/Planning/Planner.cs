@@ -48,6 +48,8 @@ public static class Planner
             RequestedBefore = context.Projection.Initial,
             RequestedAfter = (long[])context.Projection.Requested.Clone(),
             ConsideredNodes = context.Nodes,
+            Consolidation = context.Consolidation,
+            Spot = context.Spot,
         };
     }
 }

@@ -96,6 +96,12 @@ public sealed class PlanningContext
 
     public bool IsEvicted(int pod) => _evicted[pod];
 
+    /// <summary>Set by the Consolidation plugin for the report.</summary>
+    public ConsolidationSummary? Consolidation { get; set; }
+
+    /// <summary>Set by the SpotRatio plugin for the report.</summary>
+    public SpotSummary? Spot { get; set; }
+
     /// <summary>Evictions planned so far from a node (all plugins).</summary>
     public int EvictedFrom(int node) => _evictedPerNode[node];
 
