@@ -143,6 +143,22 @@ public sealed class PdbLedger
         }
     }
 
+    /// <summary>Gives back the disruption <see cref="Spend"/> took, when a tentative eviction is rolled back.</summary>
+    public void Refund(int pod)
+    {
+        int pdb = _pdbOfPod[pod];
+        if (pdb < 0)
+        {
+            return;
+        }
+
+        _allowed[pdb]++;
+        if (_snapshot.Pods.Has(pod, PodFlags.Ready))
+        {
+            _healthy[pdb]++;
+        }
+    }
+
     public string Describe(int pdb)
     {
         PdbRecord record = _snapshot.Pdbs[pdb];

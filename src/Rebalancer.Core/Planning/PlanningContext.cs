@@ -25,6 +25,7 @@ public sealed class PlanningContext
 {
     private readonly PlanningSettings _settings;
     private readonly List<PlannedEviction> _evictions = [];
+    private readonly List<bool> _spentBudget = [];
     private readonly List<SkippedPod> _skipped = [];
     private readonly List<PlanWarning> _warnings = [];
     private readonly List<PlanWarning> _notes = [];
@@ -149,7 +150,61 @@ public sealed class PlanningContext
     /// otherwise a skip with its reason is recorded. A pod that is not running (Succeeded, Failed, unbound) needs no
     /// target: it is evicted with target -1 and counted on the node it is bound to.
     /// </summary>
-    public EvictResult TryEvict(int pod, string reason, TargetScoring scoring = TargetScoring.LeastAllocated, Func<int, bool>? allowTarget = null)
+    public EvictResult TryEvict(int pod, string reason, TargetScoring scoring = TargetScoring.LeastAllocated, Func<int, bool>? allowTarget = null) =>
+        Evict(pod, reason, () =>
+        {
+            IReadOnlyList<int> candidates = allowTarget is null ? _targetCandidates : _targetCandidates.Where(allowTarget).ToList();
+            int target = Targets.FindTarget(pod, candidates, scoring, out string detail);
+            return (target, detail);
+        });
+
+    /// <summary>
+    /// Like <see cref="TryEvict"/>, but to a target the strategy chose itself (e.g. Consolidation's best fit): the target
+    /// must still pass every nodeFit predicate in the projection and be one of <see cref="TargetCandidates"/>.
+    /// </summary>
+    public EvictResult TryEvictTo(int pod, int target, string reason) =>
+        Evict(pod, reason, () =>
+        {
+            if (!_targetCandidates.Contains(target))
+            {
+                return (-1, $"{Snapshot.Nodes.Name[target]} is not a Ready node the evictor may use");
+            }
+
+            FitFailure fit = Targets.Check(pod, target, out string detail);
+            return fit == FitFailure.None ? (target, string.Empty) : (-1, $"{Snapshot.Nodes.Name[target]}: {detail}");
+        });
+
+    /// <summary>A point the plan can be rolled back to, for strategies that must do all of a group of evictions or none.</summary>
+    public PlanMark Mark() => new(_evictions.Count, _skipped.Count);
+
+    /// <summary>Undoes every eviction and skip recorded since <paramref name="mark"/>: projection, ledger and limits included.</summary>
+    public void RollbackTo(PlanMark mark)
+    {
+        for (int i = _evictions.Count - 1; i >= mark.Evictions; i--)
+        {
+            PlannedEviction eviction = _evictions[i];
+            Projection.Move(eviction.Pod, eviction.TargetNode < 0 ? Projection.NodeOf(eviction.Pod) : eviction.Node);
+            if (_spentBudget[i])
+            {
+                Ledger.Refund(eviction.Pod);
+            }
+
+            _evicted[eviction.Pod] = false;
+            if (eviction.Node >= 0)
+            {
+                _evictedPerNode[eviction.Node]--;
+            }
+
+            int ns = Snapshot.Pods.Namespace[eviction.Pod];
+            _evictedPerNamespace[ns]--;
+        }
+
+        _evictions.RemoveRange(mark.Evictions, _evictions.Count - mark.Evictions);
+        _spentBudget.RemoveRange(mark.Evictions, _spentBudget.Count - mark.Evictions);
+        _skipped.RemoveRange(mark.Skips, _skipped.Count - mark.Skips);
+    }
+
+    private EvictResult Evict(int pod, string reason, Func<(int Target, string Failure)> chooseTarget)
     {
         Protection? protection = Filter(pod) ?? Evictor.PreEvictionFilter(pod);
         if (protection is Protection p)
@@ -162,8 +217,7 @@ public sealed class PlanningContext
         int target = -1;
         if (node >= 0)
         {
-            IReadOnlyList<int> candidates = allowTarget is null ? _targetCandidates : _targetCandidates.Where(allowTarget).ToList();
-            target = Targets.FindTarget(pod, candidates, scoring, out string failure);
+            (target, string failure) = chooseTarget();
             if (target < 0)
             {
                 Skip(pod, SkipReasons.NodeFit, failure);
@@ -220,6 +274,7 @@ public sealed class PlanningContext
         _evictedPerNamespace[ns] = _evictedPerNamespace.GetValueOrDefault(ns) + 1;
         Projection.Move(pod, target);
         _evictions.Add(new PlannedEviction(pod, node, target, Profile, Plugin, reason));
+        _spentBudget.Add(spendsBudget);
         return EvictResult.Evicted;
     }
 
@@ -233,6 +288,9 @@ public sealed class PlanningContext
     /// <summary>Reports what a plugin could not do (e.g. missing metrics) instead of guessing.</summary>
     public void Warn(string message) => _warnings.Add(new PlanWarning(Profile, Plugin, message));
 }
+
+/// <summary>A position in the plan (see <see cref="PlanningContext.Mark"/>).</summary>
+public readonly record struct PlanMark(int Evictions, int Skips);
 
 internal static class StrategyCatalogNames
 {

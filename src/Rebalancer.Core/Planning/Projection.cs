@@ -107,10 +107,15 @@ public sealed class Projection
     {
         int from = _podNode[pod];
         ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        int home = _snapshot.Pods.Node[pod];
         if (from >= 0)
         {
             Add(from, requests, -1);
             _podCount[from]--;
+            if (from != home)
+            {
+                _movedIn[from].Remove(pod);
+            }
         }
 
         _podNode[pod] = target;
@@ -118,12 +123,18 @@ public sealed class Projection
         {
             Add(target, requests, +1);
             _podCount[target]++;
-            if (!_movedIn.TryGetValue(target, out List<int>? list))
-            {
-                _movedIn[target] = list = [];
-            }
 
-            list.Add(pod);
+            // A pod moved back to its snapshot node is found through the snapshot's index; listing it again would
+            // count it twice.
+            if (target != home)
+            {
+                if (!_movedIn.TryGetValue(target, out List<int>? list))
+                {
+                    _movedIn[target] = list = [];
+                }
+
+                list.Add(pod);
+            }
         }
     }
 
