@@ -1,4 +1,5 @@
 using Rebalancer.Core.Planning;
+using Rebalancer.Core.Strategies.Consolidation;
 using Rebalancer.Core.Strategies.HighNodeUtilization;
 using Rebalancer.Core.Strategies.LowNodeUtilization;
 using Rebalancer.Core.Strategies.PodLifeTime;
@@ -18,6 +19,7 @@ public static class StrategyCatalog
     {
         [LowNodeUtilizationStrategy.PluginName] = StrategyEntry.For<LowNodeUtilizationSettings>(LowNodeUtilizationStrategy.PluginName, LowNodeUtilizationSettings.Bind, s => new LowNodeUtilizationStrategy(s), ExtensionPoint.Balance),
         [HighNodeUtilizationStrategy.PluginName] = StrategyEntry.For<HighNodeUtilizationSettings>(HighNodeUtilizationStrategy.PluginName, HighNodeUtilizationSettings.Bind, s => new HighNodeUtilizationStrategy(s), ExtensionPoint.Balance),
+        [ConsolidationStrategy.PluginName] = StrategyEntry.For<ConsolidationSettings>(ConsolidationStrategy.PluginName, ConsolidationSettings.Bind, s => new ConsolidationStrategy(s), ExtensionPoint.Balance),
         [RemoveDuplicatesStrategy.PluginName] = StrategyEntry.For<RemoveDuplicatesSettings>(RemoveDuplicatesStrategy.PluginName, RemoveDuplicatesSettings.Bind, s => new RemoveDuplicatesStrategy(s), ExtensionPoint.Balance),
         [PodLifeTimeStrategy.PluginName] = StrategyEntry.For<PodLifeTimeSettings>(PodLifeTimeStrategy.PluginName, PodLifeTimeSettings.Bind, s => new PodLifeTimeStrategy(s), ExtensionPoint.Deschedule),
         [RemoveFailedPodsStrategy.PluginName] = StrategyEntry.For<RemoveFailedPodsSettings>(RemoveFailedPodsStrategy.PluginName, RemoveFailedPodsSettings.Bind, s => new RemoveFailedPodsStrategy(s), ExtensionPoint.Deschedule),
@@ -25,6 +27,8 @@ public static class StrategyCatalog
         [RemovePodsViolatingInterPodAntiAffinityStrategy.PluginName] = StrategyEntry.For<RemovePodsViolatingInterPodAntiAffinitySettings>(RemovePodsViolatingInterPodAntiAffinityStrategy.PluginName, RemovePodsViolatingInterPodAntiAffinitySettings.Bind, s => new RemovePodsViolatingInterPodAntiAffinityStrategy(s), ExtensionPoint.Deschedule),
         [RemovePodsViolatingNodeAffinityStrategy.PluginName] = StrategyEntry.For<RemovePodsViolatingNodeAffinitySettings>(RemovePodsViolatingNodeAffinityStrategy.PluginName, RemovePodsViolatingNodeAffinitySettings.Bind, s => new RemovePodsViolatingNodeAffinityStrategy(s), ExtensionPoint.Deschedule),
         [RemovePodsViolatingNodeTaintsStrategy.PluginName] = StrategyEntry.For<RemovePodsViolatingNodeTaintsSettings>(RemovePodsViolatingNodeTaintsStrategy.PluginName, RemovePodsViolatingNodeTaintsSettings.Bind, s => new RemovePodsViolatingNodeTaintsStrategy(s), ExtensionPoint.Deschedule),
+        [RemovePodsViolatingTopologySpreadConstraint.RemovePodsViolatingTopologySpreadConstraintStrategy.PluginName] = StrategyEntry.For<RemovePodsViolatingTopologySpreadConstraint.RemovePodsViolatingTopologySpreadConstraintSettings>(RemovePodsViolatingTopologySpreadConstraint.RemovePodsViolatingTopologySpreadConstraintStrategy.PluginName, RemovePodsViolatingTopologySpreadConstraint.RemovePodsViolatingTopologySpreadConstraintSettings.Bind, s => new RemovePodsViolatingTopologySpreadConstraint.RemovePodsViolatingTopologySpreadConstraintStrategy(s), ExtensionPoint.Balance),
+        [SpotRatio.SpotRatioStrategy.PluginName] = StrategyEntry.For<SpotRatio.SpotRatioSettings>(SpotRatio.SpotRatioStrategy.PluginName, SpotRatio.SpotRatioSettings.Bind, s => new SpotRatio.SpotRatioStrategy(s), ExtensionPoint.Balance),
     };
 
     /// <summary>The name of the evictor plugin every profile gets (its args live in pluginConfig like a strategy's).</summary>

@@ -1,0 +1,226 @@
+using Rebalancer.Core.Evictor;
+using Rebalancer.Core.Model;
+using Rebalancer.Core.Planning;
+
+namespace Rebalancer.Core.Strategies.Consolidation;
+
+/// <summary>One Consolidation run's search state: candidates, the free-capacity index, the step budget.</summary>
+internal sealed class Search
+{
+    private readonly PlanningContext _context;
+    private readonly ConsolidationSettings _settings;
+    private readonly ClusterSnapshot _snapshot;
+    private readonly List<int> _pool;
+    private readonly FreeCapacityIndex _index;
+    private readonly HashSet<int> _drained = [];
+    private readonly Dictionary<string, int> _undrainable = new(StringComparer.Ordinal);
+    private readonly List<int> _scratch = [];
+
+    public Search(PlanningContext context, ConsolidationSettings settings, List<int> pool)
+    {
+        _context = context;
+        _settings = settings;
+        _snapshot = context.Snapshot;
+        _pool = pool;
+        long[] allocatableCpu = new long[_snapshot.Nodes.Count];
+        for (int n = 0; n < allocatableCpu.Length; n++)
+        {
+            allocatableCpu[n] = _snapshot.Nodes.AllocatableOf(n)[ResourceCatalog.Cpu];
+        }
+
+        _index = new FreeCapacityIndex(context.Projection, allocatableCpu, context.TargetCandidates.Where(n => !_snapshot.Nodes.IsUnschedulable(n)));
+    }
+
+    public long Steps { get; private set; }
+
+    public bool Exhausted => Steps >= _settings.MaxSearchSteps;
+
+    /// <summary>Pool nodes that could be emptied, cheapest to disrupt first: empty nodes, then least utilized, fewest pods, most valuable.</summary>
+    public List<int> Candidates(decimal[] weight)
+    {
+        var candidates = new List<(int Node, int Pods, decimal Utilization)>();
+        foreach (int node in _pool)
+        {
+            decimal utilization = Utilization(node);
+            if (utilization > _settings.MinUtilizationToKeep)
+            {
+                Count($"utilization above minUtilizationToKeep {_settings.MinUtilizationToKeep}%");
+                continue;
+            }
+
+            string? blocker = null;
+            MovablePods(node, _scratch);
+            foreach (int pod in _scratch)
+            {
+                Protection? protection = _context.Filter(pod) ?? _context.Evictor.PreEvictionFilter(pod) ?? _context.Ledger.Check(pod, out _);
+                if (protection is Protection p)
+                {
+                    blocker = p.Reason;
+                    break;
+                }
+            }
+
+            if (blocker is not null)
+            {
+                Count($"a pod that cannot be evicted ({blocker})");
+                continue;
+            }
+
+            candidates.Add((node, _scratch.Count, utilization));
+        }
+
+        candidates.Sort((a, b) =>
+        {
+            int c = (a.Pods > 0).CompareTo(b.Pods > 0);
+            if (c == 0)
+            {
+                c = a.Utilization.CompareTo(b.Utilization);
+            }
+
+            if (c == 0)
+            {
+                c = a.Pods.CompareTo(b.Pods);
+            }
+
+            if (c == 0)
+            {
+                c = weight[b.Node].CompareTo(weight[a.Node]);
+            }
+
+            return c != 0 ? c : a.Node.CompareTo(b.Node);
+        });
+        return candidates.Select(c => c.Node).ToList();
+    }
+
+    /// <summary>Plans the eviction of every movable pod of <paramref name="node"/>, all or nothing.</summary>
+    public DrainedNode? TryDrain(int node, decimal[] weight)
+    {
+        PlanMark mark = _context.Mark();
+        MovablePods(node, _scratch);
+        PodTable pods = _snapshot.Pods;
+        int[] order = [.. _scratch];
+        Array.Sort(order, (a, b) =>
+        {
+            int c = pods.RequestsOf(b)[ResourceCatalog.Cpu].CompareTo(pods.RequestsOf(a)[ResourceCatalog.Cpu]);
+            if (c == 0)
+            {
+                c = pods.RequestsOf(b)[ResourceCatalog.Memory].CompareTo(pods.RequestsOf(a)[ResourceCatalog.Memory]);
+            }
+
+            return c != 0 ? c : a.CompareTo(b);
+        });
+
+        _index.Remove(node);
+        var moves = new List<(int Pod, int Target)>(order.Length);
+        string reason = $"consolidation: emptying {_snapshot.Nodes.Name[node]} ({FormatUtilization(node)}, {order.Length} pod(s) to move) so the node can be removed";
+        SkippedPod? blocked = null;
+        foreach (int pod in order)
+        {
+            int target = BestFit(pod);
+            if (target < 0)
+            {
+                if (!Exhausted)
+                {
+                    List<int> others = _context.TargetCandidates.Where(n => n != node && !_drained.Contains(n)).ToList();
+                    _context.Targets.FindTarget(pod, others, TargetScoring.MostAllocated, out string failure);
+                    blocked = new SkippedPod(pod, _context.Profile, _context.Plugin, SkipReasons.NodeFit,
+                        $"{_snapshot.Nodes.Name[node]} cannot be emptied: this pod fits no other node ({failure})");
+                }
+
+                break;
+            }
+
+            if (_context.TryEvictTo(pod, target, reason) != EvictResult.Evicted)
+            {
+                SkippedPod last = _context.Skipped[^1];
+                blocked = last with { Detail = $"{_snapshot.Nodes.Name[node]} cannot be emptied: {last.Detail}" };
+                break;
+            }
+
+            _index.Refresh(target);
+            moves.Add((pod, target));
+        }
+
+        if (moves.Count == order.Length)
+        {
+            _drained.Add(node);
+            return new DrainedNode(node, moves, weight[node]);
+        }
+
+        _context.RollbackTo(mark);
+        foreach ((_, int target) in moves)
+        {
+            _index.Refresh(target);
+        }
+
+        _index.Refresh(node);
+        if (blocked is not null)
+        {
+            _context.Skip(blocked.Pod, blocked.Reason, blocked.Detail);
+            Count(blocked.Reason == SkipReasons.NodeFit ? "a pod that fits no other node" : $"a pod that cannot be evicted ({blocked.Reason})");
+        }
+
+        return null;
+    }
+
+    /// <summary>Explains, once, why the other pool nodes were not emptied.</summary>
+    public void ReportUndrainable()
+    {
+        foreach ((string why, int count) in _undrainable.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            _context.Note($"{count} node(s) not drained: {why}");
+        }
+    }
+
+    /// <summary>The fullest target with room (best fit), checked with every nodeFit predicate; -1 when none or the budget is spent.</summary>
+    private int BestFit(int pod)
+    {
+        long cpu = _snapshot.Pods.RequestsOf(pod)[ResourceCatalog.Cpu];
+        foreach (int candidate in _index.WithAtLeast(cpu))
+        {
+            if (++Steps > _settings.MaxSearchSteps)
+            {
+                return -1;
+            }
+
+            if (_context.Targets.Check(pod, candidate, out _) == FitFailure.None)
+            {
+                return candidate;
+            }
+        }
+
+        return -1;
+    }
+
+    private void MovablePods(int node, List<int> result)
+    {
+        _context.Projection.PodsOn(node, result);
+        result.RemoveAll(p => ConsolidationStrategy.IsNodeBound(_snapshot, p) || _snapshot.Pods.Has(p, PodFlags.Terminating));
+    }
+
+    private decimal Utilization(int node)
+    {
+        ReadOnlySpan<long> allocatable = _snapshot.Nodes.AllocatableOf(node);
+        ReadOnlySpan<long> requested = _context.Projection.RequestedOn(node);
+        decimal max = 0;
+        foreach (int r in new[] { ResourceCatalog.Cpu, ResourceCatalog.Memory })
+        {
+            if (allocatable[r] > 0)
+            {
+                max = Math.Max(max, requested[r] * 100m / allocatable[r]);
+            }
+        }
+
+        return max;
+    }
+
+    private string FormatUtilization(int node)
+    {
+        long[] allocatable = _snapshot.Nodes.AllocatableOf(node).ToArray();
+        long[] requested = _context.Projection.RequestedOn(node).ToArray();
+        string Percent(int r) => allocatable[r] <= 0 ? "n/a" : (requested[r] * 100m / allocatable[r]).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + "%";
+        return $"cpu {Percent(ResourceCatalog.Cpu)}, memory {Percent(ResourceCatalog.Memory)} requested";
+    }
+
+    private void Count(string why) => _undrainable[why] = _undrainable.GetValueOrDefault(why) + 1;
+}

@@ -1,0 +1,193 @@
+using Rebalancer.Core.Evictor;
+using Rebalancer.Core.Model;
+using Rebalancer.Core.Planning;
+using Rebalancer.Core.Strategies.Consolidation;
+using Rebalancer.Testing.Builders;
+using Rebalancer.Testing.Planning;
+
+namespace Rebalancer.Core.Tests.Strategies.Consolidation;
+
+public sealed class ConsolidationStrategyTests
+{
+    private static readonly ConsolidationSettings Everything = new() { MaxNodesPerRun = new(100, true), MinUtilizationToKeep = 100 };
+
+    public sealed record Case(string Name, Func<TestCluster> Cluster, ConsolidationSettings Settings, string[] Drained)
+    {
+        public override string ToString() => Name;
+    }
+
+    private static TestCluster ThreeNodes(Action<PodBuilder>? small = null) => new TestCluster()
+        .Node("big-1", 4000).Node("big-2", 4000).Node("small", 4000)
+        .ReplicaSetPods("a", ["big-1", "big-1", "big-1"], cpu: 1000)
+        .ReplicaSetPods("b", ["big-2", "big-2"], cpu: 1000)
+        .ReplicaSetPods("c", ["small"], cpu: 500, configure: small);
+
+    public static TheoryData<Case> Cases => new()
+    {
+        new("the emptiest node is drained onto the others", () => ThreeNodes(), Everything, ["small"]),
+        new("a node with a protected pod is not a candidate", () => ThreeNodes(p => p.EmptyDir()), Everything, []),
+        new("a node whose pod fits nowhere is not drained",
+            () => ThreeNodes().Pod("huge", "small", 3500, configure: p => p.Owner("ReplicaSet", "h")), Everything, []),
+        new("DaemonSet pods vanish with the node",
+            () => ThreeNodes().Pod("agent", "small", 100, configure: p => p.DaemonSet("agent")), Everything, ["small"]),
+        new("an empty node is drained first, with no evictions", () => ThreeNodes().Node("idle", 4000), Everything, ["idle", "small"]),
+        new("nodes above minUtilizationToKeep are not candidates", () => ThreeNodes(), Everything with { MinUtilizationToKeep = 10 }, []),
+        new("maxNodesPerRun caps the drains", () => ThreeNodes().Node("idle", 4000), Everything with { MaxNodesPerRun = new(1, false) }, ["idle"]),
+        new("the pool selector restricts candidates",
+            () => new TestCluster().Node("a-1", 4000, configure: n => n.Label("pool", "a")).Node("b-1", 4000, configure: n => n.Label("pool", "b"))
+                .Node("b-2", 4000, configure: n => n.Label("pool", "b"))
+                .ReplicaSetPods("x", ["a-1"], 500).ReplicaSetPods("y", ["b-1", "b-2"], 500),
+            Everything with { NodeSelector = new([new("pool", SelectorOperator.In, ["b"])]) }, ["b-1"]),
+        new("a PDB without budget blocks the drain",
+            () => ThreeNodes(p => p.Label("app", "c")).PdbAllowing("c", "c", allowed: 0, healthy: 1), Everything, []),
+        new("pods keep their node selector: no other node matches, nothing drained",
+            () => ThreeNodes(p => p.NodeSelector("kubernetes.io/hostname", "small")), Everything, []),
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Consolidation_Should_DrainExpectedNodes(Case c)
+    {
+        ClusterSnapshot snapshot = c.Cluster().Build();
+
+        Plan plan = TestPlanner.Plan(snapshot, new ConsolidationStrategy(c.Settings));
+
+        Assert.NotNull(plan.Consolidation);
+        Assert.Equal(c.Drained, plan.Consolidation!.Drained.Select(d => snapshot.Nodes.Name[d.Node]));
+        int drainedPods = plan.Consolidation.Drained.Sum(d => d.Moves.Count);
+        Assert.Equal(drainedPods, plan.Evictions.Count);
+        Assert.All(plan.Evictions, e => Assert.DoesNotContain(e.TargetNode, plan.Consolidation.Drained.Select(d => d.Node)));
+    }
+
+    [Fact]
+    public void Consolidation_Should_ExplainWhyANodeCannotBeEmptied()
+    {
+        ClusterSnapshot snapshot = ThreeNodes().Pod("huge", "small", 3500, configure: p => p.Owner("ReplicaSet", "h")).Build();
+
+        Plan plan = TestPlanner.Plan(snapshot, new ConsolidationStrategy(Everything));
+
+        Assert.Empty(plan.Evictions);
+        SkippedPod skip = Assert.Single(plan.Skipped);
+        Assert.Equal(SkipReasons.NodeFit, skip.Reason);
+        Assert.Contains("small cannot be emptied", skip.Detail, StringComparison.Ordinal);
+        Assert.Contains(plan.Notes, n => n.Message.Contains("not drained", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Consolidation_Should_ReportBoundsAndCounts()
+    {
+        ClusterSnapshot snapshot = ThreeNodes().Build();
+
+        ConsolidationSummary summary = TestPlanner.Plan(snapshot, new ConsolidationStrategy(Everything)).Consolidation!;
+
+        Assert.Equal(3, summary.NodesBefore);
+        Assert.Equal(2, summary.NodesAfter);
+        Assert.Equal(2, summary.LowerBound); // 5.5 cores over 4-core nodes
+        Assert.Equal(2, summary.FirstFitDecreasing);
+        Assert.Equal(3, summary.Candidates);
+    }
+
+    [Fact]
+    public void Consolidation_Should_StopAtTheSearchBudget()
+    {
+        ClusterSnapshot snapshot = PerfectPacking(k: 10, seed: 3).Build();
+
+        ConsolidationSummary summary = TestPlanner.Plan(snapshot, new ConsolidationStrategy(Everything with { MaxSearchSteps = 1000 })).Consolidation!;
+
+        Assert.True(summary.BudgetExhausted);
+        Assert.True(summary.SearchSteps <= 1001);
+    }
+
+    [Theory]
+    [InlineData(20, 1)]
+    [InlineData(20, 2)]
+    [InlineData(40, 3)]
+    [InlineData(60, 4)]
+    public void Consolidation_Should_FreeAtLeast90PercentOfTheRemovableNodes(int k, int seed)
+    {
+        // Pods perfectly packed onto K nodes, then a third of each node's pods moved onto K/2 extra nodes: draining
+        // exactly the extra nodes is optimal, and nothing (names, order, sizes) tells the algorithm which they are.
+        ClusterSnapshot snapshot = PerfectPacking(k, seed).Build();
+
+        Plan plan = TestPlanner.Plan(snapshot, new ConsolidationStrategy(Everything));
+
+        int removable = k / 2;
+        Assert.True(plan.Consolidation!.Drained.Count >= removable * 9 / 10.0,
+            $"freed {plan.Consolidation.Drained.Count} of {removable} removable nodes (lower bound {plan.Consolidation.LowerBound}, FFD {plan.Consolidation.FirstFitDecreasing})");
+        Assert.Equal(k, plan.Consolidation.LowerBound);
+    }
+
+    [Fact]
+    public void Consolidation_Should_BeDeterministic()
+    {
+        Plan first = TestPlanner.Plan(PerfectPacking(30, 7).Build(), new ConsolidationStrategy(Everything));
+        Plan second = TestPlanner.Plan(PerfectPacking(30, 7).Build(), new ConsolidationStrategy(Everything));
+
+        Assert.NotEmpty(first.Evictions);
+        Assert.Equal(first.Evictions.Select(e => (e.Pod, e.TargetNode)), second.Evictions.Select(e => (e.Pod, e.TargetNode)));
+    }
+
+    private static TestCluster PerfectPacking(int k, int seed)
+    {
+        const long NodeCpu = 16_000;
+        var random = new Random(seed);
+        int extra = k / 2;
+        int total = k + extra;
+
+        // Shuffle which node names are "original" so neither names nor indices give the answer away.
+        int[] names = Enumerable.Range(0, total).OrderBy(_ => random.Next()).ToArray();
+        var cluster = new TestCluster();
+        for (int i = 0; i < total; i++)
+        {
+            cluster.Node($"node-{i:D3}", NodeCpu, memory: NodeCpu * 4 * TestCluster.Mi, pods: 110);
+        }
+
+        long[] sizes = [250, 500, 750, 1000, 1500, 2000];
+        var moved = new List<long>();
+        int podId = 0;
+        for (int n = 0; n < k; n++)
+        {
+            var pods = new List<long>();
+            long left = NodeCpu;
+            while (left > 0)
+            {
+                long size = Math.Min(left, sizes[random.Next(sizes.Length)]);
+                pods.Add(size);
+                left -= size;
+            }
+
+            foreach (long size in pods)
+            {
+                if (random.Next(3) == 0)
+                {
+                    moved.Add(size); // this third goes to the extra nodes
+                }
+                else
+                {
+                    Add(cluster, $"node-{names[n]:D3}", size, podId++);
+                }
+            }
+        }
+
+        // Round-robin over the extra nodes (first fit when full), so they look like the others.
+        long[] free = Enumerable.Repeat(NodeCpu, extra).ToArray();
+        int next = 0;
+        foreach (long size in moved)
+        {
+            int tries = 0;
+            while (free[next] < size && tries++ < extra)
+            {
+                next = (next + 1) % extra;
+            }
+
+            free[next] -= size;
+            Add(cluster, $"node-{names[k + next]:D3}", size, podId++);
+            next = (next + 1) % extra;
+        }
+
+        return cluster;
+
+        static void Add(TestCluster cluster, string node, long cpu, int id) =>
+            cluster.Pod($"p{id}", node, cpu, cpu * 4 * TestCluster.Mi, p => p.Owner("ReplicaSet", $"w{id % 17}"));
+    }
+}
