@@ -11,6 +11,9 @@ public sealed class ConsolidationStrategyTests
 {
     private static readonly ConsolidationSettings Everything = new() { MaxNodesPerRun = new(100, true), MinUtilizationToKeep = 100 };
 
+    /// <summary>For the three-node fixture: the two 75% nodes are kept, only the small one is a candidate.</summary>
+    private static readonly ConsolidationSettings HalfFull = Everything with { MinUtilizationToKeep = 50 };
+
     public sealed record Case(string Name, Func<TestCluster> Cluster, ConsolidationSettings Settings, string[] Drained)
     {
         public override string ToString() => Name;
@@ -19,29 +22,29 @@ public sealed class ConsolidationStrategyTests
     private static TestCluster ThreeNodes(Action<PodBuilder>? small = null) => new TestCluster()
         .Node("big-1", 4000).Node("big-2", 4000).Node("small", 4000)
         .ReplicaSetPods("a", ["big-1", "big-1", "big-1"], cpu: 1000)
-        .ReplicaSetPods("b", ["big-2", "big-2"], cpu: 1000)
+        .ReplicaSetPods("b", ["big-2", "big-2", "big-2"], cpu: 1000)
         .ReplicaSetPods("c", ["small"], cpu: 500, configure: small);
 
     public static TheoryData<Case> Cases => new()
     {
-        new("the emptiest node is drained onto the others", () => ThreeNodes(), Everything, ["small"]),
-        new("a node with a protected pod is not a candidate", () => ThreeNodes(p => p.EmptyDir()), Everything, []),
+        new("the emptiest node is drained onto the others", () => ThreeNodes(), HalfFull, ["small"]),
+        new("a node with a protected pod is not a candidate", () => ThreeNodes(p => p.EmptyDir()), HalfFull, []),
         new("a node whose pod fits nowhere is not drained",
-            () => ThreeNodes().Pod("huge", "small", 3500, configure: p => p.Owner("ReplicaSet", "h")), Everything, []),
+            () => ThreeNodes().Pod("huge", "small", 1500, configure: p => p.Owner("ReplicaSet", "h")), HalfFull, []),
         new("DaemonSet pods vanish with the node",
-            () => ThreeNodes().Pod("agent", "small", 100, configure: p => p.DaemonSet("agent")), Everything, ["small"]),
-        new("an empty node is drained first, with no evictions", () => ThreeNodes().Node("idle", 4000), Everything, ["idle", "small"]),
-        new("nodes above minUtilizationToKeep are not candidates", () => ThreeNodes(), Everything with { MinUtilizationToKeep = 10 }, []),
-        new("maxNodesPerRun caps the drains", () => ThreeNodes().Node("idle", 4000), Everything with { MaxNodesPerRun = new(1, false) }, ["idle"]),
+            () => ThreeNodes().Pod("agent", "small", 100, configure: p => p.DaemonSet("agent")), HalfFull, ["small"]),
+        new("an empty node is drained first, with no evictions", () => ThreeNodes().Node("idle", 4000), HalfFull, ["idle", "small"]),
+        new("nodes above minUtilizationToKeep are not candidates", () => ThreeNodes(), HalfFull with { MinUtilizationToKeep = 10 }, []),
+        new("maxNodesPerRun caps the drains", () => ThreeNodes().Node("idle", 4000), HalfFull with { MaxNodesPerRun = new(1, false) }, ["idle"]),
         new("the pool selector restricts candidates",
             () => new TestCluster().Node("a-1", 4000, configure: n => n.Label("pool", "a")).Node("b-1", 4000, configure: n => n.Label("pool", "b"))
                 .Node("b-2", 4000, configure: n => n.Label("pool", "b"))
-                .ReplicaSetPods("x", ["a-1"], 500).ReplicaSetPods("y", ["b-1", "b-2"], 500),
-            Everything with { NodeSelector = new([new("pool", SelectorOperator.In, ["b"])]) }, ["b-1"]),
+                .ReplicaSetPods("x", ["a-1"], 500).ReplicaSetPods("y", ["b-1", "b-2"], 500, configure: p => p.NodeSelector("pool", "b")),
+            HalfFull with { NodeSelector = new([new("pool", SelectorOperator.In, ["b"])]) }, ["b-1"]),
         new("a PDB without budget blocks the drain",
-            () => ThreeNodes(p => p.Label("app", "c")).PdbAllowing("c", "c", allowed: 0, healthy: 1), Everything, []),
+            () => ThreeNodes(p => p.Label("app", "c")).PdbAllowing("c", "c", allowed: 0, healthy: 1), HalfFull, []),
         new("pods keep their node selector: no other node matches, nothing drained",
-            () => ThreeNodes(p => p.NodeSelector("kubernetes.io/hostname", "small")), Everything, []),
+            () => ThreeNodes(p => p.NodeSelector("kubernetes.io/hostname", "small")), HalfFull, []),
     };
 
     [Theory]
@@ -62,9 +65,9 @@ public sealed class ConsolidationStrategyTests
     [Fact]
     public void Consolidation_Should_ExplainWhyANodeCannotBeEmptied()
     {
-        ClusterSnapshot snapshot = ThreeNodes().Pod("huge", "small", 3500, configure: p => p.Owner("ReplicaSet", "h")).Build();
+        ClusterSnapshot snapshot = ThreeNodes().Pod("huge", "small", 1500, configure: p => p.Owner("ReplicaSet", "h")).Build();
 
-        Plan plan = TestPlanner.Plan(snapshot, new ConsolidationStrategy(Everything));
+        Plan plan = TestPlanner.Plan(snapshot, new ConsolidationStrategy(HalfFull));
 
         Assert.Empty(plan.Evictions);
         SkippedPod skip = Assert.Single(plan.Skipped);
@@ -78,13 +81,13 @@ public sealed class ConsolidationStrategyTests
     {
         ClusterSnapshot snapshot = ThreeNodes().Build();
 
-        ConsolidationSummary summary = TestPlanner.Plan(snapshot, new ConsolidationStrategy(Everything)).Consolidation!;
+        ConsolidationSummary summary = TestPlanner.Plan(snapshot, new ConsolidationStrategy(HalfFull)).Consolidation!;
 
         Assert.Equal(3, summary.NodesBefore);
         Assert.Equal(2, summary.NodesAfter);
-        Assert.Equal(2, summary.LowerBound); // 5.5 cores over 4-core nodes
-        Assert.Equal(2, summary.FirstFitDecreasing);
-        Assert.Equal(3, summary.Candidates);
+        Assert.Equal(2, summary.LowerBound); // 6.5 cores over 4-core nodes
+        Assert.Equal(2, summary.FirstFitDecreasing); // 4 × 1000 + (1000, 1000, 500)
+        Assert.Equal(1, summary.Candidates);
     }
 
     [Fact]
@@ -92,10 +95,10 @@ public sealed class ConsolidationStrategyTests
     {
         ClusterSnapshot snapshot = PerfectPacking(k: 10, seed: 3).Build();
 
-        ConsolidationSummary summary = TestPlanner.Plan(snapshot, new ConsolidationStrategy(Everything with { MaxSearchSteps = 1000 })).Consolidation!;
+        ConsolidationSummary summary = TestPlanner.Plan(snapshot, new ConsolidationStrategy(Everything with { MaxSearchSteps = 20 })).Consolidation!;
 
         Assert.True(summary.BudgetExhausted);
-        Assert.True(summary.SearchSteps <= 1001);
+        Assert.True(summary.SearchSteps <= 21);
     }
 
     [Theory]
