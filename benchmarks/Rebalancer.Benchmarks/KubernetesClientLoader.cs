@@ -106,7 +106,8 @@ public static class KubernetesClientLoader
     {
         public override KubeItem Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
-            // Custom converters get the whole value buffered, so a copy of the reader can look ahead for "kind".
+            // Custom converters get the whole value buffered, so a copy of the reader can look ahead for "kind". The
+            // reader is not on its final block while streaming, where Skip() always throws: TrySkip() is the way.
             Utf8JsonReader peek = reader;
             string? kind = null;
             bool usage = false;
@@ -124,7 +125,7 @@ public static class KubernetesClientLoader
                 usage |= peek.ValueTextEquals("usage"u8);
                 containers |= peek.ValueTextEquals("containers"u8);
                 peek.Read();
-                peek.Skip();
+                peek.TrySkip();
                 peek.Read();
             }
 
@@ -141,7 +142,7 @@ public static class KubernetesClientLoader
             };
             if (value is null)
             {
-                reader.Skip();
+                reader.TrySkip();
             }
 
             return new KubeItem(value);

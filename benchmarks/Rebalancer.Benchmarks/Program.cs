@@ -1,12 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Rebalancer.Testing.Synthetic;
 
 namespace Rebalancer.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> runs benchmarks (e.g. <c>--filter *SnapshotLoad*</c>).
+/// <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> runs benchmarks (e.g. <c>--filter *SnapshotLoad*</c>;
+/// <c>--inProcess</c> runs the classes' own jobs in this process).
 /// Two subcommands do not benchmark:
 /// <c>generate --nodes N --pods P [--seed S] -o FILE [--indented] [--minimal] [--managed-fields] [--no-metrics]</c>
 /// writes a synthetic snapshot, and <c>demo [-o FILE]</c> regenerates samples/demo-cluster.json.
@@ -25,7 +29,18 @@ public static class Program
             return Demo(args[1..]);
         }
 
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        // BenchmarkDotNet's own --inProcess adds a second job beside the classes' [SimpleJob]s; applied as a mutator, the
+        // in-process toolchain runs those jobs instead (no per-benchmark project build in the repository's bin/obj).
+        IConfig config = DefaultConfig.Instance;
+        if (args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase))
+        {
+            args = [.. args.Where(a => !a.Equals("--inProcess", StringComparison.OrdinalIgnoreCase))];
+            // The default in-process timeout (5 minutes per benchmark case) is too short for 150k pods on 2 cores.
+            var toolchain = new InProcessEmitToolchain(TimeSpan.FromHours(1), logOutput: true);
+            config = config.AddJob(Job.Default.WithToolchain(toolchain).AsMutator());
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         return 0;
     }
 

@@ -36,6 +36,8 @@ public static class CliApp
             "Rebalancer: plans and performs PDB-aware evictions to keep a Kubernetes cluster packed, balanced and safe. " +
             "Reads the descheduler's DeschedulerPolicy (descheduler/v1alpha2).");
         root.Subcommands.Add(PlanCommand.Create(console));
+        root.Subcommands.Add(RunCommand.Create(console));
+        root.Subcommands.Add(SnapshotCommand.Create(console));
         return root;
     }
 }

@@ -92,7 +92,7 @@ public sealed record SelectorRequirement(int Key, SelectorOperator Operator, int
     public bool Equals(SelectorRequirement? other) =>
         other is not null && Key == other.Key && Operator == other.Operator && Values.AsSpan().SequenceEqual(other.Values);
 
-    public override int GetHashCode() => HashCode.Combine(Key, Operator, Values.Length);
+    public override int GetHashCode() => HashCode.Combine(Key, Operator, ContentHash.Of(Values));
 }
 
 /// <summary>
@@ -139,5 +139,5 @@ public sealed class LabelSelector : IEquatable<LabelSelector>
 
     public override bool Equals(object? obj) => Equals(obj as LabelSelector);
 
-    public override int GetHashCode() => HashCode.Combine(MatchesNothing, Requirements.Length);
+    public override int GetHashCode() => HashCode.Combine(MatchesNothing, ContentHash.Of(Requirements));
 }

@@ -32,7 +32,7 @@ public sealed record NodeSelectorRequirement(int Key, SelectorOperator Operator,
         other is not null && Key == other.Key && Operator == other.Operator && IsField == other.IsField
         && Values.AsSpan().SequenceEqual(other.Values);
 
-    public override int GetHashCode() => HashCode.Combine(Key, Operator, IsField, Values.Length);
+    public override int GetHashCode() => HashCode.Combine(Key, Operator, IsField, ContentHash.Of(Values));
 }
 
 /// <summary>A node selector term: all requirements must hold.</summary>
@@ -40,7 +40,7 @@ public sealed record NodeSelectorTerm(NodeSelectorRequirement[] Requirements)
 {
     public bool Equals(NodeSelectorTerm? other) => other is not null && Requirements.AsSpan().SequenceEqual(other.Requirements);
 
-    public override int GetHashCode() => Requirements.Length;
+    public override int GetHashCode() => ContentHash.Of(Requirements);
 }
 
 public sealed record PreferredSchedulingTerm(int Weight, NodeSelectorTerm Term);
@@ -52,7 +52,7 @@ public sealed record PodAffinityTerm(LabelSelector Selector, int[] Namespaces, L
         other is not null && Selector.Equals(other.Selector) && Namespaces.AsSpan().SequenceEqual(other.Namespaces)
         && Equals(NamespaceSelector, other.NamespaceSelector) && TopologyKey == other.TopologyKey;
 
-    public override int GetHashCode() => HashCode.Combine(TopologyKey, Namespaces.Length);
+    public override int GetHashCode() => HashCode.Combine(Selector, ContentHash.Of(Namespaces), NamespaceSelector, TopologyKey);
 }
 
 public sealed record WeightedPodAffinityTerm(int Weight, PodAffinityTerm Term);
@@ -73,7 +73,8 @@ public sealed record TopologySpreadConstraint(
         && NodeAffinityPolicy == other.NodeAffinityPolicy && NodeTaintsPolicy == other.NodeTaintsPolicy
         && MatchLabelKeys.AsSpan().SequenceEqual(other.MatchLabelKeys);
 
-    public override int GetHashCode() => HashCode.Combine(MaxSkew, TopologyKey, WhenUnsatisfiable);
+    public override int GetHashCode() => HashCode.Combine(MaxSkew, TopologyKey, WhenUnsatisfiable, Selector, MinDomains,
+        NodeAffinityPolicy, NodeTaintsPolicy, ContentHash.Of(MatchLabelKeys));
 }
 
 /// <summary>
@@ -83,6 +84,9 @@ public sealed record TopologySpreadConstraint(
 public sealed class PodConstraints : IEquatable<PodConstraints>
 {
     public static readonly PodConstraints None = new();
+
+    // The builder interns one instance per pod, so the content hash is computed once per instance (0 = not yet).
+    private int _hashCode;
 
     public Toleration[] Tolerations { get; init; } = [];
 
@@ -105,7 +109,8 @@ public sealed class PodConstraints : IEquatable<PodConstraints>
     public bool HasNodeSelectorOrAffinity => NodeSelector.Length > 0 || RequiredNodeAffinity is not null;
 
     public bool Equals(PodConstraints? other) =>
-        other is not null
+        ReferenceEquals(this, other)
+        || other is not null
         && Tolerations.AsSpan().SequenceEqual(other.Tolerations)
         && NodeSelector.AsSpan().SequenceEqual(other.NodeSelector)
         && SequenceEqual(RequiredNodeAffinity, other.RequiredNodeAffinity)
@@ -117,28 +122,46 @@ public sealed class PodConstraints : IEquatable<PodConstraints>
 
     public override bool Equals(object? obj) => Equals(obj as PodConstraints);
 
+    /// <summary>
+    /// A hash over the whole content: workloads differ mostly in affinity and spread terms, so hashing only their counts
+    /// put thousands of distinct sets into a few buckets.
+    /// </summary>
     public override int GetHashCode()
     {
-        var hash = new HashCode();
-        foreach (Toleration t in Tolerations)
+        if (_hashCode == 0)
         {
-            hash.Add(t);
+            var hash = new HashCode();
+            hash.Add(ContentHash.Of(Tolerations));
+            hash.Add(ContentHash.Of(NodeSelector));
+            hash.Add(RequiredNodeAffinity is null ? -1 : ContentHash.Of(RequiredNodeAffinity));
+            hash.Add(ContentHash.Of(PreferredNodeAffinity));
+            hash.Add(ContentHash.Of(RequiredPodAffinity));
+            hash.Add(ContentHash.Of(RequiredPodAntiAffinity));
+            hash.Add(ContentHash.Of(PreferredPodAntiAffinity));
+            hash.Add(ContentHash.Of(TopologySpread));
+            int code = hash.ToHashCode();
+            _hashCode = code == 0 ? 1 : code;
         }
 
-        foreach ((int key, int value) in NodeSelector)
-        {
-            hash.Add(key);
-            hash.Add(value);
-        }
-
-        hash.Add(RequiredNodeAffinity?.Length ?? -1);
-        hash.Add(PreferredNodeAffinity.Length);
-        hash.Add(RequiredPodAffinity.Length);
-        hash.Add(RequiredPodAntiAffinity.Length);
-        hash.Add(TopologySpread.Length);
-        return hash.ToHashCode();
+        return _hashCode;
     }
 
     private static bool SequenceEqual(NodeSelectorTerm[]? a, NodeSelectorTerm[]? b) =>
         a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+}
+
+/// <summary>Content hashes of the arrays inside the value-equal model records.</summary>
+internal static class ContentHash
+{
+    public static int Of<T>(T[] items)
+    {
+        var hash = new HashCode();
+        hash.Add(items.Length);
+        foreach (T item in items)
+        {
+            hash.Add(item);
+        }
+
+        return hash.ToHashCode();
+    }
 }

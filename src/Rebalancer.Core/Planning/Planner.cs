@@ -36,6 +36,14 @@ public static class Planner
             }
         }
 
+        // N-1 headroom of the cluster as it is and as the plan leaves it (nothing to say without a considered node).
+        long[] requestedAfter = (long[])context.Projection.Requested.Clone();
+        PodTable pods = snapshot.Pods;
+        HeadroomVerdict? headroomBefore = context.Nodes.Count == 0 ? null
+            : Headroom.Evaluate(snapshot, context.Nodes, p => pods.IsActive(p) ? pods.Node[p] : -1, context.Projection.Initial);
+        HeadroomVerdict? headroomAfter = context.Nodes.Count == 0 ? null
+            : Headroom.Evaluate(snapshot, context.Nodes, context.Projection.NodeOf, requestedAfter);
+
         return new Plan
         {
             Snapshot = snapshot,
@@ -46,10 +54,12 @@ public static class Planner
             Notes = context.Notes,
             PluginRuns = runs,
             RequestedBefore = context.Projection.Initial,
-            RequestedAfter = (long[])context.Projection.Requested.Clone(),
+            RequestedAfter = requestedAfter,
             ConsideredNodes = context.Nodes,
             Consolidation = context.Consolidation,
             Spot = context.Spot,
+            HeadroomBefore = headroomBefore,
+            HeadroomAfter = headroomAfter,
         };
     }
 }

@@ -102,9 +102,13 @@ public sealed class Projection
         }
     }
 
+    /// <summary>Increases with every move, so caches derived from the projection know when they are stale.</summary>
+    public long Version { get; private set; }
+
     /// <summary>Moves a pod to <paramref name="target"/> (or nowhere with -1).</summary>
     public void Move(int pod, int target)
     {
+        Version++;
         int from = _podNode[pod];
         ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
         int home = _snapshot.Pods.Node[pod];

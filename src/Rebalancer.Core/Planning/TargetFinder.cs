@@ -40,6 +40,15 @@ public sealed class TargetFinder
     private readonly Dictionary<int, FitFailure[]> _staticFit = [];
     private readonly Dictionary<int, List<int>> _podsByNamespace = [];
     private readonly List<int> _antiAffinityPods = [];
+
+    // Pods with required anti-affinity, grouped by (constraint set, namespace): a group's terms select the same pods,
+    // so "does any existing pod's anti-affinity forbid this node?" costs one term match per group, not per pod.
+    private readonly Dictionary<(int Constraints, int Namespace), List<int>> _antiAffinityGroups = [];
+
+    // The domains blocked for the last pod asked about, valid until the projection changes.
+    private int _cachedPod = -1;
+    private long _cachedVersion = -1;
+    private (HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers) _cached;
     private readonly int _hostnameKey;
 
     public TargetFinder(ClusterSnapshot snapshot, Projection projection)
@@ -53,6 +62,13 @@ public sealed class TargetFinder
             if (snapshot.ConstraintSets[pods.Constraints[p]].RequiredPodAntiAffinity.Length > 0)
             {
                 _antiAffinityPods.Add(p);
+                (int, int) key = (pods.Constraints[p], pods.Namespace[p]);
+                if (!_antiAffinityGroups.TryGetValue(key, out List<int>? group))
+                {
+                    _antiAffinityGroups[key] = group = [];
+                }
+
+                group.Add(p);
             }
         }
     }
@@ -72,7 +88,7 @@ public sealed class TargetFinder
         failures.Clear();
         int bestFailedNode = -1;
         FitFailure bestFailedStage = FitFailure.None;
-        HashSet<(int Key, int Value)>? blocked = null;
+        var blocked = default((HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers));
         bool blockedComputed = false;
 
         foreach (int node in candidates)
@@ -82,7 +98,7 @@ public sealed class TargetFinder
             {
                 if (!blockedComputed)
                 {
-                    blocked = BlockedDomains(pod);
+                    blocked = Blocked(pod);
                     blockedComputed = true;
                 }
 
@@ -123,7 +139,7 @@ public sealed class TargetFinder
         FitFailure result = node == _projection.NodeOf(pod) ? FitFailure.SameNode : StaticFit(pod)[node];
         if (result == FitFailure.None)
         {
-            result = CheckDynamic(pod, node, BlockedDomains(pod));
+            result = CheckDynamic(pod, node, Blocked(pod));
         }
 
         detail = result == FitFailure.None ? string.Empty : Describe(pod, node, result);
@@ -161,14 +177,14 @@ public sealed class TargetFinder
         return fit;
     }
 
-    private FitFailure CheckDynamic(int pod, int node, HashSet<(int Key, int Value)>? blocked)
+    private FitFailure CheckDynamic(int pod, int node, (HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers) blocked)
     {
-        if (blocked is not null && IsBlocked(node, blocked))
+        if (blocked.Own is not null && IsBlocked(node, blocked.Own))
         {
             return FitFailure.PodAntiAffinity;
         }
 
-        if (_antiAffinityPods.Count > 0 && ExistingAntiAffinityForbids(pod, node, out _))
+        if (blocked.Existing is not null && IsBlocked(node, blocked.Existing))
         {
             return FitFailure.ExistingPodAntiAffinity;
         }
@@ -185,6 +201,58 @@ public sealed class TargetFinder
         }
 
         return FitFailure.None;
+    }
+
+    /// <summary>
+    /// The topology domains the pod may not go to: where its own required anti-affinity terms find a pod, and where an
+    /// existing pod's required anti-affinity selects it. Domains are (topology key, value); (-1, node) is "this node".
+    /// </summary>
+    private (HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers) Blocked(int pod)
+    {
+        if (pod == _cachedPod && _projection.Version == _cachedVersion)
+        {
+            return _cached;
+        }
+
+        HashSet<(int, int)>? existing = null;
+        Dictionary<(int, int), int>? blockers = null;
+        PodTable pods = _snapshot.Pods;
+        foreach (((int constraints, int ns), List<int> group) in _antiAffinityGroups)
+        {
+            foreach (PodAffinityTerm term in _snapshot.ConstraintSets[constraints].RequiredPodAntiAffinity)
+            {
+                if (!Predicates.TermSelects(_snapshot, term, ns, pod))
+                {
+                    continue;
+                }
+
+                foreach (int other in group)
+                {
+                    int otherNode = _projection.NodeOf(other);
+                    if (other == pod || otherNode < 0)
+                    {
+                        continue;
+                    }
+
+                    existing ??= [];
+                    blockers ??= [];
+                    if (_snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value) && existing.Add((term.TopologyKey, value)))
+                    {
+                        blockers[(term.TopologyKey, value)] = other;
+                    }
+
+                    if (existing.Add((-1, otherNode)))
+                    {
+                        blockers[(-1, otherNode)] = other;
+                    }
+                }
+            }
+        }
+
+        _cached = (BlockedDomains(pod), existing, blockers);
+        _cachedPod = pod;
+        _cachedVersion = _projection.Version;
+        return _cached;
     }
 
     /// <summary>Topology domains (key, value) where the pod's own required anti-affinity terms find a matching pod.</summary>
@@ -242,31 +310,24 @@ public sealed class TargetFinder
 
     private bool ExistingAntiAffinityForbids(int pod, int node, out int blocker)
     {
-        LabelView nodeLabels = _snapshot.Nodes.Labels[node];
-        foreach (int other in _antiAffinityPods)
+        var blocked = Blocked(pod);
+        blocker = -1;
+        if (blocked.Existing is null || !IsBlocked(node, blocked.Existing))
         {
-            int otherNode = _projection.NodeOf(other);
-            if (other == pod || otherNode < 0)
-            {
-                continue;
-            }
+            return false;
+        }
 
-            int otherNamespace = _snapshot.Pods.Namespace[other];
-            foreach (PodAffinityTerm term in _snapshot.ConstraintsOf(other).RequiredPodAntiAffinity)
+        LabelView labels = _snapshot.Nodes.Labels[node];
+        foreach (((int key, int value), int other) in blocked.Blockers!)
+        {
+            if ((key < 0 && value == node) || (key >= 0 && labels.TryGet(key, out int actual) && actual == value))
             {
-                bool sameDomain = otherNode == node
-                    || (_snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value)
-                        && nodeLabels.TryGet(term.TopologyKey, out int actual) && actual == value);
-                if (sameDomain && Predicates.TermSelects(_snapshot, term, otherNamespace, pod))
-                {
-                    blocker = other;
-                    return true;
-                }
+                blocker = other;
+                break;
             }
         }
 
-        blocker = -1;
-        return false;
+        return true;
     }
 
     private IEnumerable<int> CandidatesFor(PodAffinityTerm term, int ownNamespace)

@@ -643,9 +643,9 @@ internal sealed partial class SnapshotParser
     private PodPhase ReadPhase(ref Utf8JsonReader r)
     {
         ReadOnlySpan<byte> text = ReadUtf8(ref r, "phase");
-        if (r.TokenType == JsonTokenType.Null || text.SequenceEqual("Running"u8))
+        if (text.IsEmpty || text.SequenceEqual("Running"u8))
         {
-            return PodPhase.Running;
+            return PodPhase.Running; // absent: the record's default, as for a pod without status
         }
 
         return text.SequenceEqual("Pending"u8) ? PodPhase.Pending
@@ -658,7 +658,7 @@ internal sealed partial class SnapshotParser
     private QosClass? ReadQosClass(ref Utf8JsonReader r)
     {
         ReadOnlySpan<byte> text = ReadUtf8(ref r, "qosClass");
-        if (r.TokenType == JsonTokenType.Null)
+        if (text.IsEmpty)
         {
             return null;
         }

@@ -9,7 +9,7 @@ namespace Rebalancer.Kubernetes.Snapshots;
 
 /// <summary>
 /// Streams kubectl-style JSON into a <see cref="SnapshotBuilder"/> with a <see cref="Utf8JsonReader"/> over a pooled
-/// buffer, so a 800 MB List never has to fit in memory.
+/// buffer, so an 800 MB List never has to fit in memory.
 /// <para>
 /// The input is consumed in units: the opening of a document, one property of a List, one item of its <c>items</c>, or a
 /// whole single-object document. After each unit the reader state and the buffer offset are committed. When the reader
@@ -150,6 +150,7 @@ internal sealed partial class SnapshotParser : IDisposable
             switch (_phase)
             {
                 case Phase.BetweenDocuments:
+                    BlankByteOrderMark(ref r);
                     if (!r.Read())
                     {
                         if (!_eof)
@@ -169,6 +170,7 @@ internal sealed partial class SnapshotParser : IDisposable
                     if (hasItems || IsListKind(kind))
                     {
                         _phase = Phase.ListProperties;
+                        ListContinue = null;
                         _listItemKind = kind is null || kind == "List" ? null : kind[..^"List".Length];
                     }
                     else
@@ -183,6 +185,10 @@ internal sealed partial class SnapshotParser : IDisposable
                     if (!NextProperty(ref r, out ReadOnlySpan<byte> property))
                     {
                         CompleteDocument();
+                    }
+                    else if (property.SequenceEqual("metadata"u8))
+                    {
+                        ReadListMetadata(ref r);
                     }
                     else if (property.SequenceEqual("items"u8))
                     {
@@ -221,6 +227,62 @@ internal sealed partial class SnapshotParser : IDisposable
 
             _start = _readerBase + (int)r.BytesConsumed;
             _state = r.CurrentState;
+        }
+    }
+
+    /// <summary>
+    /// The <c>metadata.continue</c> token of the last List read, or null when it has none: an API server's list page
+    /// sets it while more pages follow (the live-cluster reader pages with it).
+    /// </summary>
+    public string? ListContinue { get; private set; }
+
+    /// <summary>Reads a List's <c>metadata</c>, keeping only <c>continue</c>. Re-parsing the unit sets it again, so it is idempotent.</summary>
+    private void ReadListMetadata(ref Utf8JsonReader r)
+    {
+        Enter(ref r, "metadata");
+        string? token = null;
+        if (BeginObject(ref r))
+        {
+            while (NextProperty(ref r, out ReadOnlySpan<byte> name))
+            {
+                if (name.SequenceEqual("continue"u8))
+                {
+                    token = ReadString(ref r, "continue");
+                }
+                else
+                {
+                    Skip(ref r);
+                }
+            }
+        }
+
+        _path.Pop();
+        ListContinue = string.IsNullOrEmpty(token) ? null : token;
+    }
+
+    /// <summary>
+    /// Files concatenated with <c>cat</c> may each start with a UTF-8 byte order mark, which the reader rejects. Between
+    /// documents nothing has been read past the committed position, so the mark can simply be overwritten with spaces.
+    /// </summary>
+    private void BlankByteOrderMark(ref Utf8JsonReader r)
+    {
+        ReadOnlySpan<byte> bom = [0xEF, 0xBB, 0xBF];
+        int consumed = (int)r.BytesConsumed;
+        ReadOnlySpan<byte> ahead = Window[consumed..];
+        int next = ahead.IndexOfAnyExcept(" \t\r\n"u8);
+        if (next < 0 || ahead[next] != bom[0])
+        {
+            return;
+        }
+
+        if (ahead.Length - next < bom.Length && !_eof)
+        {
+            throw NeedMoreData; // the mark is split across the end of the buffer
+        }
+
+        if (ahead[next..].StartsWith(bom))
+        {
+            _buffer.AsSpan(_readerBase + consumed + next, bom.Length).Fill((byte)' ');
         }
     }
 

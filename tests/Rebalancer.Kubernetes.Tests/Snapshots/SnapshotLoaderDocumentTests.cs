@@ -26,6 +26,7 @@ public class SnapshotLoaderDocumentTests
         { "List with kind after items", $$"""{"items":[{{string.Join(",", NodeA, NodeB, Web1, Web2)}}],"kind":"List","apiVersion":"v1"}""", 1 },
         { "objects with kind last", string.Join("\n", KindLast(NodeA), KindLast(NodeB), KindLast(Web1), KindLast(Web2)), 4 },
         { "mixed: list, object, list", List(NodeA) + Web1 + List(NodeB, Web2), 3 },
+        { "files concatenated with cat, each with a BOM", "\uFEFF" + List(NodeA, Web1) + "\r\n\uFEFF" + List(NodeB, Web2), 2 },
         { "pretty-printed with CRLF and a BOM", "\uFEFF" + List(NodeA, NodeB, Web1, Web2).Replace("\n", "\r\n", StringComparison.Ordinal), 1 },
     };
 

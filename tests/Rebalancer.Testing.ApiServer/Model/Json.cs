@@ -98,6 +98,26 @@ internal static class Json
         return created;
     }
 
+    public static long? AsLong(this JsonNode? node)
+    {
+        if (node is not JsonValue value)
+        {
+            return null;
+        }
+
+        if (value.TryGetValue(out long l))
+        {
+            return l;
+        }
+
+        if (value.TryGetValue(out int i))
+        {
+            return i;
+        }
+
+        return long.TryParse(value.ToJsonString().Trim('"'), NumberStyles.Integer, CultureInfo.InvariantCulture, out l) ? l : null;
+    }
+
     public static string? GetString(this JsonNode? node, string name) =>
         node is JsonObject obj && obj[name] is JsonValue value && value.TryGetValue(out string? text) ? text : null;
 
@@ -112,7 +132,7 @@ internal static class Json
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Writes an object, leaving out top-level properties in <paramref name="skip"/> (list items carry no kind/apiVersion).</summary>
+    /// <summary>Writes an object, leaving out two top-level properties (list items carry no kind/apiVersion).</summary>
     public static void WriteObjectWithout(Utf8JsonWriter writer, JsonElement element, string skip1, string skip2)
     {
         writer.WriteStartObject();
@@ -127,6 +147,91 @@ internal static class Json
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>Copies an object with <c>kind</c>/<c>apiVersion</c> first and <c>metadata</c> fields set (null value = remove).</summary>
+    public static JsonElement Rewrite(JsonElement source, string kind, string apiVersion, IReadOnlyDictionary<string, object?> metadataSet)
+    {
+        var bytes = Serialize(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", kind);
+            w.WriteString("apiVersion", apiVersion);
+            bool wroteMetadata = false;
+            foreach (var property in source.EnumerateObject())
+            {
+                if (property.NameEquals("kind") || property.NameEquals("apiVersion"))
+                {
+                    continue;
+                }
+
+                if (property.NameEquals("metadata") && property.Value.ValueKind == JsonValueKind.Object)
+                {
+                    WriteMetadata(w, property.Value, metadataSet);
+                    wroteMetadata = true;
+                    continue;
+                }
+
+                property.WriteTo(w);
+            }
+
+            if (!wroteMetadata)
+            {
+                WriteMetadata(w, default, metadataSet);
+            }
+
+            w.WriteEndObject();
+        });
+        using var document = JsonDocument.Parse(bytes);
+        return document.RootElement.Clone();
+    }
+
+    private static void WriteMetadata(Utf8JsonWriter w, JsonElement metadata, IReadOnlyDictionary<string, object?> set)
+    {
+        w.WriteStartObject("metadata");
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        if (metadata.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in metadata.EnumerateObject())
+            {
+                if (set.TryGetValue(property.Name, out object? value))
+                {
+                    written.Add(property.Name);
+                    WriteValue(w, property.Name, value);
+                }
+                else
+                {
+                    property.WriteTo(w);
+                }
+            }
+        }
+
+        foreach (var (name, value) in set)
+        {
+            if (!written.Contains(name))
+            {
+                WriteValue(w, name, value);
+            }
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteValue(Utf8JsonWriter w, string name, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                break;
+            case string text:
+                w.WriteString(name, text);
+                break;
+            case long number:
+                w.WriteNumber(name, number);
+                break;
+            default:
+                throw new ArgumentException($"unsupported metadata value type {value.GetType()}", nameof(value));
+        }
     }
 
     public static string Rfc3339(DateTimeOffset time) =>

@@ -267,6 +267,31 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
             ],
         }.Build());
 
+    /// <summary>
+    /// Adds a topology spread constraint over pods labelled <paramref name="labelKey"/>=<paramref name="labelValue"/>, with
+    /// the API's defaults (DoNotSchedule, nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore) unless given.
+    /// </summary>
+    public PodBuilder TopologySpread(string topologyKey, int maxSkew, string labelKey, string labelValue,
+        UnsatisfiableConstraintAction whenUnsatisfiable = UnsatisfiableConstraintAction.DoNotSchedule, int? minDomains = null,
+        NodeInclusionPolicy nodeAffinityPolicy = NodeInclusionPolicy.Honor, NodeInclusionPolicy nodeTaintsPolicy = NodeInclusionPolicy.Ignore,
+        params string[] matchLabelKeys)
+    {
+        PodConstraints c = pod.Constraints;
+        var spread = new TopologySpreadConstraint(maxSkew, Id(topologyKey), whenUnsatisfiable, TestCluster.Selector(cluster.Strings, (labelKey, labelValue)),
+            minDomains, nodeAffinityPolicy, nodeTaintsPolicy, matchLabelKeys.Select(Id).ToArray());
+        return Constraints(new PodConstraints
+        {
+            Tolerations = c.Tolerations,
+            NodeSelector = c.NodeSelector,
+            RequiredNodeAffinity = c.RequiredNodeAffinity,
+            PreferredNodeAffinity = c.PreferredNodeAffinity,
+            RequiredPodAffinity = c.RequiredPodAffinity,
+            RequiredPodAntiAffinity = c.RequiredPodAntiAffinity,
+            PreferredPodAntiAffinity = c.PreferredPodAntiAffinity,
+            TopologySpread = [.. c.TopologySpread, spread],
+        });
+    }
+
     /// <summary>A mutable copy of a constraint set, because the model's instances are shared and immutable.</summary>
     private sealed record PodConstraintsCopy(PodConstraints Source)
     {

@@ -18,7 +18,7 @@ internal sealed class ClusterAssembler
     private readonly int[] _zoneOrdinal;
     private int[] _stamp = [];
     private int _stampValue;
-    private long[] _scaled = new long[Dim.Count];
+    private readonly long[] _scaled = new long[Dim.Count];
 
     // Eligible node lists, [zone + 1] (index 0 = every zone): untainted nodes, and per pool.
     private int[][] _untainted = [];
@@ -152,12 +152,8 @@ internal sealed class ClusterAssembler
     public WorkloadSpec AddWorkload(WorkloadSpec workload)
     {
         workload.OwnerUid = RandomIds.Uid(_ids);
-        workload.TemplateHash = workload.Kind switch
-        {
-            WorkloadKind.Deployment => RandomIds.Suffix(_ids, 10),
-            WorkloadKind.StatefulSet or WorkloadKind.DaemonSet => RandomIds.Suffix(_ids, 10),
-            _ => string.Empty,
-        };
+        // pod-template-hash (Deployments) or controller-revision-hash (StatefulSets, DaemonSets).
+        workload.TemplateHash = workload.Kind == WorkloadKind.Bare ? string.Empty : RandomIds.Suffix(_ids, 10);
         if (workload.Pdb is not null)
         {
             workload.Pdb.Uid = RandomIds.Uid(_ids);
@@ -591,11 +587,6 @@ internal sealed class ClusterAssembler
         ReadOnlySpan<long> need = requests;
         if (multiple > 1)
         {
-            if (_scaled.Length < Dim.Count)
-            {
-                _scaled = new long[Dim.Count];
-            }
-
             for (int d = 0; d < Dim.Count; d++)
             {
                 _scaled[d] = requests[d] * multiple;

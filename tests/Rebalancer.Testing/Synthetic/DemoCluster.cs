@@ -138,7 +138,7 @@ public static class DemoCluster
                 ServiceAccount = t.Name,
                 Flavor = rng.Next(),
                 AgeSeconds = 120 * 86_400,
-                Version = t.Containers[^1].Image[(t.Containers[^1].Image.LastIndexOf(':') + 1)..],
+                Version = SyntheticClusterGenerator.Tag(t.Containers[^1].Image),
             };
             w.Containers.AddRange(t.Containers);
             a.AddWorkload(w);
@@ -163,7 +163,7 @@ public static class DemoCluster
                 ServiceAccount = t.Name,
                 Flavor = rng.Next(),
                 AgeSeconds = 60 * 86_400,
-                Version = t.Containers[0].Image[(t.Containers[0].Image.LastIndexOf(':') + 1)..],
+                Version = SyntheticClusterGenerator.Tag(t.Containers[0].Image),
                 Pdb = t.Name is "coredns" or "karpenter" ? new PdbSpec { Name = t.Name, Value = 1 } : null,
             };
             w.Containers.AddRange(t.Containers);
@@ -371,7 +371,7 @@ public static class DemoCluster
             Flavor = a.Rng.Next(),
             ServiceAccount = name,
             AgeSeconds = (30 + a.Rng.Next(200)) * 86_400,
-            Version = image[(image.LastIndexOf(':') + 1)..],
+            Version = SyntheticClusterGenerator.Tag(image),
         };
         w.Containers.Add(new ContainerSpec
         {
@@ -398,7 +398,7 @@ public static class DemoCluster
             BareState = state,
             Flavor = a.Rng.Next(),
             AgeSeconds = 3 * 3_600,
-            Version = image[(image.LastIndexOf(':') + 1)..],
+            Version = SyntheticClusterGenerator.Tag(image),
         };
         w.Containers.Add(new ContainerSpec { Name = name, Image = image, CpuMilli = 100, MemoryBytes = 128 * Mi });
         a.AddWorkload(w);

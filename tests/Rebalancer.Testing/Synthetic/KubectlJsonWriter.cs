@@ -1343,6 +1343,8 @@ internal sealed class KubectlJsonWriter : IDisposable
         "DB_PASSWORD", "GOMAXPROCS", "JAVA_TOOL_OPTIONS", "FEATURE_FLAGS_URL", "AWS_REGION", "HTTP_TIMEOUT", "CACHE_TTL",
     ];
 
+    private static readonly int[] EnvNamesSorted = [.. Enumerable.Range(0, EnvNames.Length).OrderBy(i => EnvNames[i], StringComparer.Ordinal)];
+
     private static readonly int[] EnvCounts = [0, 1, 1, 2, 2, 3, 4, 5];
 
     private static int EnvCount(WorkloadSpec w) => w.Kind == WorkloadKind.Bare ? 1 : EnvCounts[w.Flavor & 7];
@@ -1744,12 +1746,9 @@ internal sealed class KubectlJsonWriter : IDisposable
         _w.WriteEndObject();
         _w.WriteStartObject("f:spec"u8);
         _w.WriteStartObject("f:containers"u8);
-        foreach (ContainerSpec c in w.Containers)
+        foreach (ContainerSpec c in w.Containers.Where(c => c.Role == ContainerRole.Regular).OrderBy(c => c.Name, StringComparer.Ordinal))
         {
-            if (c.Role == ContainerRole.Regular)
-            {
-                ContainerFields(w, c);
-            }
+            ContainerFields(w, c);
         }
 
         _w.WriteEndObject();
@@ -1758,12 +1757,9 @@ internal sealed class KubectlJsonWriter : IDisposable
         if (w.Containers.Exists(c => c.Role != ContainerRole.Regular))
         {
             _w.WriteStartObject("f:initContainers"u8);
-            foreach (ContainerSpec c in w.Containers)
+            foreach (ContainerSpec c in w.Containers.Where(c => c.Role != ContainerRole.Regular).OrderBy(c => c.Name, StringComparer.Ordinal))
             {
-                if (c.Role != ContainerRole.Regular)
-                {
-                    ContainerFields(w, c);
-                }
+                ContainerFields(w, c);
             }
 
             _w.WriteEndObject();
@@ -1779,9 +1775,9 @@ internal sealed class KubectlJsonWriter : IDisposable
         {
             _w.WriteStartObject("f:volumes"u8);
             Empty("."u8);
-            VolumeFields(w.EmptyDir, "tmp", "f:emptyDir"u8);
             VolumeFields(w.Pvc, "data", "f:persistentVolumeClaim"u8);
             VolumeFields(w.HostPath, "proc", "f:hostPath"u8);
+            VolumeFields(w.EmptyDir, "tmp", "f:emptyDir"u8);
             _w.WriteEndObject();
         }
 
@@ -1844,8 +1840,18 @@ internal sealed class KubectlJsonWriter : IDisposable
 
         StartObject(F($"k:{{\"name\":\"{name}\"}}"));
         Empty("."u8);
-        Empty(field);
+        bool fieldFirst = field.SequenceCompareTo("f:name"u8) < 0;
+        if (fieldFirst)
+        {
+            Empty(field);
+        }
+
         Empty("f:name"u8);
+        if (!fieldFirst)
+        {
+            Empty(field);
+        }
+
         _w.WriteEndObject();
     }
 
@@ -1869,9 +1875,15 @@ internal sealed class KubectlJsonWriter : IDisposable
         {
             _w.WriteStartObject("f:env"u8);
             Empty("."u8);
+            // fieldsV1 is a map: Go prints its keys sorted.
             int count = EnvCount(w);
-            for (int i = 0; i < count && i < EnvNames.Length; i++)
+            foreach (int i in EnvNamesSorted)
             {
+                if (i >= count)
+                {
+                    continue;
+                }
+
                 StartObject(F($"k:{{\"name\":\"{EnvNames[i]}\"}}"));
                 Empty("."u8);
                 Empty("f:name"u8);
@@ -1895,9 +1907,10 @@ internal sealed class KubectlJsonWriter : IDisposable
 
         Empty("f:image"u8);
         Empty("f:imagePullPolicy"u8);
+        bool tcpProbe = w.Kind == WorkloadKind.StatefulSet || c.Port == 0;
         if (app && HasLiveness(w))
         {
-            ProbeFields("f:livenessProbe"u8);
+            ProbeFields("f:livenessProbe"u8, tcpProbe);
         }
 
         Empty("f:name"u8);
@@ -1916,7 +1929,7 @@ internal sealed class KubectlJsonWriter : IDisposable
 
         if (app && HasReadiness(w))
         {
-            ProbeFields("f:readinessProbe"u8);
+            ProbeFields("f:readinessProbe"u8, tcpProbe);
         }
 
         _w.WriteStartObject("f:resources"u8);
@@ -1967,14 +1980,14 @@ internal sealed class KubectlJsonWriter : IDisposable
         {
             _w.WriteStartObject("f:volumeMounts"u8);
             Empty("."u8);
-            if (w.EmptyDir)
-            {
-                MountFields("/tmp");
-            }
-
             if (w.Pvc)
             {
                 MountFields("/data");
+            }
+
+            if (w.EmptyDir)
+            {
+                MountFields("/tmp");
             }
 
             _w.WriteEndObject();
@@ -1992,20 +2005,32 @@ internal sealed class KubectlJsonWriter : IDisposable
         _w.WriteEndObject();
     }
 
-    private void ProbeFields(ReadOnlySpan<byte> name)
+    private void ProbeFields(ReadOnlySpan<byte> name, bool tcp)
     {
         _w.WriteStartObject(name);
         Empty("."u8);
         Empty("f:failureThreshold"u8);
-        _w.WriteStartObject("f:httpGet"u8);
-        Empty("."u8);
-        Empty("f:path"u8);
-        Empty("f:port"u8);
-        Empty("f:scheme"u8);
-        _w.WriteEndObject();
+        if (!tcp)
+        {
+            _w.WriteStartObject("f:httpGet"u8);
+            Empty("."u8);
+            Empty("f:path"u8);
+            Empty("f:port"u8);
+            Empty("f:scheme"u8);
+            _w.WriteEndObject();
+        }
+
         Empty("f:initialDelaySeconds"u8);
         Empty("f:periodSeconds"u8);
         Empty("f:successThreshold"u8);
+        if (tcp)
+        {
+            _w.WriteStartObject("f:tcpSocket"u8);
+            Empty("."u8);
+            Empty("f:port"u8);
+            _w.WriteEndObject();
+        }
+
         Empty("f:timeoutSeconds"u8);
         _w.WriteEndObject();
     }

@@ -85,7 +85,7 @@ public static class SyntheticClusterGenerator
                 ServiceAccount = t.Name,
                 Flavor = rng.Next(),
                 AgeSeconds = (30 + rng.Next(200)) * 86_400,
-                Version = t.Containers[^1].Image[(t.Containers[^1].Image.LastIndexOf(':') + 1)..],
+                Version = Tag(t.Containers[^1].Image),
             };
             ds.Containers.AddRange(t.Containers);
             a.AddWorkload(ds);
@@ -304,7 +304,7 @@ public static class SyntheticClusterGenerator
                 ServiceAccount = t.Name,
                 Flavor = rng.Next(),
                 AgeSeconds = (20 + rng.Next(100)) * 86_400,
-                Version = t.Containers[0].Image[(t.Containers[0].Image.LastIndexOf(':') + 1)..],
+                Version = Tag(t.Containers[0].Image),
                 Pdb = t.Name is "coredns" or "karpenter" ? new PdbSpec { Name = t.Name, MinAvailable = false, Value = 1 } : null,
             };
             w.Containers.AddRange(t.Containers);
@@ -396,9 +396,13 @@ public static class SyntheticClusterGenerator
                 Version = $"{1 + rng.Next(3)}.{rng.Next(40)}.{rng.Next(12)}",
             };
 
+            // StatefulSets run a public image (postgres, redis…) and take its tag as their version.
+            string image = sts
+                ? Catalog.StatefulImages[Array.IndexOf(Catalog.StatefulComponents, baseName)]
+                : $"{Catalog.EcrAccount}/{nsWords[team]}/{baseName}:v{w.Version}";
             if (sts)
             {
-                w.Version = Catalog.StatefulImages[Array.IndexOf(Catalog.StatefulComponents, baseName)];
+                w.Version = Tag(image);
             }
 
             double feature = rng.NextDouble();
@@ -428,7 +432,7 @@ public static class SyntheticClusterGenerator
             w.PriorityClass = prio < 0.15 || (sts && prio < 0.5) ? "high-priority" : prio > 0.9 ? "low-priority" : null;
             w.Priority = PriorityOf(m, w.PriorityClass);
 
-            AddAppContainers(rng, w, sts, baseName, shrink, profileWeight, gpuPool && gpuLeft[pool] >= replicas && rng.NextDouble() < 0.6, nsWords[team]);
+            AddAppContainers(rng, w, sts, baseName, image, shrink, profileWeight, gpuPool && gpuLeft[pool] >= replicas && rng.NextDouble() < 0.6);
             if (w.Containers.Any(c => c.Gpus > 0))
             {
                 gpuLeft[pool] -= replicas;
@@ -486,7 +490,9 @@ public static class SyntheticClusterGenerator
         };
     }
 
-    private static void AddAppContainers(Random rng, WorkloadSpec w, bool sts, string baseName, double shrink, int profileWeight, bool gpu, string team)
+    internal static string Tag(string image) => image[(image.LastIndexOf(':') + 1)..];
+
+    private static void AddAppContainers(Random rng, WorkloadSpec w, bool sts, string baseName, string image, double shrink, int profileWeight, bool gpu)
     {
         int pick = rng.Next(profileWeight);
         (int cpu, int memMi, _) = Catalog.Profiles[^1];
@@ -508,12 +514,6 @@ public static class SyntheticClusterGenerator
         bool guaranteed = !bestEffort && qos < 0.18;
         long cpuLimit = bestEffort ? 0 : guaranteed ? cpuMilli : rng.NextDouble() < 0.6 ? 0 : cpuMilli * 2;
         long memLimit = bestEffort ? 0 : guaranteed ? mem : mem * (rng.NextDouble() < 0.5 ? 1 : 2);
-        string image = sts ? w.Version : $"{Catalog.EcrAccount}/{team}/{baseName}:v{w.Version}";
-        if (sts)
-        {
-            w.Version = image[(image.LastIndexOf(':') + 1)..];
-        }
-
         if (rng.NextDouble() < 0.1 && !bestEffort)
         {
             int init = rng.Next(Catalog.InitNames.Length);
@@ -619,7 +619,7 @@ public static class SyntheticClusterGenerator
                     4 => PodState.Failed,
                     _ => PodState.Running,
                 },
-                Version = Catalog.BarePodImages[k][(Catalog.BarePodImages[k].LastIndexOf(':') + 1)..],
+                Version = Tag(Catalog.BarePodImages[k]),
             };
             w.Containers.Add(new ContainerSpec { Name = Catalog.BarePodNames[k], Image = Catalog.BarePodImages[k], CpuMilli = 50, MemoryBytes = 64 * Catalog.Mi });
             a.AddWorkload(w);

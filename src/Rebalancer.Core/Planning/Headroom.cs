@@ -1,0 +1,565 @@
+using Rebalancer.Core.Model;
+using Rebalancer.Core.Scheduling;
+
+namespace Rebalancer.Core.Planning;
+
+/// <summary>
+/// N-1 headroom: would every pod still fit if the largest node failed, or the largest zone? The failed nodes' pods are
+/// re-fitted onto the free capacity of the other nodes, first-fit-decreasing (pods by cpu, then memory, descending;
+/// nodes in index order), against every resource, cordons and the static predicates (nodeSelector, required node
+/// affinity, NoSchedule/NoExecute taints). DaemonSet, mirror and static pods are not re-fitted: they die with their node.
+/// Pod (anti-)affinity and topology spread are not modelled: the verdict is about capacity.
+/// </summary>
+public static class Headroom
+{
+    /// <summary>The well-known zone label (topology.kubernetes.io/zone).</summary>
+    public const string ZoneLabel = "topology.kubernetes.io/zone";
+
+    private static readonly IReadOnlyDictionary<string, long> NoShortfall = new Dictionary<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Evaluates the N-1 verdict of one cluster state.</summary>
+    /// <param name="nodes">The nodes that count (the planner's considered nodes): candidates to fail and targets to re-fit onto.</param>
+    /// <param name="podNode">The (projected) node of a pod, or -1 when it runs nowhere.</param>
+    /// <param name="requested">Requested resources per node, row-major with stride = resource count.</param>
+    public static HeadroomVerdict Evaluate(ClusterSnapshot snapshot, IReadOnlyList<int> nodes, Func<int, int> podNode, long[] requested)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(podNode);
+        ArgumentNullException.ThrowIfNull(requested);
+        if (nodes.Count == 0)
+        {
+            return new HeadroomVerdict(true, -1, NoShortfall, null, null, NoShortfall);
+        }
+
+        NodeTable table = snapshot.Nodes;
+        int largest = -1;
+        foreach (int n in nodes)
+        {
+            if (largest < 0 || IsLarger(table, n, largest))
+            {
+                largest = n;
+            }
+        }
+
+        // Zones: every node of the list with the label; the largest by allocatable cpu, then memory, then name.
+        int zoneKey = snapshot.Strings.Find(ZoneLabel);
+        int[] zoneOf = new int[table.Count];
+        Array.Fill(zoneOf, -1);
+        var zoneSize = new Dictionary<int, (long Cpu, long Memory)>();
+        if (zoneKey >= 0)
+        {
+            foreach (int n in nodes)
+            {
+                if (table.Labels[n].TryGet(zoneKey, out int zone))
+                {
+                    zoneOf[n] = zone;
+                    (long cpu, long memory) = zoneSize.GetValueOrDefault(zone);
+                    ReadOnlySpan<long> allocatable = table.AllocatableOf(n);
+                    zoneSize[zone] = (cpu + allocatable[ResourceCatalog.Cpu], memory + allocatable[ResourceCatalog.Memory]);
+                }
+            }
+        }
+
+        int largestZone = -1;
+        foreach ((int zone, (long cpu, long memory)) in zoneSize)
+        {
+            if (largestZone < 0)
+            {
+                largestZone = zone;
+                continue;
+            }
+
+            (long bestCpu, long bestMemory) = zoneSize[largestZone];
+            int c = cpu != bestCpu ? cpu.CompareTo(bestCpu) : memory != bestMemory ? memory.CompareTo(bestMemory)
+                : -string.CompareOrdinal(snapshot.Strings[zone], snapshot.Strings[largestZone]);
+            if (c > 0)
+            {
+                largestZone = zone;
+            }
+        }
+
+        // One pass over the pods collects those that die with the failed node or zone.
+        PodTable pods = snapshot.Pods;
+        var onNode = new List<int>();
+        var inZone = new List<int>();
+        for (int p = 0; p < pods.Count; p++)
+        {
+            int n = podNode(p);
+            if (n < 0 || !pods.IsActive(p) || (pods.Flags[p] & (PodFlags.DaemonSetOwned | PodFlags.Mirror | PodFlags.Static)) != 0)
+            {
+                continue;
+            }
+
+            if (n == largest)
+            {
+                onNode.Add(p);
+            }
+
+            if (largestZone >= 0 && zoneOf[n] == largestZone)
+            {
+                inZone.Add(p);
+            }
+        }
+
+        IReadOnlyDictionary<string, long> nodeShortfall = Refit(snapshot, nodes.Where(n => n != largest), onNode, requested);
+        if (largestZone < 0)
+        {
+            return new HeadroomVerdict(nodeShortfall.Count == 0, largest, nodeShortfall, null, null, NoShortfall);
+        }
+
+        IReadOnlyDictionary<string, long> zoneShortfall = Refit(snapshot, nodes.Where(n => zoneOf[n] != largestZone), inZone, requested);
+        return new HeadroomVerdict(nodeShortfall.Count == 0, largest, nodeShortfall, zoneShortfall.Count == 0, snapshot.Strings[largestZone], zoneShortfall);
+    }
+
+    /// <summary>Largest by allocatable cpu, then memory; on a tie the lower index stays.</summary>
+    private static bool IsLarger(NodeTable table, int candidate, int current)
+    {
+        ReadOnlySpan<long> a = table.AllocatableOf(candidate);
+        ReadOnlySpan<long> b = table.AllocatableOf(current);
+        if (a[ResourceCatalog.Cpu] != b[ResourceCatalog.Cpu])
+        {
+            return a[ResourceCatalog.Cpu] > b[ResourceCatalog.Cpu];
+        }
+
+        if (a[ResourceCatalog.Memory] != b[ResourceCatalog.Memory])
+        {
+            return a[ResourceCatalog.Memory] > b[ResourceCatalog.Memory];
+        }
+
+        return candidate < current;
+    }
+
+    /// <summary>First-fit-decreasing of <paramref name="pods"/> onto <paramref name="targets"/>; the requests of the pods left over, per resource.</summary>
+    private static IReadOnlyDictionary<string, long> Refit(ClusterSnapshot snapshot, IEnumerable<int> targets, List<int> pods, long[] requested)
+    {
+        if (pods.Count == 0)
+        {
+            return NoShortfall;
+        }
+
+        PodTable table = snapshot.Pods;
+        var order = new FitOrder[pods.Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            ReadOnlySpan<long> requests = table.RequestsOf(pods[i]);
+            order[i] = new FitOrder(requests[ResourceCatalog.Cpu], requests[ResourceCatalog.Memory], pods[i]);
+        }
+
+        Array.Sort(order);
+
+        var fitter = new CapacityFitter(snapshot, targets, requested);
+        long[]? missing = null;
+        foreach (FitOrder item in order)
+        {
+            int pod = item.Pod;
+            if (fitter.Place(pod) >= 0)
+            {
+                continue;
+            }
+
+            missing ??= new long[snapshot.Resources.Count];
+            ReadOnlySpan<long> requests = table.RequestsOf(pod);
+            for (int r = 0; r < missing.Length; r++)
+            {
+                missing[r] += requests[r];
+            }
+        }
+
+        if (missing is null)
+        {
+            return NoShortfall;
+        }
+
+        // Inserted in resource-catalog order (cpu, memory, pods, ephemeral-storage, extended), non-zero amounts only.
+        var shortfall = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (int r = 0; r < missing.Length; r++)
+        {
+            if (missing[r] != 0)
+            {
+                shortfall[snapshot.Resources[r]] = missing[r];
+            }
+        }
+
+        return shortfall;
+    }
+}
+
+/// <summary>First-fit-decreasing order: cpu, then memory, descending; ties by pod index.</summary>
+internal readonly record struct FitOrder(long Cpu, long Memory, int Pod) : IComparable<FitOrder>
+{
+    public int CompareTo(FitOrder other)
+    {
+        int c = other.Cpu.CompareTo(Cpu);
+        if (c == 0)
+        {
+            c = other.Memory.CompareTo(Memory);
+        }
+
+        return c != 0 ? c : Pod.CompareTo(other.Pod);
+    }
+}
+
+/// <summary>
+/// Free capacity of a set of target nodes, indexed for first-fit queries. The static predicates (cordon, nodeSelector /
+/// required node affinity, NoSchedule/NoExecute taints) are evaluated once per distinct (tolerations, nodeSelector,
+/// affinity) set, which gives the nodes that set may use. A set allowed on many nodes gets a segment tree over them (in
+/// node index order) holding the maximum free cpu, memory and pod slots of each range, so finding the first node with
+/// room descends the tree instead of scanning nodes; a set allowed on few nodes scans its short list. A node's capacity
+/// change updates every tree that holds the node.
+/// </summary>
+internal sealed class CapacityFitter
+{
+    /// <summary>Constraint sets feasible on fewer than 1/<c>SparseRatio</c> of the targets scan their own node list.</summary>
+    private const int SparseRatio = 32;
+
+    private readonly ClusterSnapshot _snapshot;
+    private readonly int _resources;
+    private readonly int[] _nodes;
+    private readonly int[] _positionOf;
+    private readonly long[] _free;
+    private readonly List<RangeMaxTree> _trees = [];
+    private readonly Dictionary<int, Feasibility> _byConstraints = [];
+    private readonly Dictionary<StaticKey, Feasibility> _byKey = [];
+
+    /// <param name="targets">Candidate nodes; cordoned ones are dropped. First fit follows node index order.</param>
+    /// <param name="requested">Requested resources per node (row-major); free = allocatable - requested.</param>
+    public CapacityFitter(ClusterSnapshot snapshot, IEnumerable<int> targets, long[] requested)
+    {
+        _snapshot = snapshot;
+        _resources = snapshot.Resources.Count;
+        _positionOf = new int[snapshot.Nodes.Count];
+        Array.Fill(_positionOf, -1);
+        int count = 0;
+        foreach (int node in targets)
+        {
+            if (_positionOf[node] < 0 && !snapshot.Nodes.IsUnschedulable(node))
+            {
+                _positionOf[node] = 0;
+                count++;
+            }
+        }
+
+        _nodes = new int[count];
+        for (int node = 0, i = 0; node < _positionOf.Length; node++)
+        {
+            if (_positionOf[node] >= 0)
+            {
+                _positionOf[node] = i;
+                _nodes[i++] = node;
+            }
+        }
+
+        _free = new long[_nodes.Length * _resources];
+        for (int i = 0; i < _nodes.Length; i++)
+        {
+            int node = _nodes[i];
+            ReadOnlySpan<long> allocatable = snapshot.Nodes.AllocatableOf(node);
+            for (int r = 0; r < _resources; r++)
+            {
+                _free[(i * _resources) + r] = allocatable[r] - requested[(node * _resources) + r];
+            }
+        }
+    }
+
+    /// <summary>Finds the first target where the pod fits and takes its requests from that node's free capacity; -1 when none fits.</summary>
+    public int Place(int pod)
+    {
+        int position = FindPosition(pod);
+        if (position < 0)
+        {
+            return -1;
+        }
+
+        AdjustAt(position, _snapshot.Pods.RequestsOf(pod), -1);
+        return _nodes[position];
+    }
+
+    /// <summary>Gives back (<paramref name="sign"/> +1) or takes (-1) <paramref name="amounts"/> on a target node; ignored for other nodes.</summary>
+    public void Adjust(int node, ReadOnlySpan<long> amounts, int sign)
+    {
+        int position = _positionOf[node];
+        if (position >= 0)
+        {
+            AdjustAt(position, amounts, sign);
+        }
+    }
+
+    /// <summary>Resets a target node's free capacity to allocatable minus <paramref name="used"/> (e.g. from the projection).</summary>
+    public void Reset(int node, ReadOnlySpan<long> used)
+    {
+        int position = _positionOf[node];
+        if (position < 0)
+        {
+            return;
+        }
+
+        ReadOnlySpan<long> allocatable = _snapshot.Nodes.AllocatableOf(node);
+        for (int r = 0; r < _resources; r++)
+        {
+            _free[(position * _resources) + r] = allocatable[r] - used[r];
+        }
+
+        Update(position);
+    }
+
+    private void AdjustAt(int position, ReadOnlySpan<long> amounts, int sign)
+    {
+        for (int r = 0; r < _resources; r++)
+        {
+            _free[(position * _resources) + r] += sign * amounts[r];
+        }
+
+        Update(position);
+    }
+
+    private void Update(int position)
+    {
+        int row = position * _resources;
+        foreach (RangeMaxTree tree in _trees)
+        {
+            tree.Set(position, _free[row + ResourceCatalog.Cpu], _free[row + ResourceCatalog.Memory], _free[row + ResourceCatalog.Pods]);
+        }
+    }
+
+    private int FindPosition(int pod)
+    {
+        Feasibility feasible = FeasibilityOf(pod);
+        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        if (feasible.Tree is not RangeMaxTree tree)
+        {
+            foreach (int position in feasible.Positions)
+            {
+                if (Fits(position, requests))
+                {
+                    return position;
+                }
+            }
+
+            return -1;
+        }
+
+        long cpu = requests[ResourceCatalog.Cpu];
+        long memory = requests[ResourceCatalog.Memory];
+        long podSlots = requests[ResourceCatalog.Pods];
+        int from = 0;
+        while (true)
+        {
+            int local = tree.FirstAtLeast(from, cpu, memory, podSlots);
+            if (local < 0)
+            {
+                return -1;
+            }
+
+            // The tree holds cpu, memory and pod slots; the other resources are checked here.
+            int position = feasible.Positions[local];
+            if (Fits(position, requests))
+            {
+                return position;
+            }
+
+            from = local + 1;
+        }
+    }
+
+    /// <summary>Every requested resource fits (a resource the pod does not request never blocks it, as in nodeFit).</summary>
+    private bool Fits(int position, ReadOnlySpan<long> requests)
+    {
+        int row = position * _resources;
+        for (int r = 0; r < requests.Length; r++)
+        {
+            if (requests[r] > 0 && requests[r] > _free[row + r])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private Feasibility FeasibilityOf(int pod)
+    {
+        int constraintsId = _snapshot.Pods.Constraints[pod];
+        if (_byConstraints.TryGetValue(constraintsId, out Feasibility? cached))
+        {
+            return cached;
+        }
+
+        PodConstraints constraints = _snapshot.ConstraintSets[constraintsId];
+        var key = new StaticKey(constraints);
+        if (!_byKey.TryGetValue(key, out Feasibility? feasibility))
+        {
+            var positions = new List<int>();
+            for (int i = 0; i < _nodes.Length; i++)
+            {
+                int node = _nodes[i];
+                if (Predicates.MatchesNodeSelector(_snapshot, constraints, node)
+                    && Predicates.ToleratesTaints(_snapshot.Nodes.TaintsOf(node), constraints.Tolerations, noSchedule: true, noExecute: true, preferNoSchedule: false, out _))
+                {
+                    positions.Add(i);
+                }
+            }
+
+            RangeMaxTree? tree = null;
+            if (positions.Count > 0 && (long)positions.Count * SparseRatio >= _nodes.Length)
+            {
+                tree = new RangeMaxTree([.. positions], _nodes.Length);
+                foreach (int position in positions)
+                {
+                    int row = position * _resources;
+                    tree.Init(position, _free[row + ResourceCatalog.Cpu], _free[row + ResourceCatalog.Memory], _free[row + ResourceCatalog.Pods]);
+                }
+
+                tree.Build();
+                _trees.Add(tree);
+            }
+
+            feasibility = new Feasibility([.. positions], tree);
+            _byKey[key] = feasibility;
+        }
+
+        _byConstraints[constraintsId] = feasibility;
+        return feasibility;
+    }
+
+    /// <summary>The target positions a static-predicate set allows, and their tree when there are many.</summary>
+    private sealed record Feasibility(int[] Positions, RangeMaxTree? Tree);
+
+    /// <summary>
+    /// A segment tree over some target positions (ascending) with the maximum free cpu, memory and pod slots of each range.
+    /// Leaves hold free amounts clamped at 0, so a request of 0 matches an overcommitted node as <see cref="Fits"/> does.
+    /// </summary>
+    private sealed class RangeMaxTree
+    {
+        private readonly int _count;
+        private readonly int[] _local;
+        private readonly int _leaves;
+        private readonly long[] _cpu;
+        private readonly long[] _memory;
+        private readonly long[] _pods;
+
+        public RangeMaxTree(int[] positions, int totalPositions)
+        {
+            _count = positions.Length;
+            _local = new int[totalPositions];
+            Array.Fill(_local, -1);
+            for (int i = 0; i < positions.Length; i++)
+            {
+                _local[positions[i]] = i;
+            }
+
+            _leaves = 1;
+            while (_leaves < _count)
+            {
+                _leaves <<= 1;
+            }
+
+            _cpu = new long[2 * _leaves];
+            _memory = new long[2 * _leaves];
+            _pods = new long[2 * _leaves];
+            Array.Fill(_cpu, -1);
+            Array.Fill(_memory, -1);
+            Array.Fill(_pods, -1);
+        }
+
+        public void Init(int position, long cpu, long memory, long pods)
+        {
+            int tree = _local[position] + _leaves;
+            _cpu[tree] = Math.Max(0, cpu);
+            _memory[tree] = Math.Max(0, memory);
+            _pods[tree] = Math.Max(0, pods);
+        }
+
+        public void Build()
+        {
+            for (int tree = _leaves - 1; tree >= 1; tree--)
+            {
+                Pull(tree);
+            }
+        }
+
+        /// <summary>Updates a position's leaf and its ancestors; a position outside this tree is ignored.</summary>
+        public void Set(int position, long cpu, long memory, long pods)
+        {
+            if (_local[position] < 0)
+            {
+                return;
+            }
+
+            Init(position, cpu, memory, pods);
+            for (int tree = (_local[position] + _leaves) >> 1; tree >= 1; tree >>= 1)
+            {
+                Pull(tree);
+            }
+        }
+
+        /// <summary>The first local index at or after <paramref name="from"/> whose cpu, memory and pod slots all hold the request; -1 if none.</summary>
+        public int FirstAtLeast(int from, long cpu, long memory, long pods) => Search(1, 0, _leaves - 1, from, cpu, memory, pods);
+
+        private int Search(int tree, int low, int high, int from, long cpu, long memory, long pods)
+        {
+            if (high < from || _cpu[tree] < cpu || _memory[tree] < memory || _pods[tree] < pods)
+            {
+                return -1;
+            }
+
+            if (low == high)
+            {
+                return low < _count ? low : -1;
+            }
+
+            int middle = (low + high) >> 1;
+            int left = Search(2 * tree, low, middle, from, cpu, memory, pods);
+            return left >= 0 ? left : Search((2 * tree) + 1, middle + 1, high, from, cpu, memory, pods);
+        }
+
+        private void Pull(int tree)
+        {
+            _cpu[tree] = Math.Max(_cpu[2 * tree], _cpu[(2 * tree) + 1]);
+            _memory[tree] = Math.Max(_memory[2 * tree], _memory[(2 * tree) + 1]);
+            _pods[tree] = Math.Max(_pods[2 * tree], _pods[(2 * tree) + 1]);
+        }
+    }
+
+    /// <summary>The part of a constraint set the static predicates read; workloads differing only in affinity terms share it.</summary>
+    private sealed class StaticKey(PodConstraints constraints) : IEquatable<StaticKey>
+    {
+        private readonly Toleration[] _tolerations = constraints.Tolerations;
+        private readonly (int Key, int Value)[] _nodeSelector = constraints.NodeSelector;
+        private readonly NodeSelectorTerm[]? _affinity = constraints.RequiredNodeAffinity;
+
+        public bool Equals(StaticKey? other) =>
+            other is not null
+            && _tolerations.AsSpan().SequenceEqual(other._tolerations)
+            && _nodeSelector.AsSpan().SequenceEqual(other._nodeSelector)
+            && (_affinity is null ? other._affinity is null : other._affinity is not null && _affinity.AsSpan().SequenceEqual(other._affinity));
+
+        public override bool Equals(object? obj) => Equals(obj as StaticKey);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            Add(ref hash, _tolerations);
+            Add(ref hash, _nodeSelector);
+            if (_affinity is null)
+            {
+                hash.Add(-1);
+            }
+            else
+            {
+                Add(ref hash, _affinity);
+            }
+
+            return hash.ToHashCode();
+        }
+
+        private static void Add<T>(ref HashCode hash, T[] items)
+        {
+            hash.Add(items.Length);
+            foreach (T item in items)
+            {
+                hash.Add(item);
+            }
+        }
+    }
+}

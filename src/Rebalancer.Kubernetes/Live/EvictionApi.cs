@@ -1,0 +1,104 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Rebalancer.Kubernetes.Live;
+
+/// <summary>One policy/v1 Eviction to send.</summary>
+/// <param name="Uid">The pod's uid in the snapshot, sent as <c>deleteOptions.preconditions.uid</c>: a replaced pod is never evicted.</param>
+/// <param name="GracePeriodSeconds">The policy's <c>gracePeriodSeconds</c>; null keeps the pod's own.</param>
+/// <param name="DryRun">Send <c>deleteOptions.dryRun: ["All"]</c>: the server checks everything and changes nothing.</param>
+/// <param name="Reason">Why, for the Eviction's <c>reason</c> annotation (audit logs).</param>
+public sealed record EvictionRequest(string Namespace, string Name, string Uid, long? GracePeriodSeconds, bool DryRun, string? Reason);
+
+/// <summary>The server's answer to one Eviction, whatever its status.</summary>
+/// <param name="RetryAfter">The <c>Retry-After</c> header or <c>details.retryAfterSeconds</c>, when the server gave one.</param>
+public sealed record EvictionResponse(int StatusCode, ApiStatus Status, TimeSpan? RetryAfter);
+
+/// <summary>
+/// The executor's only way to write to a cluster. Returns any HTTP answer as a value; throws only for transport
+/// failures (<see cref="HttpRequestException"/>, <see cref="IOException"/>) and cancellation.
+/// </summary>
+public interface IEvictionApi
+{
+    Task<EvictionResponse> EvictAsync(EvictionRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// <c>POST /api/v1/namespaces/{ns}/pods/{name}/eviction</c> with a policy/v1 Eviction body (apiVersion, kind, metadata
+/// name and namespace, deleteOptions with the uid precondition, grace period and dryRun), as the Go descheduler sends it.
+/// </summary>
+public sealed class KubernetesEvictionApi : IEvictionApi
+{
+    private const int MaxReasonLength = 512;
+
+    private readonly KubernetesConnection _connection;
+    private readonly TimeProvider _time;
+    private readonly string _requestedBy;
+
+    public KubernetesEvictionApi(KubernetesConnection connection, TimeProvider? timeProvider = null, string requestedBy = "rebalancer")
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _connection = connection;
+        _time = timeProvider ?? TimeProvider.System;
+        _requestedBy = requestedBy;
+    }
+
+    public async Task<EvictionResponse> EvictAsync(EvictionRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string path = $"api/v1/namespaces/{Uri.EscapeDataString(request.Namespace)}/pods/{Uri.EscapeDataString(request.Name)}/eviction";
+        var content = new ByteArrayContent(Body(request, _requestedBy));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = content };
+        using HttpResponseMessage response = await _connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+
+        // Any 2xx is success, whatever its body says (kubernetes-api.md §1.3).
+        ApiStatus status = response.IsSuccessStatusCode ? ApiStatus.None : ApiStatus.Parse(text);
+        return new EvictionResponse((int)response.StatusCode, status, ApiStatus.RetryAfter(response, status, _time.GetUtcNow()));
+    }
+
+    /// <summary>The Eviction JSON.</summary>
+    internal static byte[] Body(EvictionRequest request, string requestedBy)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("apiVersion", "policy/v1");
+            json.WriteString("kind", "Eviction");
+            json.WriteStartObject("metadata");
+            json.WriteString("name", request.Name);
+            json.WriteString("namespace", request.Namespace);
+            json.WriteStartObject("annotations");
+            json.WriteString("requested-by", requestedBy);
+            if (request.Reason is { Length: > 0 } reason)
+            {
+                json.WriteString("reason", reason.Length <= MaxReasonLength ? reason : string.Concat(reason.AsSpan(0, MaxReasonLength), "…"));
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.WriteStartObject("deleteOptions");
+            if (request.DryRun)
+            {
+                json.WriteStartArray("dryRun");
+                json.WriteStringValue("All");
+                json.WriteEndArray();
+            }
+
+            if (request.GracePeriodSeconds is long grace)
+            {
+                json.WriteNumber("gracePeriodSeconds", grace);
+            }
+
+            json.WriteStartObject("preconditions");
+            json.WriteString("uid", request.Uid);
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+}

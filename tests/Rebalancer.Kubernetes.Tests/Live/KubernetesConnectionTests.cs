@@ -1,0 +1,91 @@
+using Rebalancer.Kubernetes.Live;
+using Rebalancer.Testing.ApiServer;
+using static Rebalancer.Kubernetes.Tests.Live.LiveTestKit;
+
+namespace Rebalancer.Kubernetes.Tests.Live;
+
+public sealed class KubernetesConnectionTests : IDisposable
+{
+    private readonly string _home = Path.Combine(Path.GetTempPath(), $"rebalancer-home-{Guid.NewGuid():N}");
+
+    public KubernetesConnectionTests() => Directory.CreateDirectory(_home);
+
+    public void Dispose() => Directory.Delete(_home, recursive: true);
+
+    private KubernetesConnectionOptions Options(string? kubeconfigVariable = null, bool inCluster = false) => new()
+    {
+        GetEnvironmentVariable = name => name switch
+        {
+            "HOME" => _home,
+            "KUBECONFIG" => kubeconfigVariable,
+            _ => null,
+        },
+        IsInCluster = () => inCluster,
+    };
+
+    [Fact]
+    public void Open_Should_FailClearly_When_NoConfigurationExists()
+    {
+        var error = Assert.Throws<ClusterConnectionException>(() => KubernetesConnection.Open(Options()));
+
+        Assert.Equal(ConnectionProblem.InvalidConfiguration, error.Problem);
+        Assert.Contains(Path.Combine(_home, ".kube", "config"), error.Message, StringComparison.Ordinal);
+        Assert.Contains("--kubeconfig", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_Should_UseTheDefaultKubeconfig_When_NothingElseIsGiven()
+    {
+        await using TestApiServer server = await TestApiServer.StartAsync();
+        server.WriteKubeconfig(Path.Combine(_home, ".kube", "config"), "home");
+
+        using KubernetesConnection connection = KubernetesConnection.Open(Options());
+
+        Assert.Equal("home", connection.Context);
+        Assert.Equal(server.BaseUri.GetLeftPart(UriPartial.Authority) + "/", connection.Server.ToString());
+        Assert.Equal("v1.32.4", await connection.VerifyAsync(Timeout()));
+    }
+
+    [Fact]
+    public async Task Open_Should_PickTheFileWithTheContext_When_KubeconfigListsSeveral()
+    {
+        await using TestApiServer a = await TestApiServer.StartAsync();
+        await using TestApiServer b = await TestApiServer.StartAsync();
+        string first = a.WriteKubeconfig(Path.Combine(_home, "a.yaml"), "alpha");
+        string second = b.WriteKubeconfig(Path.Combine(_home, "b.yaml"), "beta");
+
+        using KubernetesConnection connection = KubernetesConnection.Open(
+            Options(kubeconfigVariable: first + Path.PathSeparator + second) with { Context = "beta" });
+
+        Assert.Equal(second, connection.KubeconfigPath);
+        Assert.Equal(b.BaseUri.Port, connection.Server.Port);
+    }
+
+    [Fact]
+    public async Task Open_Should_ListTheContexts_When_TheContextIsUnknown()
+    {
+        await using TestApiServer server = await TestApiServer.StartAsync();
+        string kubeconfig = server.WriteKubeconfig(Path.Combine(_home, "config"), "staging");
+
+        var error = Assert.Throws<ClusterConnectionException>(() => KubernetesConnection.Open(Options() with { Kubeconfig = kubeconfig, Context = "prod" }));
+
+        Assert.Equal(ConnectionProblem.InvalidConfiguration, error.Problem);
+        Assert.Equal($"kubeconfig {kubeconfig}: no context named prod (contexts: staging)", error.Message);
+    }
+
+    [Fact]
+    public async Task Verify_Should_ReportUnreachable_When_NothingListens()
+    {
+        string kubeconfig;
+        await using (TestApiServer server = await TestApiServer.StartAsync())
+        {
+            kubeconfig = server.WriteKubeconfig(Path.Combine(_home, "config"), "gone");
+        }
+
+        using KubernetesConnection connection = KubernetesConnection.Open(Options() with { Kubeconfig = kubeconfig });
+        var error = await Assert.ThrowsAsync<ClusterConnectionException>(() => connection.VerifyAsync(Timeout()));
+
+        Assert.Equal(ConnectionProblem.Unreachable, error.Problem);
+        Assert.Contains("context gone", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,250 @@
+using System.Text.Json;
+
+namespace Rebalancer.Testing.ApiServer.Model;
+
+/// <summary>One REST resource the server serves (a group/version/plural with its kind and discovery facts).</summary>
+public sealed class ResourceType
+{
+    internal ResourceType(string group, string version, string plural, string singular, string kind, bool namespaced)
+    {
+        Group = group;
+        Version = version;
+        Plural = plural;
+        Singular = singular;
+        Kind = kind;
+        Namespaced = namespaced;
+    }
+
+    public string Group { get; }
+    public string Version { get; }
+    public string Plural { get; }
+    public string Singular { get; }
+    public string Kind { get; }
+    public bool Namespaced { get; }
+
+    public string ListKind => Kind + "List";
+    public string ApiVersion => Group.Length == 0 ? Version : Group + "/" + Version;
+
+    /// <summary>Store key, unique across groups: <c>pods</c>, <c>poddisruptionbudgets.policy</c>.</summary>
+    public string Key => Group.Length == 0 ? Plural : Plural + "." + Group;
+
+    /// <summary>"pods" for the core group, "poddisruptionbudgets.policy" otherwise (the qualified resource of error messages).</summary>
+    public string QualifiedResource => Key;
+
+    internal IReadOnlyList<string> Verbs { get; init; } = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+    internal IReadOnlyList<string> ShortNames { get; init; } = [];
+    internal IReadOnlyList<string> Categories { get; init; } = [];
+
+    /// <summary>Has a <c>/status</c> subresource: the main resource ignores status changes, <c>/status</c> changes only status.</summary>
+    internal bool HasStatusSubresource { get; init; }
+
+    /// <summary><c>metadata.generation</c> is maintained (bumped when <c>spec</c> changes).</summary>
+    internal bool HasGeneration { get; init; }
+
+    /// <summary>Objects carry resourceVersion/uid and can be watched (false for metrics.k8s.io).</summary>
+    internal bool Versioned { get; init; } = true;
+
+    internal bool ReadOnly { get; init; }
+
+    /// <summary>Resource-specific field selector labels (beyond metadata.name / metadata.namespace).</summary>
+    internal IReadOnlyDictionary<string, Func<JsonElement, string>> FieldLabels { get; init; } =
+        new Dictionary<string, Func<JsonElement, string>>();
+
+    internal bool SupportsVerb(string verb) => Verbs.Contains(verb);
+
+    /// <summary>The value of a field selector label for an object, or null when the label is not supported.</summary>
+    internal string? FieldValue(JsonElement obj, string label)
+    {
+        if (label == "metadata.name")
+        {
+            return obj.Str("metadata", "name") ?? "";
+        }
+
+        if (label == "metadata.namespace" && Namespaced)
+        {
+            return obj.Str("metadata", "namespace") ?? "";
+        }
+
+        return FieldLabels.TryGetValue(label, out var get) ? get(obj) : null;
+    }
+
+    public override string ToString() => Key;
+}
+
+/// <summary>The resources served, and lookup by kind / plural / short name.</summary>
+internal static class ResourceCatalog
+{
+    private static string S(JsonElement o, params string[] path) => o.Str(path) ?? "";
+
+    private static string B(JsonElement o, params string[] path) => o.Bool(path) ? "true" : "false";
+
+    public static readonly ResourceType Namespaces = new("", "v1", "namespaces", "namespace", "Namespace", namespaced: false)
+    {
+        Verbs = ["create", "delete", "get", "list", "patch", "update", "watch"],
+        ShortNames = ["ns"],
+        HasStatusSubresource = true,
+        FieldLabels = new Dictionary<string, Func<JsonElement, string>> { ["status.phase"] = o => S(o, "status", "phase") },
+    };
+
+    public static readonly ResourceType Nodes = new("", "v1", "nodes", "node", "Node", namespaced: false)
+    {
+        ShortNames = ["no"],
+        HasStatusSubresource = true,
+        FieldLabels = new Dictionary<string, Func<JsonElement, string>> { ["spec.unschedulable"] = o => B(o, "spec", "unschedulable") },
+    };
+
+    public static readonly ResourceType Pods = new("", "v1", "pods", "pod", "Pod", namespaced: true)
+    {
+        ShortNames = ["po"],
+        Categories = ["all"],
+        HasStatusSubresource = true,
+        FieldLabels = new Dictionary<string, Func<JsonElement, string>>
+        {
+            ["spec.nodeName"] = o => S(o, "spec", "nodeName"),
+            ["spec.host"] = o => S(o, "spec", "nodeName"),
+            ["spec.restartPolicy"] = o => S(o, "spec", "restartPolicy"),
+            ["spec.schedulerName"] = o => S(o, "spec", "schedulerName"),
+            ["spec.serviceAccountName"] = o => S(o, "spec", "serviceAccountName"),
+            ["spec.hostNetwork"] = o => B(o, "spec", "hostNetwork"),
+            ["status.phase"] = o => S(o, "status", "phase"),
+            ["status.podIP"] = o => o.At("status", "podIPs").Items().Select(ip => ip.Str("ip")).FirstOrDefault() ?? S(o, "status", "podIP"),
+            // Accepted by the conversion function but absent from the pod's selectable field set: always "".
+            ["status.podIPs"] = _ => "",
+            ["status.nominatedNodeName"] = o => S(o, "status", "nominatedNodeName"),
+        },
+    };
+
+    private static readonly Dictionary<string, Func<JsonElement, string>> CoreEventFields = new()
+    {
+        ["involvedObject.kind"] = o => S(o, "involvedObject", "kind"),
+        ["involvedObject.namespace"] = o => S(o, "involvedObject", "namespace"),
+        ["involvedObject.name"] = o => S(o, "involvedObject", "name"),
+        ["involvedObject.uid"] = o => S(o, "involvedObject", "uid"),
+        ["involvedObject.apiVersion"] = o => S(o, "involvedObject", "apiVersion"),
+        ["involvedObject.resourceVersion"] = o => S(o, "involvedObject", "resourceVersion"),
+        ["involvedObject.fieldPath"] = o => S(o, "involvedObject", "fieldPath"),
+        ["reason"] = o => S(o, "reason"),
+        ["reportingComponent"] = o => S(o, "reportingComponent"),
+        ["source"] = o => S(o, "source", "component"),
+        ["type"] = o => S(o, "type"),
+    };
+
+    public static readonly ResourceType Events = new("", "v1", "events", "event", "Event", namespaced: true)
+    {
+        ShortNames = ["ev"],
+        FieldLabels = CoreEventFields,
+    };
+
+    public static readonly ResourceType EventsV1 = new("events.k8s.io", "v1", "events", "event", "Event", namespaced: true)
+    {
+        ShortNames = ["ev"],
+        FieldLabels = new Dictionary<string, Func<JsonElement, string>>
+        {
+            ["regarding.kind"] = o => S(o, "regarding", "kind"),
+            ["regarding.namespace"] = o => S(o, "regarding", "namespace"),
+            ["regarding.name"] = o => S(o, "regarding", "name"),
+            ["regarding.uid"] = o => S(o, "regarding", "uid"),
+            ["reason"] = o => S(o, "reason"),
+            ["reportingController"] = o => S(o, "reportingController"),
+            ["type"] = o => S(o, "type"),
+        },
+    };
+
+    public static readonly ResourceType PodDisruptionBudgets = new("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", namespaced: true)
+    {
+        ShortNames = ["pdb"],
+        HasStatusSubresource = true,
+        HasGeneration = true,
+    };
+
+    public static readonly ResourceType PriorityClasses = new("scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", "PriorityClass", namespaced: false)
+    {
+        ShortNames = ["pc"],
+    };
+
+    public static readonly ResourceType Deployments = new("apps", "v1", "deployments", "deployment", "Deployment", namespaced: true)
+    {
+        ShortNames = ["deploy"], Categories = ["all"], HasStatusSubresource = true, HasGeneration = true,
+    };
+
+    public static readonly ResourceType ReplicaSets = new("apps", "v1", "replicasets", "replicaset", "ReplicaSet", namespaced: true)
+    {
+        ShortNames = ["rs"], Categories = ["all"], HasStatusSubresource = true, HasGeneration = true,
+    };
+
+    public static readonly ResourceType StatefulSets = new("apps", "v1", "statefulsets", "statefulset", "StatefulSet", namespaced: true)
+    {
+        ShortNames = ["sts"], Categories = ["all"], HasStatusSubresource = true, HasGeneration = true,
+    };
+
+    public static readonly ResourceType DaemonSets = new("apps", "v1", "daemonsets", "daemonset", "DaemonSet", namespaced: true)
+    {
+        ShortNames = ["ds"], Categories = ["all"], HasStatusSubresource = true, HasGeneration = true,
+    };
+
+    public static readonly ResourceType ReplicationControllers = new("", "v1", "replicationcontrollers", "replicationcontroller", "ReplicationController", namespaced: true)
+    {
+        ShortNames = ["rc"], Categories = ["all"], HasStatusSubresource = true, HasGeneration = true,
+    };
+
+    public static readonly ResourceType NodeMetrics = new("metrics.k8s.io", "v1beta1", "nodes", "", "NodeMetrics", namespaced: false)
+    {
+        Verbs = ["get", "list"], Versioned = false, ReadOnly = true,
+    };
+
+    public static readonly ResourceType PodMetrics = new("metrics.k8s.io", "v1beta1", "pods", "", "PodMetrics", namespaced: true)
+    {
+        Verbs = ["get", "list"], Versioned = false, ReadOnly = true,
+    };
+
+    public static readonly IReadOnlyList<ResourceType> All =
+    [
+        Namespaces, Nodes, Pods, Events, ReplicationControllers, EventsV1, PodDisruptionBudgets, PriorityClasses,
+        Deployments, ReplicaSets, StatefulSets, DaemonSets, NodeMetrics, PodMetrics,
+    ];
+
+    /// <summary>Groups in discovery order with their single served version.</summary>
+    public static readonly IReadOnlyList<(string Group, string Version)> Groups =
+    [
+        ("apps", "v1"), ("events.k8s.io", "v1"), ("policy", "v1"), ("scheduling.k8s.io", "v1"), ("metrics.k8s.io", "v1beta1"),
+    ];
+
+    public static ResourceType? ByGroupVersionPlural(string group, string version, string plural) =>
+        All.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);
+
+    /// <summary>By apiVersion + kind of an object (policy/v1beta1 PDBs are stored as policy/v1).</summary>
+    public static ResourceType? ByApiVersionKind(string? apiVersion, string? kind)
+    {
+        if (kind is null)
+        {
+            return null;
+        }
+
+        string group = apiVersion is null || !apiVersion.Contains('/', StringComparison.Ordinal) ? "" : apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)];
+        return All.FirstOrDefault(r => r.Kind == kind && r.Group == group) ?? All.FirstOrDefault(r => r.Kind == kind);
+    }
+
+    /// <summary>Lookup by a kubectl-style name: kind (<c>Pod</c>), plural, singular, short name, or <c>plural.group</c>.</summary>
+    public static ResourceType Resolve(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        foreach (var r in All)
+        {
+            if (string.Equals(r.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return r;
+            }
+        }
+
+        foreach (var r in All)
+        {
+            if (string.Equals(r.Kind, name, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Plural, name, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(r.Singular, name, StringComparison.OrdinalIgnoreCase) || r.ShortNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                return r;
+            }
+        }
+
+        throw new ArgumentException($"unknown resource type '{name}'", nameof(name));
+    }
+}
