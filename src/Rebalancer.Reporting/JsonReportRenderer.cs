@@ -66,6 +66,11 @@ public sealed class JsonReportRenderer : IReportRenderer
 
             WriteMessages(writer, "warnings", report.Warnings);
             WriteMessages(writer, "notes", report.Notes);
+
+            // Optional sections (v1alpha1 additions): omitted, not null, when the planner or the plugin did not produce them.
+            WriteHeadroom(writer, report.Headroom);
+            WriteSpot(writer, report.Spot);
+            WriteConsolidation(writer, report.Consolidation, buffer, output);
             writer.WriteEndObject();
             writer.Flush();
         }
@@ -214,6 +219,137 @@ public sealed class JsonReportRenderer : IReportRenderer
         }
 
         writer.WriteEndArray();
+    }
+
+    private static void WriteHeadroom(Utf8JsonWriter writer, ReportHeadroom? headroom)
+    {
+        if (headroom is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("headroom");
+        WriteVerdict(writer, "before", headroom.Before);
+        WriteVerdict(writer, "after", headroom.After);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteVerdict(Utf8JsonWriter writer, string name, ReportHeadroomVerdict? verdict)
+    {
+        if (verdict is null)
+        {
+            writer.WriteNull(name);
+            return;
+        }
+
+        writer.WriteStartObject(name);
+        WriteLoss(writer, "nodeLoss", "node", verdict.Node);
+        WriteLoss(writer, "zoneLoss", "zone", verdict.Zone);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteLoss(Utf8JsonWriter writer, string name, string failedName, ReportLoss? loss)
+    {
+        if (loss is null)
+        {
+            writer.WriteNull(name);
+            return;
+        }
+
+        writer.WriteStartObject(name);
+        writer.WriteString(failedName, loss.Failed);
+        writer.WriteBoolean("survivable", loss.Survivable);
+        WriteAmounts(writer, "shortfall", loss.Shortfall);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Amounts keyed by resource name, at the storage scale: cpu in millicores, other resources in units.</summary>
+    private static void WriteAmounts(Utf8JsonWriter writer, string name, IReadOnlyList<ReportAmount> amounts)
+    {
+        writer.WriteStartObject(name);
+        foreach (ReportAmount amount in amounts)
+        {
+            writer.WriteNumber(amount.Resource, amount.Amount);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteSpot(Utf8JsonWriter writer, ReportSpot? spot)
+    {
+        if (spot is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("spot");
+        writer.WriteString("resource", spot.Resource);
+        writer.WriteNumber("maxSpotFraction", spot.MaxSpotFraction);
+        writer.WriteNumber("fractionBefore", spot.FractionBefore);
+        writer.WriteNumber("fractionAfter", spot.FractionAfter);
+        WriteWorkloads(writer, "belowFloorBefore", spot.BelowFloorBefore);
+        WriteWorkloads(writer, "belowFloorAfter", spot.BelowFloorAfter);
+        WriteAmounts(writer, "shortfall", spot.Shortfall);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteWorkloads(Utf8JsonWriter writer, string name, IReadOnlyList<ReportWorkload> workloads)
+    {
+        writer.WriteStartArray(name);
+        foreach (ReportWorkload workload in workloads)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("namespace", workload.Namespace);
+            writer.WriteString("kind", workload.Kind);
+            writer.WriteString("name", workload.Name);
+            writer.WriteNumber("replicas", workload.Replicas);
+            writer.WriteNumber("onDemand", workload.OnDemand);
+            writer.WriteNumber("floor", workload.Floor);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteConsolidation(Utf8JsonWriter writer, ReportConsolidation? consolidation, ArrayBufferWriter<byte> buffer, TextWriter output)
+    {
+        if (consolidation is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("consolidation");
+        writer.WriteNumber("nodesBefore", consolidation.NodesBefore);
+        writer.WriteNumber("nodesAfter", consolidation.NodesAfter);
+        writer.WriteNumber("lowerBound", consolidation.LowerBound);
+        writer.WriteNumber("firstFitDecreasing", consolidation.FirstFitDecreasing);
+        writer.WriteNumber("gapToLowerBound", consolidation.GapToLowerBound);
+        writer.WriteNumber("candidates", consolidation.Candidates);
+        writer.WriteNumber("searchSteps", consolidation.SearchSteps);
+        writer.WriteBoolean("budgetExhausted", consolidation.BudgetExhausted);
+        writer.WriteStartArray("drained");
+        foreach (ReportDrainedNode node in consolidation.Drained)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("node", node.Node);
+            writer.WriteNumber("weight", node.Weight);
+            writer.WriteStartArray("moves");
+            foreach (ReportMove move in node.Moves)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("namespace", move.Namespace);
+                writer.WriteString("name", move.Name);
+                writer.WriteString("targetNode", move.TargetNode);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            DrainIfLarge(writer, buffer, output);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     private static void DrainIfLarge(Utf8JsonWriter writer, ArrayBufferWriter<byte> buffer, TextWriter output)

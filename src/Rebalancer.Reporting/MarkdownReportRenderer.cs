@@ -13,8 +13,11 @@ public sealed class MarkdownReportRenderer : IReportRenderer
 {
     public const int DefaultMaxBytes = 60_000;
 
-    /// <summary>Room kept back from the row budget for the lines written unconditionally (titles, notes, closing tags).</summary>
-    private const int Reserve = 4_096;
+    /// <summary>
+    /// Room kept back from the row budget for the lines written unconditionally (titles, notes, closing tags, and the
+    /// fixed lines of the headroom, spot and Consolidation sections).
+    /// </summary>
+    private const int Reserve = 6_144;
 
     public string Format => ReportRenderers.Markdown;
 
@@ -23,6 +26,9 @@ public sealed class MarkdownReportRenderer : IReportRenderer
     public int MaxSkippedRows { get; init; } = 100;
 
     public int MaxNodeRows { get; init; } = 100;
+
+    /// <summary>Workloads below their on-demand floor, and separately Consolidation's drained nodes, listed.</summary>
+    public int MaxSectionRows { get; init; } = 20;
 
     /// <summary>Warnings, and separately notes, listed.</summary>
     public int MaxMessageRows { get; init; } = 20;
@@ -47,6 +53,9 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         WriteHeader(md, report);
         WriteEvictions(md, report, showProfile);
         WriteSkipReasons(md, report);
+        WriteHeadroom(md, report);
+        WriteSpot(md, report);
+        WriteConsolidation(md, report);
         WriteMessages(md, "Warnings", report.Warnings);
         WriteMessages(md, "Notes", report.Notes);
         WriteUtilization(md, report);
@@ -125,6 +134,104 @@ public sealed class MarkdownReportRenderer : IReportRenderer
             reasons.Count,
             int.MaxValue,
             "reasons");
+    }
+
+    /// <summary>N-1 verdicts before and after the plan (a few fixed lines); left out when none was evaluated.</summary>
+    private void WriteHeadroom(Budget md, PlanReport report)
+    {
+        if (report.Headroom is not ReportHeadroom headroom)
+        {
+            return;
+        }
+
+        md.Line();
+        md.Line("### N-1 headroom");
+        md.Line();
+        md.Line("| Lost | Before the plan | After the plan |");
+        md.Line("|---|---|---|");
+        md.Line($"| {Text(ReportFormat.Failed("node", headroom.Before?.Node, headroom.After?.Node))} | {Loss(headroom.Before?.Node)} | {Loss(headroom.After?.Node)} |");
+        if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
+        {
+            md.Line($"| {Text(ReportFormat.Failed("zone", headroom.Before?.Zone, headroom.After?.Zone))} | {Loss(headroom.Before?.Zone)} | {Loss(headroom.After?.Zone)} |");
+        }
+
+        md.Line();
+        md.Line("The largest node (zone) lost: its pods re-fitted first-fit-decreasing onto the rest; DaemonSet and mirror pods die with it.");
+    }
+
+    private string Loss(ReportLoss? loss) => loss is { Survivable: false } ? "**" + Text(ReportFormat.Loss(loss)) + "**" : Text(ReportFormat.Loss(loss));
+
+    /// <summary>SpotRatio's share, floors and shortfall; left out when the plugin did not run.</summary>
+    private void WriteSpot(Budget md, PlanReport report)
+    {
+        if (report.Spot is not ReportSpot spot)
+        {
+            return;
+        }
+
+        md.Line();
+        md.Line($"### Spot share (requested {Text(spot.Resource)})");
+        md.Line();
+        md.Line("| Share on spot before | After | Limit | Below on-demand floor before | After |");
+        md.Line("|---:|---:|---:|---:|---:|");
+        md.Line($"| {ReportFormat.Share(spot.FractionBefore)} | {ReportFormat.Share(spot.FractionAfter)} | {ReportFormat.Share(spot.MaxSpotFraction)} | {N(spot.BelowFloorBefore.Count)} | {N(spot.BelowFloorAfter.Count)} |");
+        if (spot.Shortfall.Count > 0)
+        {
+            md.Line();
+            md.Line($"On-demand capacity is short by **{Text(ReportFormat.Amounts(spot.Shortfall))}**: SpotRatio cannot add nodes.");
+        }
+
+        List<(string Workload, string Replicas, string Floor, string Before, string After)> rows = ReportFormat.FloorRows(spot);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        md.Line();
+        WriteTable(
+            md,
+            "| Workload below its on-demand floor | Replicas | Floor | On-demand before | After |",
+            "|---|---:|---:|---:|---:|",
+            rows.Select(r => $"| {Code(r.Workload)} | {r.Replicas} | {r.Floor} | {r.Before} | {r.After} |"),
+            rows.Count,
+            MaxSectionRows,
+            "workloads");
+    }
+
+    /// <summary>Consolidation's node counts, bounds and the first drained nodes; left out when the plugin did not run.</summary>
+    private void WriteConsolidation(Budget md, PlanReport report)
+    {
+        if (report.Consolidation is not ReportConsolidation consolidation)
+        {
+            return;
+        }
+
+        md.Line();
+        md.Line($"### Consolidation ({ReportFormat.Plural(consolidation.Drained.Count, "node", "nodes")} drained, {ReportFormat.Plural(consolidation.DrainedPods, "pod", "pods")} moved)");
+        md.Line();
+        md.Line("| Nodes before | After | Lower bound | Gap to lower bound | First-fit-decreasing | Candidates | Search steps |");
+        md.Line("|---:|---:|---:|---:|---:|---:|---:|");
+        md.Line($"| {N(consolidation.NodesBefore)} | **{N(consolidation.NodesAfter)}** | {N(consolidation.LowerBound)} | {N(consolidation.GapToLowerBound)} | {N(consolidation.FirstFitDecreasing)} | {N(consolidation.Candidates)} | {ReportFormat.Count(consolidation.SearchSteps)} |");
+        if (consolidation.BudgetExhausted)
+        {
+            md.Line();
+            md.Line("The search budget was exhausted: a longer search may drain more nodes.");
+        }
+
+        if (consolidation.Drained.Count == 0)
+        {
+            return;
+        }
+
+        md.Line();
+        WriteTable(
+            md,
+            "| Drained node | Pods | Moved to |",
+            "|---|---:|---|",
+            consolidation.Drained.Select(d => $"| {Text(d.Node ?? "-")} | {N(d.Moves.Count)} | {Text(ReportFormat.Targets(d, 4))} |"),
+            consolidation.Drained.Count,
+            MaxSectionRows,
+            "drained nodes");
     }
 
     /// <summary>Warnings or notes as a list; the section is left out when there are none.</summary>

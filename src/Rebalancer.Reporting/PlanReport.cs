@@ -1,3 +1,4 @@
+using System.Globalization;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 
@@ -19,7 +20,10 @@ public sealed class PlanReport
         IReadOnlyList<ReportEviction> evictions,
         IReadOnlyList<ReportSkip> skipped,
         IReadOnlyList<ReportMessage> warnings,
-        IReadOnlyList<ReportMessage> notes)
+        IReadOnlyList<ReportMessage> notes,
+        ReportHeadroom? headroom,
+        ReportSpot? spot,
+        ReportConsolidation? consolidation)
     {
         Context = context;
         Now = now;
@@ -30,6 +34,9 @@ public sealed class PlanReport
         Skipped = skipped;
         Warnings = warnings;
         Notes = notes;
+        Headroom = headroom;
+        Spot = spot;
+        Consolidation = consolidation;
     }
 
     public ReportContext Context { get; }
@@ -58,6 +65,15 @@ public sealed class PlanReport
 
     /// <summary>Why a plugin did nothing or stopped early (e.g. "no node is underutilized"): informational.</summary>
     public IReadOnlyList<ReportMessage> Notes { get; }
+
+    /// <summary>N-1 headroom before and after the plan; null when the planner evaluated none (no considered node).</summary>
+    public ReportHeadroom? Headroom { get; }
+
+    /// <summary>The spot share and on-demand floors; null when the SpotRatio plugin did not run.</summary>
+    public ReportSpot? Spot { get; }
+
+    /// <summary>What Consolidation drains and how close it gets to the best packing; null when the plugin did not run.</summary>
+    public ReportConsolidation? Consolidation { get; }
 
     /// <summary>True when at least one eviction carries an execution outcome.</summary>
     public bool HasOutcomes => Evictions.Any(e => e.Outcome is not null);
@@ -141,7 +157,109 @@ public sealed class PlanReport
             byReason);
 
 
-        return new PlanReport(context, plan.Now, summary, ComputeUtilization(plan), evictions, skipped, warnings, Messages(plan.Notes));
+        return new PlanReport(context, plan.Now, summary, ComputeUtilization(plan), evictions, skipped, warnings, Messages(plan.Notes),
+            HeadroomOf(plan), SpotOf(plan), ConsolidationOf(plan));
+    }
+
+    private static ReportHeadroom? HeadroomOf(Plan plan)
+    {
+        if (plan.HeadroomBefore is null && plan.HeadroomAfter is null)
+        {
+            return null;
+        }
+
+        return new ReportHeadroom(VerdictOf(plan.Snapshot, plan.HeadroomBefore), VerdictOf(plan.Snapshot, plan.HeadroomAfter));
+    }
+
+    private static ReportHeadroomVerdict? VerdictOf(ClusterSnapshot snapshot, HeadroomVerdict? verdict)
+    {
+        if (verdict is null)
+        {
+            return null;
+        }
+
+        var node = new ReportLoss(
+            verdict.LargestNode >= 0 ? snapshot.Nodes.Name[verdict.LargestNode] : null,
+            verdict.NodeLossSurvivable,
+            Amounts(snapshot, verdict.NodeShortfall));
+        ReportLoss? zone = verdict.ZoneLossSurvivable is bool survivable
+            ? new ReportLoss(verdict.LargestZone, survivable, Amounts(snapshot, verdict.ZoneShortfall))
+            : null;
+        return new ReportHeadroomVerdict(node, zone);
+    }
+
+    /// <summary>Amounts per resource in the snapshot's resource order (cpu, memory, pods, ephemeral-storage, extended), zeros left out.</summary>
+    private static List<ReportAmount> Amounts(ClusterSnapshot snapshot, IReadOnlyDictionary<string, long> amounts) => amounts
+        .Where(kv => kv.Value != 0)
+        .Select(kv => (Index: snapshot.Resources.Find(kv.Key), kv.Key, kv.Value))
+        .OrderBy(a => a.Index < 0 ? int.MaxValue : a.Index)
+        .ThenBy(a => a.Key, StringComparer.Ordinal)
+        .Select(a => new ReportAmount(a.Key, a.Value, a.Index < 0 ? a.Value.ToString(CultureInfo.InvariantCulture) : Units.Format(a.Index, a.Value)))
+        .ToList();
+
+    private static ReportSpot? SpotOf(Plan plan)
+    {
+        if (plan.Spot is not SpotSummary spot)
+        {
+            return null;
+        }
+
+        StringTable strings = plan.Snapshot.Strings;
+        List<ReportWorkload> Workloads(IReadOnlyList<OnDemandShortfall> list) => list
+            .Select(w => new ReportWorkload(strings[w.Namespace], strings[w.OwnerKind], strings[w.OwnerName], w.Replicas, w.OnDemand, w.Floor))
+            .ToList();
+
+        var shortfall = new List<ReportAmount>();
+        if (spot.ShortfallCpuMilli != 0)
+        {
+            shortfall.Add(new ReportAmount("cpu", spot.ShortfallCpuMilli, Units.Format(ResourceCatalog.Cpu, spot.ShortfallCpuMilli)));
+        }
+
+        if (spot.ShortfallMemory != 0)
+        {
+            shortfall.Add(new ReportAmount("memory", spot.ShortfallMemory, Units.Format(ResourceCatalog.Memory, spot.ShortfallMemory)));
+        }
+
+        return new ReportSpot(
+            spot.Resource,
+            Fraction(spot.MaxSpotFraction),
+            Fraction(spot.FractionBefore),
+            Fraction(spot.FractionAfter),
+            Workloads(spot.BelowFloorBefore),
+            Workloads(spot.BelowFloorAfter),
+            shortfall);
+    }
+
+    /// <summary>A fraction with exactly four decimal places (<c>0.6600</c>), rounded half away from zero.</summary>
+    internal static decimal Fraction(decimal value) => Math.Round(value, 4, MidpointRounding.AwayFromZero) + 0.0000m;
+
+    private static ReportConsolidation? ConsolidationOf(Plan plan)
+    {
+        if (plan.Consolidation is not ConsolidationSummary consolidation)
+        {
+            return null;
+        }
+
+        ClusterSnapshot snapshot = plan.Snapshot;
+        var drained = consolidation.Drained
+            .Select(d => new ReportDrainedNode(
+                d.Node >= 0 ? snapshot.Nodes.Name[d.Node] : null,
+                d.Weight,
+                d.Moves.Select(m => new ReportMove(
+                    snapshot.Strings[snapshot.Pods.Namespace[m.Pod]],
+                    snapshot.Pods.Name[m.Pod],
+                    m.Target >= 0 ? snapshot.Nodes.Name[m.Target] : null)).ToList()))
+            .ToList();
+        return new ReportConsolidation(
+            consolidation.NodesBefore,
+            consolidation.NodesAfter,
+            consolidation.LowerBound,
+            consolidation.FirstFitDecreasing,
+            consolidation.NodesAfter - consolidation.LowerBound,
+            consolidation.Candidates,
+            consolidation.SearchSteps,
+            consolidation.BudgetExhausted,
+            drained);
     }
 
     /// <summary>
@@ -285,3 +403,62 @@ public sealed record ReportSkip(string Namespace, string Name, string Uid, strin
 /// <param name="Profile">Null for a message about the whole plan.</param>
 /// <param name="Plugin">Null for a message about the whole plan.</param>
 public sealed record ReportMessage(string? Profile, string? Plugin, string Message);
+
+/// <summary>N-1 headroom of the cluster before and after the plan (either may be null).</summary>
+public sealed record ReportHeadroom(ReportHeadroomVerdict? Before, ReportHeadroomVerdict? After);
+
+/// <summary>The verdicts for losing the largest node and the largest zone (null when no node has a zone label).</summary>
+public sealed record ReportHeadroomVerdict(ReportLoss Node, ReportLoss? Zone);
+
+/// <summary>One failure scenario.</summary>
+/// <param name="Failed">The node or zone that fails.</param>
+/// <param name="Survivable">Whether every re-fitted pod found room.</param>
+/// <param name="Shortfall">Requests that found no room, per resource (empty when survivable).</param>
+public sealed record ReportLoss(string? Failed, bool Survivable, IReadOnlyList<ReportAmount> Shortfall);
+
+/// <summary>An amount of a resource: <see cref="Amount"/> at the storage scale (cpu millicores, otherwise units), and for people.</summary>
+public sealed record ReportAmount(string Resource, long Amount, string Formatted);
+
+/// <summary>SpotRatio's result. Fractions have four decimal places.</summary>
+/// <param name="Shortfall">The cpu and memory on-demand capacity lacks for the rules to hold (empty when none).</param>
+public sealed record ReportSpot(
+    string Resource,
+    decimal MaxSpotFraction,
+    decimal FractionBefore,
+    decimal FractionAfter,
+    IReadOnlyList<ReportWorkload> BelowFloorBefore,
+    IReadOnlyList<ReportWorkload> BelowFloorAfter,
+    IReadOnlyList<ReportAmount> Shortfall);
+
+/// <summary>A workload with fewer replicas on on-demand nodes than its floor.</summary>
+public sealed record ReportWorkload(string Namespace, string Kind, string Name, int Replicas, int OnDemand, int Floor)
+{
+    /// <summary><c>namespace/Kind name</c>, as eviction reasons write it.</summary>
+    public string Key => Namespace + "/" + Kind + " " + Name;
+}
+
+/// <summary>Consolidation's result.</summary>
+/// <param name="GapToLowerBound"><see cref="NodesAfter"/> minus <see cref="LowerBound"/>: how far from the best any packing could do.</param>
+public sealed record ReportConsolidation(
+    int NodesBefore,
+    int NodesAfter,
+    int LowerBound,
+    int FirstFitDecreasing,
+    int GapToLowerBound,
+    int Candidates,
+    long SearchSteps,
+    bool BudgetExhausted,
+    IReadOnlyList<ReportDrainedNode> Drained)
+{
+    /// <summary>Pods moved off the drained nodes.</summary>
+    public int DrainedPods => Drained.Sum(d => d.Moves.Count);
+}
+
+/// <summary>A node Consolidation empties, and where each of its pods goes.</summary>
+public sealed record ReportDrainedNode(string? Node, decimal Weight, IReadOnlyList<ReportMove> Moves);
+
+/// <param name="TargetNode">Where the pod goes; null when no target was simulated.</param>
+public sealed record ReportMove(string Namespace, string Name, string? TargetNode)
+{
+    public string Key => Namespace + "/" + Name;
+}

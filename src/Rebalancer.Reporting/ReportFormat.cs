@@ -39,6 +39,71 @@ internal static class ReportFormat
     public static string Origin(ReportMessage message) =>
         message.Plugin is null ? "plan" : Plugin(message.Profile ?? string.Empty, message.Plugin, showProfile: true);
 
+    public static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A fraction as a percentage with one decimal place: <c>0.7692</c> is <c>76.9%</c>.</summary>
+    public static string Share(decimal fraction) =>
+        Math.Round(fraction * 100m, 1, MidpointRounding.AwayFromZero).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary><c>cpu 1500m, memory 1Gi, pods 2</c>; <c>none</c> for an empty list.</summary>
+    public static string Amounts(IReadOnlyList<ReportAmount> amounts) =>
+        amounts.Count == 0 ? "none" : string.Join(", ", amounts.Select(a => a.Resource + " " + a.Formatted));
+
+    /// <summary><c>survives</c>, or what would find no room: <c>short cpu 1, pods 1</c>; <c>-</c> when not evaluated.</summary>
+    public static string Loss(ReportLoss? loss) =>
+        loss is null ? "-" : loss.Survivable ? "survives" : "short " + Amounts(loss.Shortfall);
+
+    /// <summary>What fails in a headroom row: <c>node n-0</c>, both names when before and after differ.</summary>
+    public static string Failed(string kind, ReportLoss? before, ReportLoss? after)
+    {
+        string? a = before?.Failed;
+        string? b = after?.Failed;
+        return kind + " " + (a is null || b is null || a == b ? a ?? b ?? "-" : a + " / " + b);
+    }
+
+    /// <summary>Where a drained node's pods go, most used target first: <c>n-1 (3), n-2 (2), +2 more</c>.</summary>
+    public static string Targets(ReportDrainedNode node, int max)
+    {
+        List<(string Target, int Count)> targets = node.Moves
+            .GroupBy(m => m.TargetNode ?? "-", StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Count()))
+            .OrderByDescending(t => t.Item2)
+            .ThenBy(t => t.Key, StringComparer.Ordinal)
+            .ToList();
+        string shown = string.Join(", ", targets.Take(max).Select(t => $"{t.Target} ({Count(t.Count)})"));
+        return targets.Count > max ? shown + $", +{Count(targets.Count - max)} more" : shown;
+    }
+
+    /// <summary>
+    /// The workloads below their on-demand floor before or after the plan, as rows: the before list in its order, then
+    /// workloads only below after. <c>On-demand</c> is <c>ok</c> where the workload meets its floor.
+    /// </summary>
+    public static List<(string Workload, string Replicas, string Floor, string Before, string After)> FloorRows(ReportSpot spot)
+    {
+        var after = new Dictionary<string, ReportWorkload>(StringComparer.Ordinal);
+        foreach (ReportWorkload w in spot.BelowFloorAfter)
+        {
+            after.TryAdd(w.Key, w);
+        }
+
+        var before = new HashSet<string>(spot.BelowFloorBefore.Select(w => w.Key), StringComparer.Ordinal);
+        var rows = new List<(string, string, string, string, string)>();
+        foreach (ReportWorkload w in spot.BelowFloorBefore)
+        {
+            rows.Add((w.Key, Count(w.Replicas), Count(w.Floor), Count(w.OnDemand), after.TryGetValue(w.Key, out ReportWorkload? a) ? Count(a.OnDemand) : "ok"));
+        }
+
+        foreach (ReportWorkload w in spot.BelowFloorAfter)
+        {
+            if (!before.Contains(w.Key))
+            {
+                rows.Add((w.Key, Count(w.Replicas), Count(w.Floor), "ok", Count(w.OnDemand)));
+            }
+        }
+
+        return rows;
+    }
+
     public static string Outcome(EvictionOutcome? outcome) => outcome is null
         ? "-"
         : outcome.Outcome + " (" + Plural(outcome.Attempts, "attempt", "attempts") + ")" + (outcome.Message is { Length: > 0 } m ? ": " + m : string.Empty);

@@ -13,6 +13,7 @@ public sealed class TextReportRenderer : IReportRenderer
 {
     public const int DefaultWidth = 120;
     public const int DefaultMaxSkippedRows = 50;
+    public const int DefaultMaxSectionRows = 20;
 
     private readonly ReportRenderOptions _options;
 
@@ -35,6 +36,9 @@ public sealed class TextReportRenderer : IReportRenderer
     /// <summary>Skipped pods listed one by one; the rest are only counted (the per-reason table covers all of them).</summary>
     public int MaxSkippedRows { get; init; } = DefaultMaxSkippedRows;
 
+    /// <summary>Rows of the spot floors and Consolidation's drained nodes listed; the rest are counted (the JSON report lists all).</summary>
+    public int MaxSectionRows { get; init; } = DefaultMaxSectionRows;
+
     public string Format => ReportRenderers.Text;
 
     public void Render(PlanReport report, TextWriter output)
@@ -46,12 +50,15 @@ public sealed class TextReportRenderer : IReportRenderer
         // so a copied report or a golden file does not change with the OS or an editor's whitespace settings.
         using var buffer = new StringWriter();
         IAnsiConsole console = CreateConsole(buffer);
-        var sections = new Sections(console, report, _options, MaxSkippedRows);
+        var sections = new Sections(console, report, _options, MaxSkippedRows, MaxSectionRows);
         sections.Header();
         sections.Summary();
         sections.Evictions();
         sections.Skipped();
         sections.Utilization();
+        sections.Headroom();
+        sections.Spot();
+        sections.Consolidation();
         sections.Warnings();
         sections.Notes();
 
@@ -84,7 +91,7 @@ public sealed class TextReportRenderer : IReportRenderer
     }
 
     /// <summary>One render: the console, the report and the glyphs and styles chosen for it.</summary>
-    private sealed class Sections(IAnsiConsole console, PlanReport report, ReportRenderOptions options, int maxSkippedRows)
+    private sealed class Sections(IAnsiConsole console, PlanReport report, ReportRenderOptions options, int maxSkippedRows, int maxSectionRows)
     {
         private static readonly Style Heading = new(decoration: Decoration.Bold);
         private static readonly Style Dim = new(decoration: Decoration.Dim);
@@ -263,6 +270,124 @@ public sealed class TextReportRenderer : IReportRenderer
 
             console.Write(table);
             Note($"{ReportFormat.Plural(report.ChangedNodes.Count, "node", "nodes")} changed, {ReportFormat.Count(report.UnchangedNodeCount)} unchanged.");
+        }
+
+        /// <summary>N-1 verdicts before and after the plan; left out when none was evaluated.</summary>
+        public void Headroom()
+        {
+            if (report.Headroom is not ReportHeadroom headroom)
+            {
+                return;
+            }
+
+            Title("N-1 headroom (the largest node or zone lost)");
+            Table table = NewTable();
+            table.AddColumn(Column("Lost"));
+            table.AddColumn(Column("Before the plan"));
+            table.AddColumn(Column("After the plan"));
+            table.AddRow(
+                Cell(ReportFormat.Failed("node", headroom.Before?.Node, headroom.After?.Node)),
+                LossCell(headroom.Before?.Node),
+                LossCell(headroom.After?.Node));
+            if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
+            {
+                table.AddRow(
+                    Cell(ReportFormat.Failed("zone", headroom.Before?.Zone, headroom.After?.Zone)),
+                    LossCell(headroom.Before?.Zone),
+                    LossCell(headroom.After?.Zone));
+            }
+
+            console.Write(table);
+            Note("Its pods re-fitted first-fit-decreasing onto the other nodes' free requests; DaemonSet and mirror pods die with it.");
+        }
+
+        /// <summary>SpotRatio's share, floors and shortfall; left out when the plugin did not run.</summary>
+        public void Spot()
+        {
+            if (report.Spot is not ReportSpot spot)
+            {
+                return;
+            }
+
+            Title($"Spot share (requested {spot.Resource})");
+            Grid grid = KeyValueGrid();
+            AddRow(grid, "Share on spot", $"{ReportFormat.Share(spot.FractionBefore)} {_arrow} {ReportFormat.Share(spot.FractionAfter)} (limit {ReportFormat.Share(spot.MaxSpotFraction)})",
+                spot.FractionAfter > spot.MaxSpotFraction ? Bad : Good);
+            AddRow(grid, "Below on-demand floor", $"{ReportFormat.Plural(spot.BelowFloorBefore.Count, "workload", "workloads")} before, {ReportFormat.Count(spot.BelowFloorAfter.Count)} after",
+                spot.BelowFloorAfter.Count > 0 ? Bad : Style.Plain);
+            if (spot.Shortfall.Count > 0)
+            {
+                AddRow(grid, "On-demand shortfall", ReportFormat.Amounts(spot.Shortfall) + " (SpotRatio cannot add nodes)", Bad);
+            }
+
+            console.Write(grid);
+            List<(string Workload, string Replicas, string Floor, string Before, string After)> rows = ReportFormat.FloorRows(spot);
+            if (rows.Count == 0)
+            {
+                return;
+            }
+
+            console.WriteLine();
+            Table table = NewTable();
+            table.AddColumn(Column("Workload"));
+            table.AddColumn(Column("Replicas", right: true));
+            table.AddColumn(Column("Floor", right: true));
+            table.AddColumn(Column("On-demand before", right: true));
+            table.AddColumn(Column("After", right: true));
+            foreach ((string workload, string replicas, string floor, string before, string after) in rows.Take(maxSectionRows))
+            {
+                table.AddRow(Cell(workload), Cell(replicas), Cell(floor), Cell(before), Cell(after, after == "ok" ? Good : Bad));
+            }
+
+            console.Write(table);
+            Omitted(rows.Count, "workloads");
+        }
+
+        /// <summary>Consolidation's node counts, bounds and drained nodes; left out when the plugin did not run.</summary>
+        public void Consolidation()
+        {
+            if (report.Consolidation is not ReportConsolidation consolidation)
+            {
+                return;
+            }
+
+            Title("Consolidation");
+            Grid grid = KeyValueGrid();
+            AddRow(grid, "Nodes", $"{ReportFormat.Count(consolidation.NodesBefore)} {_arrow} {ReportFormat.Count(consolidation.NodesAfter)} ({ReportFormat.Plural(consolidation.Drained.Count, "node", "nodes")} drained, {ReportFormat.Plural(consolidation.DrainedPods, "pod", "pods")} moved)",
+                consolidation.Drained.Count > 0 ? Good : Style.Plain);
+            AddRow(grid, "Lower bound", $"{ReportFormat.Count(consolidation.LowerBound)} (gap to lower bound {ReportFormat.Count(consolidation.GapToLowerBound)}; first-fit-decreasing estimate {ReportFormat.Count(consolidation.FirstFitDecreasing)})");
+            AddRow(grid, "Search", $"{ReportFormat.Plural(consolidation.Candidates, "candidate", "candidates")}, {ReportFormat.Count(consolidation.SearchSteps)} steps"
+                + (consolidation.BudgetExhausted ? "; budget exhausted, a longer search may drain more" : string.Empty),
+                consolidation.BudgetExhausted ? Caution : Style.Plain);
+            console.Write(grid);
+            if (consolidation.Drained.Count == 0)
+            {
+                return;
+            }
+
+            console.WriteLine();
+            Table table = NewTable();
+            table.AddColumn(Column("Drained node"));
+            table.AddColumn(Column("Pods", right: true));
+            table.AddColumn(Column("Moved to"));
+            foreach (ReportDrainedNode node in consolidation.Drained.Take(maxSectionRows))
+            {
+                table.AddRow(Cell(node.Node ?? "-"), Cell(ReportFormat.Count(node.Moves.Count)), Cell(ReportFormat.Targets(node, 4)));
+            }
+
+            console.Write(table);
+            Omitted(consolidation.Drained.Count, "drained nodes");
+        }
+
+        private static Text LossCell(ReportLoss? loss) =>
+            Cell(ReportFormat.Loss(loss), loss is null ? Dim : loss.Survivable ? Good : Bad);
+
+        private void Omitted(int total, string noun)
+        {
+            if (total > maxSectionRows)
+            {
+                Note($"The first {ReportFormat.Count(maxSectionRows)} of {ReportFormat.Count(total)} {noun}; the JSON report lists all.");
+            }
         }
 
         public void Warnings()

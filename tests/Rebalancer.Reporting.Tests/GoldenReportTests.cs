@@ -21,6 +21,18 @@ public sealed class GoldenReportTests
         GoldenFile.Verify("mixed.md", SamplePlans.Render(new MarkdownReportRenderer(), SamplePlans.Report(SamplePlans.Mixed())));
 
     [Fact]
+    public void Text_report_of_the_optional_sections() =>
+        GoldenFile.Verify("sections.txt", SamplePlans.Render(new TextReportRenderer(), SamplePlans.Report(SamplePlans.Sections())));
+
+    [Fact]
+    public void Json_report_of_the_optional_sections() =>
+        GoldenFile.Verify("sections.json", SamplePlans.Render(new JsonReportRenderer(), SamplePlans.Report(SamplePlans.Sections())));
+
+    [Fact]
+    public void Markdown_report_of_the_optional_sections() =>
+        GoldenFile.Verify("sections.md", SamplePlans.Render(new MarkdownReportRenderer(), SamplePlans.Report(SamplePlans.Sections())));
+
+    [Fact]
     public void Text_report_of_an_empty_plan() =>
         GoldenFile.Verify("empty.txt", SamplePlans.Render(new TextReportRenderer(), SamplePlans.Report(SamplePlans.Empty())));
 

@@ -10,12 +10,13 @@ public sealed class JsonReportRendererTests
 
     private static IEnumerable<string> Names(JsonElement element) => element.EnumerateObject().Select(p => p.Name);
 
-    public static TheoryData<string> Plans => ["mixed", "empty", "large"];
+    public static TheoryData<string> Plans => ["mixed", "empty", "large", "sections"];
 
     private static Plan PlanNamed(string name) => name switch
     {
         "mixed" => SamplePlans.Mixed(),
         "empty" => SamplePlans.Empty(),
+        "sections" => SamplePlans.Sections(),
         _ => SamplePlans.SharedLarge,
     };
 
@@ -63,7 +64,7 @@ public sealed class JsonReportRendererTests
         using JsonDocument document = Parse(SamplePlans.Report(SamplePlans.Mixed()));
         JsonElement root = document.RootElement;
 
-        Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes"], Names(root));
+        Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes", "headroom"], Names(root));
         Assert.Equal(["mode", "source", "policy", "policyDigest", "now", "version"], Names(root.GetProperty("metadata")));
         Assert.Equal(
             ["nodes", "consideredNodes", "pods", "runningPods", "evictions", "skipped", "warnings", "evictionsByPlugin", "skippedByReason", "utilization"],
@@ -74,6 +75,48 @@ public sealed class JsonReportRendererTests
         Assert.Equal(["namespace", "name", "uid", "node", "profile", "plugin", "reason", "detail"], Names(root.GetProperty("skipped")[0]));
         Assert.Equal(["profile", "plugin", "message"], Names(root.GetProperty("warnings")[0]));
         Assert.Equal("2026-06-01T00:00:00Z", root.GetProperty("metadata").GetProperty("now").GetString());
+    }
+
+    [Fact]
+    public void Optional_sections_follow_in_the_documented_order()
+    {
+        using JsonDocument document = Parse(SamplePlans.Report(SamplePlans.Sections()));
+        JsonElement root = document.RootElement;
+
+        Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes", "headroom", "spot", "consolidation"], Names(root));
+        JsonElement headroom = root.GetProperty("headroom");
+        Assert.Equal(["before", "after"], Names(headroom));
+        Assert.Equal(["nodeLoss", "zoneLoss"], Names(headroom.GetProperty("before")));
+        Assert.Equal(["node", "survivable", "shortfall"], Names(headroom.GetProperty("before").GetProperty("nodeLoss")));
+        Assert.Equal(["zone", "survivable", "shortfall"], Names(headroom.GetProperty("before").GetProperty("zoneLoss")));
+        Assert.Equal(["cpu", "memory", "pods"], Names(headroom.GetProperty("before").GetProperty("nodeLoss").GetProperty("shortfall")));
+        Assert.Equal(5000, headroom.GetProperty("before").GetProperty("nodeLoss").GetProperty("shortfall").GetProperty("cpu").GetInt64());
+
+        JsonElement spot = root.GetProperty("spot");
+        Assert.Equal(["resource", "maxSpotFraction", "fractionBefore", "fractionAfter", "belowFloorBefore", "belowFloorAfter", "shortfall"], Names(spot));
+        Assert.Equal("0.6600", spot.GetProperty("maxSpotFraction").GetRawText());
+        Assert.Equal("0.7179", spot.GetProperty("fractionBefore").GetRawText());
+        Assert.Equal(["namespace", "kind", "name", "replicas", "onDemand", "floor"], Names(spot.GetProperty("belowFloorBefore")[0]));
+        Assert.Equal(["cpu", "memory"], Names(spot.GetProperty("shortfall")));
+
+        JsonElement consolidation = root.GetProperty("consolidation");
+        Assert.Equal(
+            ["nodesBefore", "nodesAfter", "lowerBound", "firstFitDecreasing", "gapToLowerBound", "candidates", "searchSteps", "budgetExhausted", "drained"],
+            Names(consolidation));
+        Assert.Equal(["node", "weight", "moves"], Names(consolidation.GetProperty("drained")[0]));
+        Assert.Equal(["namespace", "name", "targetNode"], Names(consolidation.GetProperty("drained")[0].GetProperty("moves")[0]));
+        Assert.Equal(0, consolidation.GetProperty("gapToLowerBound").GetInt32());
+    }
+
+    [Fact]
+    public void Optional_sections_are_omitted_when_absent_and_a_zone_verdict_is_null_without_zones()
+    {
+        using JsonDocument without = Parse(SamplePlans.Report(SamplePlans.With(SamplePlans.Mixed(), withoutSections: true)));
+        using JsonDocument mixed = Parse(SamplePlans.Report(SamplePlans.Mixed()));
+
+        Assert.Equal("notes", Names(without.RootElement).Last());
+        Assert.Equal(JsonValueKind.Null, mixed.RootElement.GetProperty("headroom").GetProperty("after").GetProperty("zoneLoss").ValueKind);
+        Assert.Empty(Names(mixed.RootElement.GetProperty("headroom").GetProperty("after").GetProperty("nodeLoss").GetProperty("shortfall")));
     }
 
     [Fact]

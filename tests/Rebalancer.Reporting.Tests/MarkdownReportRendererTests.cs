@@ -75,4 +75,36 @@ public sealed partial class MarkdownReportRendererTests
             Regex.Count(markdown, "<details>"),
             Regex.Count(markdown, "</details>"));
     }
+
+    [Fact]
+    public void Large_sections_keep_the_report_within_its_budget()
+    {
+        PlanReport report = SamplePlans.Report(SamplePlans.LargeSections());
+
+        string markdown = SamplePlans.Render(new MarkdownReportRenderer(), report);
+        string tight = SamplePlans.Render(new MarkdownReportRenderer { MaxBytes = 16_000, MaxEvictionRows = 10_000, MaxSkippedRows = 10_000, MaxSectionRows = 10_000 }, report);
+
+        Assert.True(Encoding.UTF8.GetByteCount(markdown) < 60 * 1024, $"{Encoding.UTF8.GetByteCount(markdown)} bytes");
+        Assert.Contains("_The first 20 of 500 drained nodes are shown here; the JSON report lists all._", markdown, StringComparison.Ordinal);
+        Assert.Contains("_The first 20 of 300 workloads are shown here; the JSON report lists all._", markdown, StringComparison.Ordinal);
+        Assert.True(Encoding.UTF8.GetByteCount(tight) <= 16_000, $"{Encoding.UTF8.GetByteCount(tight)} bytes");
+        Assert.Contains("### Consolidation (500 nodes drained, 10000 pods moved)", tight, StringComparison.Ordinal);
+        Assert.EndsWith("</details>\n", tight, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_optional_sections_come_after_the_skip_reasons()
+    {
+        string markdown = SamplePlans.Render(new MarkdownReportRenderer(), SamplePlans.Report(SamplePlans.Sections()));
+
+        int skips = markdown.IndexOf("### Skipped by reason", StringComparison.Ordinal);
+        int headroom = markdown.IndexOf("### N-1 headroom", StringComparison.Ordinal);
+        int spot = markdown.IndexOf("### Spot share (requested cpu)", StringComparison.Ordinal);
+        int consolidation = markdown.IndexOf("### Consolidation (2 nodes drained, 4 pods moved)", StringComparison.Ordinal);
+        int warnings = markdown.IndexOf("### Warnings", StringComparison.Ordinal);
+        Assert.True(skips < headroom && headroom < spot && spot < consolidation && consolidation < warnings, markdown);
+        Assert.Contains("| node sp-0 | **short cpu 5, memory 128Mi, pods 1** |", markdown, StringComparison.Ordinal);
+        Assert.Contains("On-demand capacity is short by **cpu 2, memory 128Mi**", markdown, StringComparison.Ordinal);
+        Assert.Contains("| `shop/ReplicaSet web` | 3 | 1 | 0 | ok |", markdown, StringComparison.Ordinal);
+    }
 }

@@ -136,4 +136,59 @@ public sealed class PlanReportTests
         Assert.Same(outcome, report.Evictions[1].Outcome);
         Assert.False(SamplePlans.Report(plan).HasOutcomes);
     }
+
+    [Fact]
+    public void Headroom_names_the_lost_node_and_zone_and_lists_amounts_in_resource_order()
+    {
+        PlanReport report = SamplePlans.Report(SamplePlans.Sections());
+
+        ReportHeadroomVerdict before = report.Headroom!.Before!;
+        Assert.Equal("sp-0", before.Node.Failed);
+        Assert.False(before.Node.Survivable);
+        Assert.Equal(
+            [new ReportAmount("cpu", 5000, "5"), new ReportAmount("memory", 128 * TestCluster.Mi, "128Mi"), new ReportAmount("pods", 1, "1")],
+            before.Node.Shortfall);
+        Assert.Equal("zone-a", before.Zone!.Failed);
+        Assert.Equal(8000, before.Zone.Shortfall[0].Amount);
+    }
+
+    [Fact]
+    public void Spot_fractions_have_four_decimal_places_and_workloads_are_resolved()
+    {
+        ReportSpot spot = SamplePlans.Report(SamplePlans.Sections()).Spot!;
+
+        Assert.Equal("0.6600", spot.MaxSpotFraction.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("0.7179", spot.FractionBefore.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal([new ReportWorkload("shop", "ReplicaSet", "web", 3, 0, 1)], spot.BelowFloorBefore);
+        Assert.Equal("shop/ReplicaSet web", spot.BelowFloorBefore[0].Key);
+        Assert.Empty(spot.BelowFloorAfter);
+        Assert.Equal([new ReportAmount("cpu", 2000, "2"), new ReportAmount("memory", 128 * TestCluster.Mi, "128Mi")], spot.Shortfall);
+        Assert.Equal("1.0000", PlanReport.Fraction(1m).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Consolidation_has_the_gap_to_the_lower_bound_and_every_move()
+    {
+        ReportConsolidation consolidation = SamplePlans.Report(SamplePlans.Sections()).Consolidation!;
+
+        Assert.Equal((4, 2, 2, 3, 0), (consolidation.NodesBefore, consolidation.NodesAfter, consolidation.LowerBound, consolidation.FirstFitDecreasing, consolidation.GapToLowerBound));
+        Assert.True(consolidation.BudgetExhausted);
+        Assert.Equal(4, consolidation.DrainedPods);
+        Assert.Equal(["od-1", "sp-1"], consolidation.Drained.Select(d => d.Node));
+        Assert.Equal(new ReportMove("shop", "web-2", "sp-0"), consolidation.Drained[1].Moves[2]);
+        Assert.Equal("sp-0 (2), od-0 (1)", ReportFormat.Targets(consolidation.Drained[1], 4));
+        Assert.Equal("sp-0 (2), +1 more", ReportFormat.Targets(consolidation.Drained[1], 1));
+    }
+
+    [Fact]
+    public void Sections_are_null_when_the_plan_has_none()
+    {
+        PlanReport report = SamplePlans.Report(SamplePlans.With(SamplePlans.Sections(), withoutSections: true));
+
+        Assert.Null(report.Headroom);
+        Assert.Null(report.Spot);
+        Assert.Null(report.Consolidation);
+        Assert.NotNull(SamplePlans.Report(SamplePlans.Mixed()).Headroom);
+        Assert.Null(SamplePlans.Report(SamplePlans.Mixed()).Spot);
+    }
 }

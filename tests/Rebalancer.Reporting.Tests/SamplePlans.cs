@@ -1,6 +1,9 @@
 using Rebalancer.Core.Evictor;
+using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
+using Rebalancer.Core.Policy;
 using Rebalancer.Core.Strategies.RemoveDuplicates;
+using Rebalancer.Core.Strategies.SpotRatio;
 using Rebalancer.Testing.Builders;
 using Rebalancer.Testing.Planning;
 
@@ -71,13 +74,40 @@ internal static class SamplePlans
     /// <summary><see cref="Large"/>, planned once per test run (it is the slowest fixture and never modified).</summary>
     public static Plan SharedLarge => LargePlan.Value;
 
-    /// <summary>A copy of <paramref name="plan"/> with some lists replaced, for cases the planner does not produce.</summary>
+    /// <summary>
+    /// <see cref="SharedLarge"/> with oversized sections: 300 workloads below their on-demand floor and 500 drained nodes
+    /// of 20 moves each, to check the text and Markdown reports stay short.
+    /// </summary>
+    public static Plan LargeSections()
+    {
+        Plan plan = SharedLarge;
+        ClusterSnapshot snapshot = plan.Snapshot;
+        int ns = snapshot.Pods.Namespace[0];
+        int kind = snapshot.Strings.Find("ReplicaSet");
+        int name = snapshot.Strings.Find("frontend-deployment-7d9f8b6c5d");
+        List<OnDemandShortfall> workloads = Enumerable.Range(0, 300).Select(i => new OnDemandShortfall(ns, kind, name, 10 + i, 0, 1)).ToList();
+        List<DrainedNode> drained = Enumerable.Range(0, 500)
+            .Select(i => new DrainedNode(i % 10, Enumerable.Range(0, 20).Select(k => (k + (i * 5), (i + 1 + k) % 10)).ToList(), 1m))
+            .ToList();
+        return With(
+            plan,
+            spot: new SpotSummary("cpu", 0.66m, 0.9m, 0.8m, workloads, workloads, 123_456, 789 * TestCluster.Gi),
+            consolidation: new ConsolidationSummary(drained, 10, 5, 3, 4, 10, 1_000_000, true));
+    }
+
+    /// <summary>A copy of <paramref name="plan"/> with some lists or sections replaced, for cases the planner does not produce.</summary>
+    /// <param name="withoutSections">Drops headroom, spot and Consolidation (as a plan of an older planner would have none).</param>
     public static Plan With(
         Plan plan,
         IReadOnlyList<PlannedEviction>? evictions = null,
         IReadOnlyList<SkippedPod>? skipped = null,
         IReadOnlyList<PlanWarning>? warnings = null,
-        IReadOnlyList<PlanWarning>? notes = null) => new()
+        IReadOnlyList<PlanWarning>? notes = null,
+        SpotSummary? spot = null,
+        ConsolidationSummary? consolidation = null,
+        HeadroomVerdict? headroomBefore = null,
+        HeadroomVerdict? headroomAfter = null,
+        bool withoutSections = false) => new()
         {
             Snapshot = plan.Snapshot,
             Now = plan.Now,
@@ -89,7 +119,53 @@ internal static class SamplePlans
             RequestedBefore = plan.RequestedBefore,
             RequestedAfter = plan.RequestedAfter,
             ConsideredNodes = plan.ConsideredNodes,
+            Spot = withoutSections ? null : spot ?? plan.Spot,
+            Consolidation = withoutSections ? null : consolidation ?? plan.Consolidation,
+            HeadroomBefore = withoutSections ? null : headroomBefore ?? plan.HeadroomBefore,
+            HeadroomAfter = withoutSections ? null : headroomAfter ?? plan.HeadroomAfter,
         };
+
+    /// <summary>
+    /// The optional sections: spot nodes sp-0/sp-1 and on-demand od-0/od-1 in zones a and b, planned with SpotRatio.
+    /// The db pod must leave spot and finds no on-demand room (a shortfall); web, all on spot, gets one replica on
+    /// on-demand. A Consolidation summary (the plugin is not run here) drains od-1 and sp-1 onto the others.
+    /// </summary>
+    public static Plan Sections()
+    {
+        const string Capacity = "karpenter.sh/capacity-type";
+        const string Zone = "topology.kubernetes.io/zone";
+        TestCluster cluster = new TestCluster()
+            .Node("od-0", cpu: 4000, configure: n => n.Label(Capacity, "on-demand").Label(Zone, "zone-a"))
+            .Node("od-1", cpu: 4000, configure: n => n.Label(Capacity, "on-demand").Label(Zone, "zone-b"))
+            .Node("sp-0", cpu: 8000, configure: n => n.Label(Capacity, "spot").Label(Zone, "zone-a"))
+            .Node("sp-1", cpu: 8000, configure: n => n.Label(Capacity, "spot").Label(Zone, "zone-b"))
+            .Pod("fill-0", "od-0", cpu: 3000, configure: p => p.Owner("ReplicaSet", "fill-0"))
+            .Pod("fill-1", "od-1", cpu: 2500, configure: p => p.Owner("ReplicaSet", "fill-1"))
+            .ReplicaSetPods("web", ["sp-0", "sp-0", "sp-1"], cpu: 500, configure: p => p.Namespace("shop"))
+            .Pod("batch-a", "sp-0", cpu: 5000, configure: p => p.Owner("Job", "batch-a"))
+            .Pod("batch-b", "sp-1", cpu: 3000, configure: p => p.Owner("Job", "batch-b"))
+            .Pod("batch-c", "sp-1", cpu: 2500, configure: p => p.Owner("Job", "batch-c"))
+            .Pod("db-0", "sp-1", cpu: 2000, configure: p => p.Owner("StatefulSet", "db").Label("tier", "db"));
+        Assert.True(LabelSelectorSpec.TryParse("tier=db", out LabelSelectorSpec onDemandOnly, out _));
+        Plan plan = TestPlanner.Plan(cluster.Build(), new SpotRatioStrategy(new SpotRatioSettings { OnDemandOnlySelector = onDemandOnly }));
+
+        ClusterSnapshot snapshot = plan.Snapshot;
+        int Node(string name) => snapshot.Nodes.IndexOf(name);
+        int Pod(string name) => Array.IndexOf(snapshot.Pods.Name, name);
+        var consolidation = new ConsolidationSummary(
+            [
+                new DrainedNode(Node("od-1"), [(Pod("fill-1"), Node("od-0"))], 1.0m),
+                new DrainedNode(Node("sp-1"), [(Pod("batch-b"), Node("sp-0")), (Pod("batch-c"), Node("od-0")), (Pod("web-2"), Node("sp-0"))], 0.5m),
+            ],
+            NodesBefore: 4,
+            NodesAfter: 2,
+            LowerBound: 2,
+            FirstFitDecreasing: 3,
+            Candidates: 3,
+            SearchSteps: 1234,
+            BudgetExhausted: true);
+        return With(plan, consolidation: consolidation);
+    }
 
     public static PlanReport Report(Plan plan, IReadOnlyDictionary<int, EvictionOutcome>? outcomes = null) =>
         PlanReport.From(plan, Context, outcomes);

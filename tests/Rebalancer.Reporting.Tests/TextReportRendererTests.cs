@@ -143,4 +143,52 @@ public sealed class TextReportRendererTests
     [Fact]
     public void Too_narrow_widths_are_refused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new TextReportRenderer(new ReportRenderOptions { Width = 10 }));
+
+    [Theory]
+    [InlineData(60)]
+    [InlineData(120)]
+    public void The_optional_sections_fit_the_width(int width)
+    {
+        string text = Render(SamplePlans.Report(SamplePlans.Sections()), new ReportRenderOptions { Width = width });
+
+        Assert.All(text.Split('\n'), line => Assert.True(line.Length <= width, $"{line.Length} > {width}: {line}"));
+        Assert.Contains("N-1 headroom", text, StringComparison.Ordinal);
+        Assert.Contains("Spot share (requested cpu)", text, StringComparison.Ordinal);
+        Assert.Contains("Consolidation", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_optional_sections_say_what_they_found()
+    {
+        string text = Render(SamplePlans.Report(SamplePlans.Sections()), new ReportRenderOptions { Unicode = false });
+
+        Assert.Contains("| node sp-0   | short cpu 5, memory 128Mi, pods 1 |", text, StringComparison.Ordinal);
+        Assert.Contains("Share on spot          71.8% -> 69.2% (limit 66.0%)", text, StringComparison.Ordinal);
+        Assert.Contains("On-demand shortfall    cpu 2, memory 128Mi", text, StringComparison.Ordinal);
+        Assert.Contains("Nodes        4 -> 2 (2 nodes drained, 4 pods moved)", text, StringComparison.Ordinal);
+        Assert.Contains("gap to lower bound 0", text, StringComparison.Ordinal);
+        Assert.Contains("budget exhausted", text, StringComparison.Ordinal);
+        Assert.Contains("| sp-1         |    3 | sp-0 (2), od-0 (1) |", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_optional_sections_are_left_out_when_absent()
+    {
+        string text = Render(SamplePlans.Report(SamplePlans.With(SamplePlans.Sections(), withoutSections: true)));
+
+        Assert.DoesNotContain("N-1 headroom", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Spot share", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Consolidation", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Large_sections_list_the_first_rows_and_count_the_rest()
+    {
+        string text = Render(SamplePlans.Report(SamplePlans.LargeSections()), maxSkipped: 0);
+
+        Assert.Contains("The first 20 of 500 drained nodes; the JSON report lists all.", text, StringComparison.Ordinal);
+        Assert.Contains("The first 20 of 300 workloads; the JSON report lists all.", text, StringComparison.Ordinal);
+        string sections = text[text.IndexOf("\nSpot share", StringComparison.Ordinal)..text.IndexOf("\nWarnings (", StringComparison.Ordinal)];
+        Assert.True(CountOf(sections, "\n") < 80, sections);
+    }
 }

@@ -30,6 +30,7 @@ public sealed partial class ClusterStore : IDisposable
     private long _revision = 1000;
     private long _compactedRevision;
     private int _uidCounter;
+    private bool _disposed;
 
     public ClusterStore(TimeProvider? timeProvider = null, int historyLimit = 20_000)
     {
@@ -189,6 +190,24 @@ public sealed partial class ClusterStore : IDisposable
 
         var element = Json.Rewrite(item, kind, apiVersion, set);
         return CommitStored(new StoredObject(type, element), revision, statusOnly: false);
+    }
+
+    private static JsonObject Normalize(ResourceType type, JsonObject obj)
+    {
+        // Keys first, as the API server writes them.
+        var normalized = new JsonObject { ["kind"] = type.Kind, ["apiVersion"] = type.ApiVersion };
+        foreach (var (key, value) in obj.ToList())
+        {
+            if (key is "kind" or "apiVersion")
+            {
+                continue;
+            }
+
+            obj.Remove(key);
+            normalized[key] = value;
+        }
+
+        return normalized;
     }
 
     /// <summary>Fills uid, creationTimestamp, generation for a new object (gate held).</summary>
@@ -677,6 +696,12 @@ public sealed partial class ClusterStore : IDisposable
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             foreach (var watcher in _watchers)
             {
                 watcher.Complete();

@@ -312,8 +312,19 @@ public sealed class EvictionExecutor : IEvictionExecutor
                 {
                     try
                     {
-                        (ExecutionOutcome outcome, bool counted) = await EvictOneAsync(plan, eviction, cancellationToken).ConfigureAwait(false);
-                        run.Settle(index, eviction, pdb, spendsBudget, outcome, counted, _options);
+                        (ExecutionOutcome outcome, bool counted) outcome;
+                        try
+                        {
+                            outcome = await EvictOneAsync(plan, eviction, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is not OutOfMemoryException)
+                        {
+                            // A bug or an unexpected client error must not lose the run's accounting: the eviction may
+                            // have been sent, so it is counted as if it happened.
+                            outcome = (new ExecutionOutcome(EvictionOutcomeKind.Failed, 1, null, "unexpected error: " + e.Message), true);
+                        }
+
+                        run.Settle(index, eviction, pdb, spendsBudget, outcome.outcome, outcome.counted, _options);
                     }
                     finally
                     {
@@ -342,7 +353,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
         }
 
         await Task.WhenAll(pending).ConfigureAwait(false);
-        cancelled |= cancellationToken.IsCancellationRequested && run.Outcomes.Any(o => o is null);
+        cancelled |= cancellationToken.IsCancellationRequested;
         string notAttempted = run.AbortReason is not null ? "not attempted: " + run.AbortReason : "not attempted: the run was cancelled";
         var outcomes = new ExecutionOutcome[evictions.Count];
         for (int i = 0; i < outcomes.Length; i++)

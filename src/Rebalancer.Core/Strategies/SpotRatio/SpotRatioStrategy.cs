@@ -522,7 +522,11 @@ public sealed class SpotRatioStrategy : IStrategy
 
         private bool OverLimit() => _totalSum > 0 && _spotSum - _unplacedSpot > _settings.MaxSpotFraction * _totalSum;
 
-        /// <summary>The pod's static predicates (nodeSelector, required node affinity, taints) allow no considered on-demand node.</summary>
+        /// <summary>
+        /// The pod's own constraints (nodeSelector, required node affinity, tolerations) allow no considered on-demand node:
+        /// more on-demand capacity of the same kind would not help, so it is not a shortfall. Cordons are not the pod's
+        /// doing and do not pin it.
+        /// </summary>
         private bool PinnedToSpot(int pod)
         {
             int constraintsId = _snapshot.Pods.Constraints[pod];
@@ -535,8 +539,7 @@ public sealed class SpotRatioStrategy : IStrategy
             pinned = true;
             foreach (int node in _onDemandNodes)
             {
-                if (!_snapshot.Nodes.IsUnschedulable(node)
-                    && Predicates.MatchesNodeSelector(_snapshot, constraints, node)
+                if (Predicates.MatchesNodeSelector(_snapshot, constraints, node)
                     && Predicates.ToleratesTaints(_snapshot.Nodes.TaintsOf(node), constraints.Tolerations, noSchedule: true, noExecute: true, preferNoSchedule: false, out _))
                 {
                     pinned = false;
