@@ -26,7 +26,8 @@ public static class CliApp
             return ExitCodes.InvalidInput;
         }
 
-        var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        // Program.cs turns Ctrl-C/SIGTERM into cancellation; no forced termination, so a run stops between evictions and still reports.
+        var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null };
         return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 

@@ -244,7 +244,7 @@ public sealed class PlanReport
         var drained = consolidation.Drained
             .Select(d => new ReportDrainedNode(
                 d.Node >= 0 ? snapshot.Nodes.Name[d.Node] : null,
-                d.Weight,
+                Math.Round(d.Weight, 6, MidpointRounding.AwayFromZero),
                 d.Moves.Select(m => new ReportMove(
                     snapshot.Strings[snapshot.Pods.Namespace[m.Pod]],
                     snapshot.Pods.Name[m.Pod],
@@ -455,6 +455,7 @@ public sealed record ReportConsolidation(
 }
 
 /// <summary>A node Consolidation empties, and where each of its pods goes.</summary>
+/// <param name="Weight">The node's value when freed (its price, or its size relative to the pool's largest), rounded to 6 places.</param>
 public sealed record ReportDrainedNode(string? Node, decimal Weight, IReadOnlyList<ReportMove> Moves);
 
 /// <param name="TargetNode">Where the pod goes; null when no target was simulated.</param>
