@@ -29,7 +29,13 @@ internal sealed class Search
         }
 
         _index = new FreeCapacityIndex(context.Projection, allocatableCpu, context.TargetCandidates.Where(n => !_snapshot.Nodes.IsUnschedulable(n)));
+
+        // Guard N-1 only when the cluster had that headroom to begin with (otherwise no drain could keep it).
+        _guardNodeLoss = settings.KeepNodeLossHeadroom
+            && Headroom.Evaluate(_snapshot, context.Nodes, context.Projection.NodeOf, context.Projection.Requested).NodeLossSurvivable;
     }
+
+    private readonly bool _guardNodeLoss;
 
     public long Steps { get; private set; }
 
@@ -143,8 +149,14 @@ internal sealed class Search
 
         if (moves.Count == order.Length)
         {
-            _drained.Add(node);
-            return new DrainedNode(node, moves, weight[node]);
+            if (KeepsNodeLossHeadroom(node))
+            {
+                _drained.Add(node);
+                return new DrainedNode(node, moves, weight[node]);
+            }
+
+            blocked = null;
+            Count("emptying it would leave too little room to survive the loss of the largest node (keepNodeLossHeadroom)");
         }
 
         _context.RollbackTo(mark);
@@ -161,6 +173,18 @@ internal sealed class Search
         }
 
         return null;
+    }
+
+    /// <summary>When the cluster survived losing its largest node before the plan, it must still after this drain.</summary>
+    private bool KeepsNodeLossHeadroom(int node)
+    {
+        if (!_guardNodeLoss)
+        {
+            return true;
+        }
+
+        List<int> remaining = _context.Nodes.Where(n => n != node && !_drained.Contains(n)).ToList();
+        return Headroom.Evaluate(_snapshot, remaining, _context.Projection.NodeOf, _context.Projection.Requested).NodeLossSurvivable;
     }
 
     /// <summary>Explains, once, why the other pool nodes were not emptied.</summary>

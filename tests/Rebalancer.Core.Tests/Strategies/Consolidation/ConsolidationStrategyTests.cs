@@ -9,7 +9,8 @@ namespace Rebalancer.Core.Tests.Strategies.Consolidation;
 
 public sealed class ConsolidationStrategyTests
 {
-    private static readonly ConsolidationSettings Everything = new() { MaxNodesPerRun = new(100, true), MinUtilizationToKeep = 100 };
+    /// <summary>Every node may be drained and the N-1 guard is off: the packing tests measure packing alone.</summary>
+    private static readonly ConsolidationSettings Everything = new() { MaxNodesPerRun = new(100, true), MinUtilizationToKeep = 100, KeepNodeLossHeadroom = false };
 
     /// <summary>For the three-node fixture: the two 75% nodes are kept, only the small one is a candidate.</summary>
     private static readonly ConsolidationSettings HalfFull = Everything with { MinUtilizationToKeep = 50 };
@@ -60,6 +61,22 @@ public sealed class ConsolidationStrategyTests
         int drainedPods = plan.Consolidation.Drained.Sum(d => d.Moves.Count);
         Assert.Equal(drainedPods, plan.Evictions.Count);
         Assert.All(plan.Evictions, e => Assert.DoesNotContain(e.TargetNode, plan.Consolidation.Drained.Select(d => d.Node)));
+    }
+
+    [Theory]
+    [InlineData(false, new[] { "small" })]
+    [InlineData(true, new string[0])]
+    public void Consolidation_Should_KeepNodeLossHeadroom_When_Asked(bool keep, string[] expected)
+    {
+        // Before: losing big-1 (3 cores) fits on big-2 and small. Draining small onto big-1 would leave only big-2's core.
+        ClusterSnapshot snapshot = ThreeNodes().Build();
+
+        Plan plan = TestPlanner.Plan(snapshot, new ConsolidationStrategy(HalfFull with { KeepNodeLossHeadroom = keep }));
+
+        Assert.Equal(expected, plan.Consolidation!.Drained.Select(d => snapshot.Nodes.Name[d.Node]));
+        Assert.Equal(!keep, plan.Evictions.Count > 0);
+        Assert.True(plan.HeadroomBefore!.NodeLossSurvivable);
+        Assert.Equal(keep, plan.HeadroomAfter!.NodeLossSurvivable);
     }
 
     [Fact]
