@@ -41,8 +41,11 @@ public static class Planner
         PodTable pods = snapshot.Pods;
         HeadroomVerdict? headroomBefore = context.Nodes.Count == 0 ? null
             : Headroom.Evaluate(snapshot, context.Nodes, p => pods.IsActive(p) ? pods.Node[p] : -1, context.Projection.Initial);
-        HeadroomVerdict? headroomAfter = context.Nodes.Count == 0 ? null
-            : Headroom.Evaluate(snapshot, context.Nodes, context.Projection.NodeOf, requestedAfter);
+        // Nodes Consolidation empties are going away: their free capacity is no headroom.
+        var drained = context.Consolidation?.Drained.Select(d => d.Node).ToHashSet() ?? [];
+        List<int> nodesAfter = context.Nodes.Where(n => !drained.Contains(n)).ToList();
+        HeadroomVerdict? headroomAfter = nodesAfter.Count == 0 ? null
+            : Headroom.Evaluate(snapshot, nodesAfter, context.Projection.NodeOf, requestedAfter);
 
         return new Plan
         {
