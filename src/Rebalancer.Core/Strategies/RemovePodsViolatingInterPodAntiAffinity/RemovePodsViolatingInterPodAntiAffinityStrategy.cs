@@ -1,6 +1,7 @@
 using System.Text;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
+using Rebalancer.Core.Strategies.NodeUtilization;
 using Rebalancer.Core.Scheduling;
 using Rebalancer.Core.Strategies.PodLifeTime;
 
@@ -68,7 +69,7 @@ public sealed class RemovePodsViolatingInterPodAntiAffinityStrategy : IStrategy
                 }
             }
 
-            SortForEviction(pods, candidates);
+            PodOrdering.SortForEviction(snapshot, candidates);
             foreach (int pod in candidates)
             {
                 PodAffinityTerm[] terms = snapshot.ConstraintsOf(pod).RequiredPodAntiAffinity;
@@ -93,30 +94,6 @@ public sealed class RemovePodsViolatingInterPodAntiAffinityStrategy : IStrategy
             }
         }
     }
-
-    /// <summary>podutil.SortPodsBasedOnPriorityLowToHigh, with the pod index as a final tie-break so plans are reproducible.</summary>
-    internal static void SortForEviction(PodTable pods, List<int> list) => list.Sort((a, b) =>
-    {
-        bool hasA = pods.Has(a, PodFlags.HasPriority);
-        bool hasB = pods.Has(b, PodFlags.HasPriority);
-        if (hasA != hasB)
-        {
-            return hasA ? 1 : -1;
-        }
-
-        int c = hasA ? pods.Priority[a].CompareTo(pods.Priority[b]) : 0;
-        if (c == 0)
-        {
-            c = pods.Qos[a].CompareTo(pods.Qos[b]);
-        }
-
-        if (c == 0)
-        {
-            c = pods.Has(a, PodFlags.PreferNoEviction).CompareTo(pods.Has(b, PodFlags.PreferNoEviction));
-        }
-
-        return c != 0 ? c : a.CompareTo(b);
-    });
 
     private static string Describe(StringTable strings, LabelSelector selector)
     {
