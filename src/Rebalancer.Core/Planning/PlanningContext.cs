@@ -153,8 +153,7 @@ public sealed class PlanningContext
     public EvictResult TryEvict(int pod, string reason, TargetScoring scoring = TargetScoring.LeastAllocated, Func<int, bool>? allowTarget = null) =>
         Evict(pod, reason, () =>
         {
-            IReadOnlyList<int> candidates = allowTarget is null ? _targetCandidates : _targetCandidates.Where(allowTarget).ToList();
-            int target = Targets.FindTarget(pod, candidates, scoring, out string detail);
+            int target = Targets.FindTarget(pod, _targetCandidates, scoring, out string detail, allowTarget);
             return (target, detail);
         });
 

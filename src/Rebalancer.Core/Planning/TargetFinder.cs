@@ -39,8 +39,6 @@ public sealed class TargetFinder
     private readonly Projection _projection;
     private readonly Dictionary<int, FitFailure[]> _staticFit = [];
     private readonly Dictionary<int, List<int>> _podsByNamespace = [];
-    private readonly List<int> _antiAffinityPods = [];
-
     // Pods with required anti-affinity, grouped by (constraint set, namespace): a group's terms select the same pods,
     // so "does any existing pod's anti-affinity forbid this node?" costs one term match per group, not per pod.
     private readonly Dictionary<(int Constraints, int Namespace), List<int>> _antiAffinityGroups = [];
@@ -61,7 +59,6 @@ public sealed class TargetFinder
         {
             if (snapshot.ConstraintSets[pods.Constraints[p]].RequiredPodAntiAffinity.Length > 0)
             {
-                _antiAffinityPods.Add(p);
                 (int, int) key = (pods.Constraints[p], pods.Namespace[p]);
                 if (!_antiAffinityGroups.TryGetValue(key, out List<int>? group))
                 {
@@ -74,11 +71,13 @@ public sealed class TargetFinder
     }
 
     /// <summary>
-    /// The best target for <paramref name="pod"/> among <paramref name="candidates"/> (its current node excluded), or -1
+    /// The best target for <paramref name="pod"/> among the <paramref name="candidates"/> that <paramref name="allow"/>
+    /// accepts (its current node excluded), or -1
     /// with <paramref name="failure"/> explaining why no node fits (per-predicate counts and the best candidate's detail).
     /// </summary>
-    public int FindTarget(int pod, IReadOnlyList<int> candidates, TargetScoring scoring, out string failure)
+    public int FindTarget(int pod, IReadOnlyList<int> candidates, TargetScoring scoring, out string failure, Func<int, bool>? allow = null)
     {
+        int considered = 0;
         failure = string.Empty;
         FitFailure[] staticFit = StaticFit(pod);
         int current = _projection.NodeOf(pod);
@@ -93,6 +92,13 @@ public sealed class TargetFinder
 
         foreach (int node in candidates)
         {
+            // Filtered here rather than by copying the list: this runs once per planned eviction.
+            if (allow is not null && !allow(node))
+            {
+                continue;
+            }
+
+            considered++;
             FitFailure result = node == current ? FitFailure.SameNode : staticFit[node];
             if (result == FitFailure.None)
             {
@@ -127,7 +133,7 @@ public sealed class TargetFinder
 
         if (best < 0)
         {
-            failure = DescribeFailures(pod, candidates.Count, failures, bestFailedNode, bestFailedStage);
+            failure = DescribeFailures(pod, considered, failures, bestFailedNode, bestFailedStage);
         }
 
         return best;

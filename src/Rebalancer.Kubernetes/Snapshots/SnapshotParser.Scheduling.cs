@@ -439,30 +439,7 @@ internal sealed partial class SnapshotParser
 
     private NodeSelectorRequirement ParseNodeSelectorRequirement(ref Utf8JsonReader r, bool isField)
     {
-        int key = 0;
-        SelectorOperator op = SelectorOperator.In;
-        int[] values = [];
-        while (NextProperty(ref r, out ReadOnlySpan<byte> name))
-        {
-            if (name.SequenceEqual("key"u8))
-            {
-                key = ReadStringId(ref r, "key");
-            }
-            else if (name.SequenceEqual("operator"u8))
-            {
-                op = ReadSelectorOperator(ref r, allowNumeric: true);
-            }
-            else if (name.SequenceEqual("values"u8))
-            {
-                Enter(ref r, "values");
-                values = ParseStringIds(ref r);
-                _path.Pop();
-            }
-            else
-            {
-                Skip(ref r);
-            }
-        }
+        (int key, SelectorOperator op, int[] values) = ParseRequirement(ref r, allowNumeric: true);
 
         // Gt/Lt compare the values as integers, so the strings travel with the ids.
         string[] raw = values.Length == 0 ? [] : new string[values.Length];
@@ -748,6 +725,13 @@ internal sealed partial class SnapshotParser
 
     private SelectorRequirement ParseSelectorRequirement(ref Utf8JsonReader r)
     {
+        (int key, SelectorOperator op, int[] values) = ParseRequirement(ref r, allowNumeric: false);
+        return new SelectorRequirement(key, op, values);
+    }
+
+    /// <summary>The <c>{key, operator, values}</c> of a label or node selector requirement.</summary>
+    private (int Key, SelectorOperator Operator, int[] Values) ParseRequirement(ref Utf8JsonReader r, bool allowNumeric)
+    {
         int key = 0;
         SelectorOperator op = SelectorOperator.In;
         int[] values = [];
@@ -759,7 +743,7 @@ internal sealed partial class SnapshotParser
             }
             else if (name.SequenceEqual("operator"u8))
             {
-                op = ReadSelectorOperator(ref r, allowNumeric: false);
+                op = ReadSelectorOperator(ref r, allowNumeric);
             }
             else if (name.SequenceEqual("values"u8))
             {
@@ -773,7 +757,7 @@ internal sealed partial class SnapshotParser
             }
         }
 
-        return new SelectorRequirement(key, op, values);
+        return (key, op, values);
     }
 
     /// <summary>A selector operator; Gt and Lt exist only in node selector requirements.</summary>

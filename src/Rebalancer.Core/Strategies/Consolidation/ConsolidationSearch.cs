@@ -127,8 +127,8 @@ internal sealed class Search
             {
                 if (!Exhausted)
                 {
-                    List<int> others = _context.TargetCandidates.Where(n => n != node && !_drained.Contains(n)).ToList();
-                    _context.Targets.FindTarget(pod, others, TargetScoring.MostAllocated, out string failure);
+                    _context.Targets.FindTarget(pod, _context.TargetCandidates, TargetScoring.MostAllocated, out string failure,
+                        n => n != node && !_drained.Contains(n));
                     blocked = new SkippedPod(pod, _context.Profile, _context.Plugin, SkipReasons.NodeFit,
                         $"{_snapshot.Nodes.Name[node]} cannot be emptied: this pod fits no other node ({failure})");
                 }

@@ -24,7 +24,7 @@ public sealed record ConsolidationSettings
 
     /// <summary>
     /// The search budget in fit evaluations. The core reads no clock, so the budget is counted in work, not time:
-    /// the result is the same on every machine (about 20–50 million evaluations a second on one core).
+    /// the result is the same on every machine. The plan reports the steps it used (ConsolidationSummary.SearchSteps).
     /// </summary>
     public long MaxSearchSteps { get; init; } = 20_000_000;
 
