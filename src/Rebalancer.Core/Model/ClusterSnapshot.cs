@@ -35,6 +35,10 @@ public sealed class ClusterSnapshot
 
     private readonly int[] _nodePodStart;
     private readonly int[] _nodePods;
+    private PodLabelSets? _podLabelSets;
+
+    /// <summary>Pods grouped by namespace and identical labels, built on first use (selector matching per set, not per pod).</summary>
+    public PodLabelSets PodLabelSets => LazyInitializer.EnsureInitialized(ref _podLabelSets, () => new PodLabelSets(Pods));
 
     public StringTable Strings { get; }
 

@@ -1,5 +1,4 @@
 using Rebalancer.Core.Model;
-using Rebalancer.Core.Scheduling;
 
 namespace Rebalancer.Core.Planning;
 
@@ -17,16 +16,67 @@ public static class Headroom
 
     private static readonly IReadOnlyDictionary<string, long> NoShortfall = new Dictionary<string, long>(StringComparer.Ordinal);
 
-    /// <summary>Evaluates the N-1 verdict of one cluster state.</summary>
+    /// <summary>Evaluates the N-1 verdict of one cluster state given each pod's node (one pass over the pods).</summary>
     /// <param name="nodes">The nodes that count (the planner's considered nodes): candidates to fail and targets to re-fit onto.</param>
     /// <param name="podNode">The (projected) node of a pod, or -1 when it runs nowhere.</param>
     /// <param name="requested">Requested resources per node, row-major with stride = resource count.</param>
     public static HeadroomVerdict Evaluate(ClusterSnapshot snapshot, IReadOnlyList<int> nodes, Func<int, int> podNode, long[] requested)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(podNode);
+
+        // Group the pods by node once (counting sort), so the evaluation below reads only the failed nodes' pods.
+        int nodeCount = snapshot.Nodes.Count;
+        int[] start = new int[nodeCount + 1];
+        int podCount = snapshot.Pods.Count;
+        for (int p = 0; p < podCount; p++)
+        {
+            int n = podNode(p);
+            if (n >= 0)
+            {
+                start[n + 1]++;
+            }
+        }
+
+        for (int n = 0; n < nodeCount; n++)
+        {
+            start[n + 1] += start[n];
+        }
+
+        int[] byNode = new int[start[nodeCount]];
+        int[] fill = (int[])start.Clone();
+        for (int p = 0; p < podCount; p++)
+        {
+            int n = podNode(p);
+            if (n >= 0)
+            {
+                byNode[fill[n]++] = p;
+            }
+        }
+
+        return Evaluate(
+            snapshot,
+            nodes,
+            (node, into) =>
+            {
+                into.Clear();
+                into.AddRange(byNode.AsSpan(start[node], start[node + 1] - start[node]));
+            },
+            requested,
+            new HeadroomOptions());
+    }
+
+    /// <summary>Evaluates the N-1 verdict of one cluster state.</summary>
+    /// <param name="nodes">The nodes that count (the planner's considered nodes): candidates to fail and targets to re-fit onto.</param>
+    /// <param name="podsOn">The pods running on a node in the state evaluated (e.g. <see cref="Projection.PodsOn"/>).</param>
+    /// <param name="requested">Requested resources per node, row-major with stride = resource count.</param>
+    public static HeadroomVerdict Evaluate(ClusterSnapshot snapshot, IReadOnlyList<int> nodes, PodsOnNode podsOn, long[] requested, HeadroomOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(podsOn);
         ArgumentNullException.ThrowIfNull(requested);
+        ArgumentNullException.ThrowIfNull(options);
         if (nodes.Count == 0)
         {
             return new HeadroomVerdict(true, -1, NoShortfall, null, null, NoShortfall);
@@ -42,10 +92,14 @@ public static class Headroom
             }
         }
 
+        StaticFitIndex staticFit = options.StaticFit ?? new StaticFitIndex(snapshot);
+        var scratch = new List<int>();
+        var onNode = new List<int>();
+        CollectMortal(snapshot, largest, podsOn, scratch, onNode);
+        IReadOnlyDictionary<string, long> nodeShortfall = Refit(snapshot, nodes.Where(n => n != largest), onNode, requested, staticFit);
+
         // Zones: every node of the list with the label; the largest by allocatable cpu, then memory, then name.
-        int zoneKey = snapshot.Strings.Find(ZoneLabel);
-        int[] zoneOf = new int[table.Count];
-        Array.Fill(zoneOf, -1);
+        int zoneKey = options.IncludeZone ? snapshot.Strings.Find(ZoneLabel) : -1;
         var zoneSize = new Dictionary<int, (long Cpu, long Memory)>();
         if (zoneKey >= 0)
         {
@@ -53,7 +107,6 @@ public static class Headroom
             {
                 if (table.Labels[n].TryGet(zoneKey, out int zone))
                 {
-                    zoneOf[n] = zone;
                     (long cpu, long memory) = zoneSize.GetValueOrDefault(zone);
                     ReadOnlySpan<long> allocatable = table.AllocatableOf(n);
                     zoneSize[zone] = (cpu + allocatable[ResourceCatalog.Cpu], memory + allocatable[ResourceCatalog.Memory]);
@@ -79,37 +132,37 @@ public static class Headroom
             }
         }
 
-        // One pass over the pods collects those that die with the failed node or zone.
-        PodTable pods = snapshot.Pods;
-        var onNode = new List<int>();
-        var inZone = new List<int>();
-        for (int p = 0; p < pods.Count; p++)
-        {
-            int n = podNode(p);
-            if (n < 0 || !pods.IsActive(p) || (pods.Flags[p] & (PodFlags.DaemonSetOwned | PodFlags.Mirror | PodFlags.Static)) != 0)
-            {
-                continue;
-            }
-
-            if (n == largest)
-            {
-                onNode.Add(p);
-            }
-
-            if (largestZone >= 0 && zoneOf[n] == largestZone)
-            {
-                inZone.Add(p);
-            }
-        }
-
-        IReadOnlyDictionary<string, long> nodeShortfall = Refit(snapshot, nodes.Where(n => n != largest), onNode, requested);
         if (largestZone < 0)
         {
             return new HeadroomVerdict(nodeShortfall.Count == 0, largest, nodeShortfall, null, null, NoShortfall);
         }
 
-        IReadOnlyDictionary<string, long> zoneShortfall = Refit(snapshot, nodes.Where(n => zoneOf[n] != largestZone), inZone, requested);
+        bool InZone(int n) => table.Labels[n].TryGet(zoneKey, out int zone) && zone == largestZone;
+        var inZone = new List<int>();
+        foreach (int n in nodes)
+        {
+            if (InZone(n))
+            {
+                CollectMortal(snapshot, n, podsOn, scratch, inZone);
+            }
+        }
+
+        IReadOnlyDictionary<string, long> zoneShortfall = Refit(snapshot, nodes.Where(n => !InZone(n)), inZone, requested, staticFit);
         return new HeadroomVerdict(nodeShortfall.Count == 0, largest, nodeShortfall, zoneShortfall.Count == 0, snapshot.Strings[largestZone], zoneShortfall);
+    }
+
+    /// <summary>Adds the node's pods that must be re-fitted elsewhere: DaemonSet, mirror and static pods die with their node.</summary>
+    private static void CollectMortal(ClusterSnapshot snapshot, int node, PodsOnNode podsOn, List<int> scratch, List<int> into)
+    {
+        PodTable pods = snapshot.Pods;
+        podsOn(node, scratch);
+        foreach (int p in scratch)
+        {
+            if (pods.IsActive(p) && (pods.Flags[p] & (PodFlags.DaemonSetOwned | PodFlags.Mirror | PodFlags.Static)) == 0)
+            {
+                into.Add(p);
+            }
+        }
     }
 
     /// <summary>Largest by allocatable cpu, then memory; on a tie the lower index stays.</summary>
@@ -131,7 +184,7 @@ public static class Headroom
     }
 
     /// <summary>First-fit-decreasing of <paramref name="pods"/> onto <paramref name="targets"/>; the requests of the pods left over, per resource.</summary>
-    private static IReadOnlyDictionary<string, long> Refit(ClusterSnapshot snapshot, IEnumerable<int> targets, List<int> pods, long[] requested)
+    private static IReadOnlyDictionary<string, long> Refit(ClusterSnapshot snapshot, IEnumerable<int> targets, List<int> pods, long[] requested, StaticFitIndex staticFit)
     {
         if (pods.Count == 0)
         {
@@ -143,27 +196,35 @@ public static class Headroom
         for (int i = 0; i < order.Length; i++)
         {
             ReadOnlySpan<long> requests = table.RequestsOf(pods[i]);
-            order[i] = new FitOrder(requests[ResourceCatalog.Cpu], requests[ResourceCatalog.Memory], pods[i]);
+            order[i] = new FitOrder(requests[ResourceCatalog.Cpu], requests[ResourceCatalog.Memory], staticFit.RowOf(table.Constraints[pods[i]]), pods[i]);
         }
 
         Array.Sort(order);
 
-        var fitter = new CapacityFitter(snapshot, targets, requested);
+        var fitter = new CapacityFitter(snapshot, targets, requested, staticFit);
         long[]? missing = null;
-        foreach (FitOrder item in order)
+        for (int i = 0; i < order.Length;)
         {
-            int pod = item.Pod;
-            if (fitter.Place(pod) >= 0)
+            // A run of identical pods (same requests, same static predicates; replicas of one workload) is placed at once.
+            int pod = order[i].Pod;
+            int run = 1;
+            while (i + run < order.Length && order[i + run].Row == order[i].Row && table.RequestsOf(order[i + run].Pod).SequenceEqual(table.RequestsOf(pod)))
             {
-                continue;
+                run++;
             }
 
-            missing ??= new long[snapshot.Resources.Count];
-            ReadOnlySpan<long> requests = table.RequestsOf(pod);
-            for (int r = 0; r < missing.Length; r++)
+            int placed = fitter.PlaceIdentical(pod, run);
+            for (int k = placed; k < run; k++)
             {
-                missing[r] += requests[r];
+                missing ??= new long[snapshot.Resources.Count];
+                ReadOnlySpan<long> requests = table.RequestsOf(order[i + k].Pod);
+                for (int r = 0; r < missing.Length; r++)
+                {
+                    missing[r] += requests[r];
+                }
             }
+
+            i += run;
         }
 
         if (missing is null)
@@ -185,8 +246,16 @@ public static class Headroom
     }
 }
 
-/// <summary>First-fit-decreasing order: cpu, then memory, descending; ties by pod index.</summary>
-internal readonly record struct FitOrder(long Cpu, long Memory, int Pod) : IComparable<FitOrder>
+/// <summary>The pods running on a node in the state being evaluated, into <c>into</c> (cleared first).</summary>
+public delegate void PodsOnNode(int node, List<int> into);
+
+/// <summary>What <see cref="Headroom.Evaluate(ClusterSnapshot, IReadOnlyList{int}, PodsOnNode, long[], HeadroomOptions)"/> checks.</summary>
+/// <param name="IncludeZone">Also evaluate the loss of the largest zone (Consolidation's guard needs only the node).</param>
+/// <param name="StaticFit">The planner's static predicates, so they are not evaluated again.</param>
+public sealed record HeadroomOptions(bool IncludeZone = true, StaticFitIndex? StaticFit = null);
+
+/// <summary>First-fit-decreasing order: cpu, then memory, descending; ties by static predicate set (so replicas sit together), then pod index.</summary>
+internal readonly record struct FitOrder(long Cpu, long Memory, int Row, int Pod) : IComparable<FitOrder>
 {
     public int CompareTo(FitOrder other)
     {
@@ -194,6 +263,11 @@ internal readonly record struct FitOrder(long Cpu, long Memory, int Pod) : IComp
         if (c == 0)
         {
             c = other.Memory.CompareTo(Memory);
+        }
+
+        if (c == 0)
+        {
+            c = Row.CompareTo(other.Row);
         }
 
         return c != 0 ? c : Pod.CompareTo(other.Pod);
@@ -220,13 +294,16 @@ internal sealed class CapacityFitter
     private readonly long[] _free;
     private readonly List<RangeMaxTree> _trees = [];
     private readonly Dictionary<int, Feasibility> _byConstraints = [];
-    private readonly Dictionary<StaticKey, Feasibility> _byKey = [];
+    private readonly Dictionary<int, Feasibility> _byRow = [];
+    private readonly StaticFitIndex _staticFit;
 
     /// <param name="targets">Candidate nodes; cordoned ones are dropped. First fit follows node index order.</param>
     /// <param name="requested">Requested resources per node (row-major); free = allocatable - requested.</param>
-    public CapacityFitter(ClusterSnapshot snapshot, IEnumerable<int> targets, long[] requested)
+    /// <param name="staticFit">The static predicates, shared when the caller already has them (they are costly at scale).</param>
+    public CapacityFitter(ClusterSnapshot snapshot, IEnumerable<int> targets, long[] requested, StaticFitIndex? staticFit = null)
     {
         _snapshot = snapshot;
+        _staticFit = staticFit ?? new StaticFitIndex(snapshot);
         _resources = snapshot.Resources.Count;
         _positionOf = new int[snapshot.Nodes.Count];
         Array.Fill(_positionOf, -1);
@@ -324,14 +401,58 @@ internal sealed class CapacityFitter
 
     private int FindPosition(int pod)
     {
+        int from = 0;
+        return FindPosition(FeasibilityOf(pod), _snapshot.Pods.RequestsOf(pod), ref from);
+    }
+
+    /// <summary>
+    /// Places up to <paramref name="count"/> pods identical to <paramref name="pod"/> (same requests, same static
+    /// predicates) exactly as that many <see cref="Place"/> calls would, but filling each node it finds with as many as fit:
+    /// the nodes before it did not fit one such pod and have not changed since, so first fit resumes after it.
+    /// </summary>
+    /// <returns>How many were placed.</returns>
+    public int PlaceIdentical(int pod, int count)
+    {
         Feasibility feasible = FeasibilityOf(pod);
         ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        int placed = 0;
+        int from = 0;
+        while (placed < count)
+        {
+            int position = FindPosition(feasible, requests, ref from);
+            if (position < 0)
+            {
+                break;
+            }
+
+            long fitting = count - placed;
+            int row = position * _resources;
+            for (int r = 0; r < requests.Length; r++)
+            {
+                if (requests[r] > 0)
+                {
+                    fitting = Math.Min(fitting, _free[row + r] / requests[r]);
+                }
+            }
+
+            AdjustAt(position, requests, -(int)fitting);
+            placed += (int)fitting;
+        }
+
+        return placed;
+    }
+
+    /// <summary>The first feasible position at or after local index <paramref name="from"/> where the requests fit; <paramref name="from"/> moves past it.</summary>
+    private int FindPosition(Feasibility feasible, ReadOnlySpan<long> requests, ref int from)
+    {
         if (feasible.Tree is not RangeMaxTree tree)
         {
-            foreach (int position in feasible.Positions)
+            for (; from < feasible.Positions.Length; from++)
             {
+                int position = feasible.Positions[from];
                 if (Fits(position, requests))
                 {
+                    from++;
                     return position;
                 }
             }
@@ -342,23 +463,22 @@ internal sealed class CapacityFitter
         long cpu = requests[ResourceCatalog.Cpu];
         long memory = requests[ResourceCatalog.Memory];
         long podSlots = requests[ResourceCatalog.Pods];
-        int from = 0;
         while (true)
         {
             int local = tree.FirstAtLeast(from, cpu, memory, podSlots);
             if (local < 0)
             {
+                from = feasible.Positions.Length;
                 return -1;
             }
 
             // The tree holds cpu, memory and pod slots; the other resources are checked here.
+            from = local + 1;
             int position = feasible.Positions[local];
             if (Fits(position, requests))
             {
                 return position;
             }
-
-            from = local + 1;
         }
     }
 
@@ -385,16 +505,14 @@ internal sealed class CapacityFitter
             return cached;
         }
 
-        PodConstraints constraints = _snapshot.ConstraintSets[constraintsId];
-        var key = new StaticKey(constraints);
-        if (!_byKey.TryGetValue(key, out Feasibility? feasibility))
+        int row = _staticFit.RowOf(constraintsId);
+        if (!_byRow.TryGetValue(row, out Feasibility? feasibility))
         {
+            FitFailure[] fit = _staticFit.Row(row);
             var positions = new List<int>();
             for (int i = 0; i < _nodes.Length; i++)
             {
-                int node = _nodes[i];
-                if (Predicates.MatchesNodeSelector(_snapshot, constraints, node)
-                    && Predicates.ToleratesTaints(_snapshot.Nodes.TaintsOf(node), constraints.Tolerations, noSchedule: true, noExecute: true, preferNoSchedule: false, out _))
+                if (fit[_nodes[i]] == FitFailure.None)
                 {
                     positions.Add(i);
                 }
@@ -406,8 +524,8 @@ internal sealed class CapacityFitter
                 tree = new RangeMaxTree([.. positions], _nodes.Length);
                 foreach (int position in positions)
                 {
-                    int row = position * _resources;
-                    tree.Init(position, _free[row + ResourceCatalog.Cpu], _free[row + ResourceCatalog.Memory], _free[row + ResourceCatalog.Pods]);
+                    int offset = position * _resources;
+                    tree.Init(position, _free[offset + ResourceCatalog.Cpu], _free[offset + ResourceCatalog.Memory], _free[offset + ResourceCatalog.Pods]);
                 }
 
                 tree.Build();
@@ -415,7 +533,7 @@ internal sealed class CapacityFitter
             }
 
             feasibility = new Feasibility([.. positions], tree);
-            _byKey[key] = feasibility;
+            _byRow[row] = feasibility;
         }
 
         _byConstraints[constraintsId] = feasibility;
@@ -518,48 +636,6 @@ internal sealed class CapacityFitter
             _cpu[tree] = Math.Max(_cpu[2 * tree], _cpu[(2 * tree) + 1]);
             _memory[tree] = Math.Max(_memory[2 * tree], _memory[(2 * tree) + 1]);
             _pods[tree] = Math.Max(_pods[2 * tree], _pods[(2 * tree) + 1]);
-        }
-    }
-
-    /// <summary>The part of a constraint set the static predicates read; workloads differing only in affinity terms share it.</summary>
-    private sealed class StaticKey(PodConstraints constraints) : IEquatable<StaticKey>
-    {
-        private readonly Toleration[] _tolerations = constraints.Tolerations;
-        private readonly (int Key, int Value)[] _nodeSelector = constraints.NodeSelector;
-        private readonly NodeSelectorTerm[]? _affinity = constraints.RequiredNodeAffinity;
-
-        public bool Equals(StaticKey? other) =>
-            other is not null
-            && _tolerations.AsSpan().SequenceEqual(other._tolerations)
-            && _nodeSelector.AsSpan().SequenceEqual(other._nodeSelector)
-            && (_affinity is null ? other._affinity is null : other._affinity is not null && _affinity.AsSpan().SequenceEqual(other._affinity));
-
-        public override bool Equals(object? obj) => Equals(obj as StaticKey);
-
-        public override int GetHashCode()
-        {
-            var hash = new HashCode();
-            Add(ref hash, _tolerations);
-            Add(ref hash, _nodeSelector);
-            if (_affinity is null)
-            {
-                hash.Add(-1);
-            }
-            else
-            {
-                Add(ref hash, _affinity);
-            }
-
-            return hash.ToHashCode();
-        }
-
-        private static void Add<T>(ref HashCode hash, T[] items)
-        {
-            hash.Add(items.Length);
-            foreach (T item in items)
-            {
-                hash.Add(item);
-            }
         }
     }
 }

@@ -20,6 +20,7 @@ public sealed class PdbLedger
     private readonly ClusterSnapshot _snapshot;
     private readonly int[] _pdbOfPod;
     private readonly int[] _allowed;
+    private readonly int[] _allowedAtStart;
     private readonly int[] _healthy;
     private readonly int[] _desired;
     private readonly bool[] _recomputed;
@@ -31,6 +32,7 @@ public sealed class PdbLedger
         _pdbOfPod = new int[snapshot.Pods.Count];
         Array.Fill(_pdbOfPod, NoPdb);
         _allowed = new int[pdbCount];
+        _allowedAtStart = new int[pdbCount];
         _healthy = new int[pdbCount];
         _desired = new int[pdbCount];
         _recomputed = new bool[pdbCount];
@@ -39,36 +41,29 @@ public sealed class PdbLedger
             return;
         }
 
-        // Index pods by namespace so each PDB scans only its own namespace.
-        var podsByNamespace = new Dictionary<int, List<int>>();
+        // Each PDB matches its selector once per set of identically labelled pods in its namespace, not once per pod.
+        PodLabelSets sets = snapshot.PodLabelSets;
         PodTable pods = snapshot.Pods;
-        for (int p = 0; p < pods.Count; p++)
-        {
-            if (!podsByNamespace.TryGetValue(pods.Namespace[p], out List<int>? list))
-            {
-                podsByNamespace[pods.Namespace[p]] = list = [];
-            }
-
-            list.Add(p);
-        }
-
         for (int b = 0; b < pdbCount; b++)
         {
             PdbRecord pdb = snapshot.Pdbs[b];
             List<int> selected = [];
-            if (podsByNamespace.TryGetValue(pdb.Namespace, out List<int>? candidates))
+            foreach (int set in sets.SetsIn(pdb.Namespace))
             {
-                foreach (int p in candidates)
+                if (!pdb.Selector.Matches(pods.Labels[sets.RepresentativeOf(set)]))
                 {
-                    if (pdb.Selector.Matches(pods.Labels[p]))
-                    {
-                        selected.Add(p);
-                        _pdbOfPod[p] = _pdbOfPod[p] == NoPdb ? b : MultiplePdbs;
-                    }
+                    continue;
+                }
+
+                foreach (int p in sets.PodsOf(set))
+                {
+                    selected.Add(p);
+                    _pdbOfPod[p] = _pdbOfPod[p] == NoPdb ? b : MultiplePdbs;
                 }
             }
 
             InitialiseBudget(b, pdb, selected);
+            _allowedAtStart[b] = _allowed[b];
         }
     }
 
@@ -81,6 +76,9 @@ public sealed class PdbLedger
 
     /// <summary>Disruptions the PDB still allows after the evictions planned so far.</summary>
     public int Remaining(int pdb) => _allowed[pdb];
+
+    /// <summary>Disruptions the PDB allowed before the plan (its status, or the recomputed budget).</summary>
+    public int AllowedAtStart(int pdb) => _allowedAtStart[pdb];
 
     /// <summary>True when the budget was recomputed from the spec because the status was missing or stale.</summary>
     public bool WasRecomputed(int pdb) => _recomputed[pdb];
@@ -115,7 +113,12 @@ public sealed class PdbLedger
         string name = _snapshot.Strings[record.Namespace] + "/" + record.Name;
         if (_allowed[pdb] <= 0)
         {
-            return new Protection(SkipReasons.Pdb, $"PodDisruptionBudget {name} allows no more disruptions (remaining budget 0)");
+            // Say whether the budget was spent by this plan or was never there: the fixes differ (a limit vs. the PDB).
+            int start = _allowedAtStart[pdb];
+            string spent = start > 0 ? $", {start} spent by evictions planned before this one" : string.Empty;
+            string source = _recomputed[pdb] ? "recomputed from its spec: status missing or stale" : "from its status";
+            return new Protection(SkipReasons.Pdb,
+                $"PodDisruptionBudget {name} allows no more disruptions (remaining budget 0; {start} allowed at the start, {source}{spent})");
         }
 
         spendsBudget = true;

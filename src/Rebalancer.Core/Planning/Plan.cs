@@ -12,7 +12,20 @@ public sealed record PlannedEviction(int Pod, int Node, int TargetNode, string P
 /// <summary>A pod a plugin considered and did not evict.</summary>
 /// <param name="Reason">Machine-readable reason: <c>Protected:DaemonSet</c>, <c>NodeFit</c>, <c>Limit:PerNode</c>, <c>PDB</c>…</param>
 /// <param name="Detail">The human explanation with its numbers.</param>
-public sealed record SkippedPod(int Pod, string Profile, string Plugin, string Reason, string Detail);
+public sealed record SkippedPod(int Pod, string Profile, string Plugin, string Reason, string Detail)
+{
+    /// <summary>For a <c>NodeFit</c> skip: the best candidate node and the predicate it failed; null when no single node explains it.</summary>
+    public FitVerdict? Fit { get; init; }
+
+    /// <summary>
+    /// Evictions planned when the skip was recorded. Evictions and skips are kept in two lists; this places the skip
+    /// between them, so a pod's decisions can be read back in the order they were taken (<see cref="Plan.DecisionsFor"/>).
+    /// </summary>
+    public int EvictionsBefore { get; init; }
+}
+
+/// <summary>The nodeFit predicate that failed on a candidate node (the best one: it got furthest through the checks).</summary>
+public readonly record struct FitVerdict(int Node, FitFailure Predicate);
 
 /// <summary>Something a plugin could not do (e.g. metrics missing for a node), reported rather than guessed around.</summary>
 public sealed record PlanWarning(string Profile, string Plugin, string Message);
@@ -58,6 +71,15 @@ public sealed class Plan
 
     /// <summary>N-1 headroom of the projected cluster after the plan.</summary>
     public HeadroomVerdict? HeadroomAfter { get; init; }
+
+    private PlanDecisions? _decisions;
+
+    /// <summary>
+    /// Every eviction and skip recorded for <paramref name="pod"/>, in the order the planner took them (empty when no
+    /// plugin looked at it). The per-pod index is built on the first call.
+    /// </summary>
+    public IReadOnlyList<PodDecision> DecisionsFor(int pod) =>
+        LazyInitializer.EnsureInitialized(ref _decisions, () => new PlanDecisions(Evictions, Skipped)).For(pod);
 }
 
 /// <summary>A node the Consolidation plugin empties, and where its pods go.</summary>

@@ -8,7 +8,8 @@ namespace Rebalancer.Core.Planning;
 /// </summary>
 public static class Planner
 {
-    public static Plan Create(ClusterSnapshot snapshot, PlanningSettings settings, DateTimeOffset now)
+    /// <param name="observer">Told when each plugin starts and finishes (tracing); null for none.</param>
+    public static Plan Create(ClusterSnapshot snapshot, PlanningSettings settings, DateTimeOffset now, IPlanObserver? observer = null)
     {
         var context = new PlanningContext(snapshot, settings, now);
         var runs = new List<PluginRun>();
@@ -27,10 +28,13 @@ public static class Planner
                     foreach (IStrategy strategy in point == ExtensionPoint.Deschedule ? profile.Deschedule : profile.Balance)
                     {
                         context.BeginPlugin(strategy.Name);
+                        observer?.PluginStarting(profile.Name, strategy.Name, point);
                         int evictions = context.Evictions.Count;
                         int skips = context.Skipped.Count;
                         strategy.Run(context);
-                        runs.Add(new PluginRun(profile.Name, strategy.Name, point, context.Evictions.Count - evictions, context.Skipped.Count - skips));
+                        var run = new PluginRun(profile.Name, strategy.Name, point, context.Evictions.Count - evictions, context.Skipped.Count - skips);
+                        runs.Add(run);
+                        observer?.PluginFinished(PluginResult.Of(run, context, skips));
                     }
                 }
             }
@@ -39,13 +43,15 @@ public static class Planner
         // N-1 headroom of the cluster as it is and as the plan leaves it (nothing to say without a considered node).
         long[] requestedAfter = (long[])context.Projection.Requested.Clone();
         PodTable pods = snapshot.Pods;
+        var options = new HeadroomOptions(StaticFit: context.StaticFit);
         HeadroomVerdict? headroomBefore = context.Nodes.Count == 0 ? null
-            : Headroom.Evaluate(snapshot, context.Nodes, p => pods.IsActive(p) ? pods.Node[p] : -1, context.Projection.Initial);
+            : Headroom.Evaluate(snapshot, context.Nodes, SnapshotPodsOn(snapshot), context.Projection.Initial, options);
         // Nodes Consolidation empties are going away: their free capacity is no headroom.
         var drained = context.Consolidation?.Drained.Select(d => d.Node).ToHashSet() ?? [];
         List<int> nodesAfter = context.Nodes.Where(n => !drained.Contains(n)).ToList();
         HeadroomVerdict? headroomAfter = nodesAfter.Count == 0 ? null
-            : Headroom.Evaluate(snapshot, nodesAfter, context.Projection.NodeOf, requestedAfter);
+            : context.Evictions.Count == 0 && drained.Count == 0 ? headroomBefore // the same cluster state: the same verdict
+            : Headroom.Evaluate(snapshot, nodesAfter, context.Projection.PodsOn, requestedAfter, options);
 
         return new Plan
         {
@@ -65,4 +71,17 @@ public static class Planner
             HeadroomAfter = headroomAfter,
         };
     }
+
+    /// <summary>The snapshot's running pods per node: the cluster before the plan.</summary>
+    private static PodsOnNode SnapshotPodsOn(ClusterSnapshot snapshot) => (node, into) =>
+    {
+        into.Clear();
+        foreach (int p in snapshot.PodsOn(node))
+        {
+            if (snapshot.Pods.IsActive(p))
+            {
+                into.Add(p);
+            }
+        }
+    };
 }

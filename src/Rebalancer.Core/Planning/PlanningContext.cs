@@ -43,7 +43,8 @@ public sealed class PlanningContext
         _settings = settings;
         Now = now;
         Projection = new Projection(snapshot);
-        Targets = new TargetFinder(snapshot, Projection);
+        StaticFit = new StaticFitIndex(snapshot);
+        Targets = new TargetFinder(snapshot, Projection, StaticFit);
         Ledger = new PdbLedger(snapshot);
         _evicted = new bool[snapshot.Pods.Count];
         _evictedPerNode = new int[snapshot.Nodes.Count];
@@ -74,6 +75,9 @@ public sealed class PlanningContext
     public Projection Projection { get; }
 
     public TargetFinder Targets { get; }
+
+    /// <summary>The static nodeFit predicates per node, shared by every plugin and the headroom check (they never change).</summary>
+    public StaticFitIndex StaticFit { get; }
 
     public PdbLedger Ledger { get; }
 
@@ -154,7 +158,7 @@ public sealed class PlanningContext
         Evict(pod, reason, () =>
         {
             int target = Targets.FindTarget(pod, _targetCandidates, scoring, out string detail, allowTarget);
-            return (target, detail);
+            return (target, detail, target < 0 && Targets.LastFailure.Node >= 0 ? Targets.LastFailure : null);
         });
 
     /// <summary>
@@ -166,11 +170,11 @@ public sealed class PlanningContext
         {
             if (!_targetCandidates.Contains(target))
             {
-                return (-1, $"{Snapshot.Nodes.Name[target]} is not a Ready node the evictor may use");
+                return (-1, $"{Snapshot.Nodes.Name[target]} is not a Ready node the evictor may use", null);
             }
 
             FitFailure fit = Targets.Check(pod, target, out string detail);
-            return fit == FitFailure.None ? (target, string.Empty) : (-1, $"{Snapshot.Nodes.Name[target]}: {detail}");
+            return fit == FitFailure.None ? (target, string.Empty, null) : (-1, $"{Snapshot.Nodes.Name[target]}: {detail}", new FitVerdict(target, fit));
         });
 
     /// <summary>A point the plan can be rolled back to, for strategies that must do all of a group of evictions or none.</summary>
@@ -203,7 +207,7 @@ public sealed class PlanningContext
         _skipped.RemoveRange(mark.Skips, _skipped.Count - mark.Skips);
     }
 
-    private EvictResult Evict(int pod, string reason, Func<(int Target, string Failure)> chooseTarget)
+    private EvictResult Evict(int pod, string reason, Func<(int Target, string Failure, FitVerdict? Fit)> chooseTarget)
     {
         Protection? protection = Filter(pod) ?? Evictor.PreEvictionFilter(pod);
         if (protection is Protection p)
@@ -216,10 +220,10 @@ public sealed class PlanningContext
         int target = -1;
         if (node >= 0)
         {
-            (target, string failure) = chooseTarget();
+            (target, string failure, FitVerdict? fit) = chooseTarget();
             if (target < 0)
             {
-                Skip(pod, SkipReasons.NodeFit, failure);
+                Skip(pod, SkipReasons.NodeFit, failure, fit);
                 return EvictResult.Skipped;
             }
         }
@@ -277,7 +281,9 @@ public sealed class PlanningContext
         return EvictResult.Evicted;
     }
 
-    public void Skip(int pod, string reason, string detail) => _skipped.Add(new SkippedPod(pod, Profile, Plugin, reason, detail));
+    /// <param name="fit">For a NodeFit skip, the best candidate node and the predicate it failed, when one node explains it.</param>
+    public void Skip(int pod, string reason, string detail, FitVerdict? fit = null) =>
+        _skipped.Add(new SkippedPod(pod, Profile, Plugin, reason, detail) { Fit = fit, EvictionsBefore = _evictions.Count });
 
     /// <summary>Records why a plugin did nothing or stopped early (e.g. "no node is underutilized"), for the report.</summary>
     public void Note(string message) => _notes.Add(new PlanWarning(Profile, Plugin, message));

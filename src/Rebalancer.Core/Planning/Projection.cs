@@ -105,6 +105,14 @@ public sealed class Projection
     /// <summary>Increases with every move, so caches derived from the projection know when they are stale.</summary>
     public long Version { get; private set; }
 
+    private readonly List<int> _changedNodes = [];
+
+    /// <summary>How many node changes <see cref="ChangedNode"/> holds: indexes derived from the projection catch up from their last position.</summary>
+    public int ChangeCount => _changedNodes.Count;
+
+    /// <summary>The node whose requests the <paramref name="index"/>-th change altered (each move logs its source and its target).</summary>
+    public int ChangedNode(int index) => _changedNodes[index];
+
     /// <summary>Moves a pod to <paramref name="target"/> (or nowhere with -1).</summary>
     public void Move(int pod, int target)
     {
@@ -114,6 +122,7 @@ public sealed class Projection
         int home = _snapshot.Pods.Node[pod];
         if (from >= 0)
         {
+            _changedNodes.Add(from);
             Add(from, requests, -1);
             _podCount[from]--;
             if (from != home)
@@ -125,6 +134,7 @@ public sealed class Projection
         _podNode[pod] = target;
         if (target >= 0)
         {
+            _changedNodes.Add(target);
             Add(target, requests, +1);
             _podCount[target]++;
 

@@ -37,11 +37,17 @@ public sealed class TargetFinder
 {
     private readonly ClusterSnapshot _snapshot;
     private readonly Projection _projection;
-    private readonly Dictionary<int, FitFailure[]> _staticFit = [];
-    private readonly Dictionary<int, List<int>> _podsByNamespace = [];
+    private readonly StaticFitIndex _staticFit;
     // Pods with required anti-affinity, grouped by (constraint set, namespace): a group's terms select the same pods,
     // so "does any existing pod's anti-affinity forbid this node?" costs one term match per group, not per pod.
-    private readonly Dictionary<(int Constraints, int Namespace), List<int>> _antiAffinityGroups = [];
+    private readonly List<(int Constraints, int Namespace, List<int> Pods)> _antiAffinityGroups = [];
+    // Per label set (namespace + labels) of a pod being placed: the (group, term) pairs whose term selects it. Pods of
+    // one workload share the set, so the groups are matched once per workload instead of once per placement.
+    private readonly Dictionary<int, (int Group, int Term)[]> _selectingTerms = [];
+    private Dictionary<int, List<int>>? _groupsByNamespace;
+    private List<int>? _crossNamespaceGroups;
+
+    private readonly Dictionary<IReadOnlyList<int>, LeastAllocatedIndex> _leastAllocated = new(ReferenceEqualityComparer.Instance);
 
     // The domains blocked for the last pod asked about, valid until the projection changes.
     private int _cachedPod = -1;
@@ -49,23 +55,26 @@ public sealed class TargetFinder
     private (HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers) _cached;
     private readonly int _hostnameKey;
 
-    public TargetFinder(ClusterSnapshot snapshot, Projection projection)
+    public TargetFinder(ClusterSnapshot snapshot, Projection projection, StaticFitIndex? staticFit = null)
     {
         _snapshot = snapshot;
         _projection = projection;
+        _staticFit = staticFit ?? new StaticFitIndex(snapshot);
         _hostnameKey = snapshot.Strings.Find("kubernetes.io/hostname");
         PodTable pods = snapshot.Pods;
+        var groupOf = new Dictionary<(int, int), int>();
         for (int p = 0; p < pods.Count; p++)
         {
             if (snapshot.ConstraintSets[pods.Constraints[p]].RequiredPodAntiAffinity.Length > 0)
             {
                 (int, int) key = (pods.Constraints[p], pods.Namespace[p]);
-                if (!_antiAffinityGroups.TryGetValue(key, out List<int>? group))
+                if (!groupOf.TryGetValue(key, out int group))
                 {
-                    _antiAffinityGroups[key] = group = [];
+                    groupOf[key] = group = _antiAffinityGroups.Count;
+                    _antiAffinityGroups.Add((pods.Constraints[p], pods.Namespace[p], []));
                 }
 
-                group.Add(p);
+                _antiAffinityGroups[group].Pods.Add(p);
             }
         }
     }
@@ -77,9 +86,22 @@ public sealed class TargetFinder
     /// </summary>
     public int FindTarget(int pod, IReadOnlyList<int> candidates, TargetScoring scoring, out string failure, Func<int, bool>? allow = null)
     {
+        if (scoring == TargetScoring.LeastAllocated)
+        {
+            int found = FindLeastAllocated(pod, candidates, allow);
+            if (found >= 0)
+            {
+                failure = string.Empty;
+                return found;
+            }
+
+            // Nothing fits: the full scan below counts every predicate's failures for the explanation.
+        }
+
         int considered = 0;
         failure = string.Empty;
-        FitFailure[] staticFit = StaticFit(pod);
+        FitFailure[] staticFit = _staticFit.ForPod(pod);
+        NodeTable nodes = _snapshot.Nodes;
         int current = _projection.NodeOf(pod);
         int best = -1;
         double bestScore = double.NegativeInfinity;
@@ -99,7 +121,7 @@ public sealed class TargetFinder
             }
 
             considered++;
-            FitFailure result = node == current ? FitFailure.SameNode : staticFit[node];
+            FitFailure result = node == current ? FitFailure.SameNode : nodes.IsUnschedulable(node) ? FitFailure.Unschedulable : staticFit[node];
             if (result == FitFailure.None)
             {
                 if (!blockedComputed)
@@ -134,6 +156,93 @@ public sealed class TargetFinder
         if (best < 0)
         {
             failure = DescribeFailures(pod, considered, failures, bestFailedNode, bestFailedStage);
+            LastFailure = new FitVerdict(bestFailedNode, bestFailedStage);
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// After a <see cref="FindTarget"/> that found no node: the best candidate (the one that got furthest through the
+    /// predicates) and the predicate it failed; node -1 when no candidate but the pod's own node was tried.
+    /// </summary>
+    public FitVerdict LastFailure { get; private set; }
+
+    /// <summary>
+    /// The LeastAllocated target through the per-shape order (<see cref="LeastAllocatedIndex"/>): in each shape the first
+    /// node that passes every predicate, plus any node whose key ties with it (so float rounding cannot change the pick);
+    /// then the best score across shapes, ties to the lower node index as in the full scan. -1 when none fits.
+    /// </summary>
+    private int FindLeastAllocated(int pod, IReadOnlyList<int> candidates, Func<int, bool>? allow)
+    {
+        if (!_leastAllocated.TryGetValue(candidates, out LeastAllocatedIndex? index))
+        {
+            _leastAllocated[candidates] = index = new LeastAllocatedIndex(_snapshot, _projection, candidates);
+        }
+
+        FitFailure[] staticFit = _staticFit.ForPod(pod);
+        NodeTable nodes = _snapshot.Nodes;
+        int current = _projection.NodeOf(pod);
+        int best = -1;
+        double bestScore = double.NegativeInfinity;
+        var blocked = default((HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers));
+        bool blockedComputed = false;
+        int row = _staticFit.RowOf(_snapshot.Pods.Constraints[pod]);
+        IReadOnlyList<SortedSet<(double Key, int Node)>> shapes = index.Shapes;
+        for (int s = 0; s < shapes.Count; s++)
+        {
+            if (index.SparseNodes(row, s, staticFit) is int[] sparse)
+            {
+                // Few usable nodes in this shape: score them all.
+                foreach (int node in sparse)
+                {
+                    Consider(node);
+                }
+
+                continue;
+            }
+
+            double firstKey = double.NaN;
+            foreach ((double key, int node) in shapes[s])
+            {
+                if (!double.IsNaN(firstKey) && key < firstKey - 1e-9)
+                {
+                    break;
+                }
+
+                if (Consider(node) && double.IsNaN(firstKey))
+                {
+                    firstKey = key;
+                }
+            }
+        }
+
+        bool Consider(int node)
+        {
+            if (node == current || nodes.IsUnschedulable(node) || staticFit[node] != FitFailure.None || (allow is not null && !allow(node)))
+            {
+                return false;
+            }
+
+            if (!blockedComputed)
+            {
+                blocked = Blocked(pod);
+                blockedComputed = true;
+            }
+
+            if (CheckDynamic(pod, node, blocked) != FitFailure.None)
+            {
+                return false;
+            }
+
+            double score = Score(pod, node, TargetScoring.LeastAllocated);
+            if (score > bestScore || (score == bestScore && node < best))
+            {
+                bestScore = score;
+                best = node;
+            }
+
+            return true;
         }
 
         return best;
@@ -142,7 +251,9 @@ public sealed class TargetFinder
     /// <summary>The first predicate <paramref name="pod"/> fails on <paramref name="node"/> in the projection, with its detail.</summary>
     public FitFailure Check(int pod, int node, out string detail)
     {
-        FitFailure result = node == _projection.NodeOf(pod) ? FitFailure.SameNode : StaticFit(pod)[node];
+        FitFailure result = node == _projection.NodeOf(pod) ? FitFailure.SameNode
+            : _snapshot.Nodes.IsUnschedulable(node) ? FitFailure.Unschedulable
+            : _staticFit.ForPod(pod)[node];
         if (result == FitFailure.None)
         {
             result = CheckDynamic(pod, node, Blocked(pod));
@@ -150,37 +261,6 @@ public sealed class TargetFinder
 
         detail = result == FitFailure.None ? string.Empty : Describe(pod, node, result);
         return result;
-    }
-
-    private FitFailure[] StaticFit(int pod)
-    {
-        int constraintsId = _snapshot.Pods.Constraints[pod];
-        if (_staticFit.TryGetValue(constraintsId, out FitFailure[]? fit))
-        {
-            return fit;
-        }
-
-        PodConstraints constraints = _snapshot.ConstraintSets[constraintsId];
-        NodeTable nodes = _snapshot.Nodes;
-        fit = new FitFailure[nodes.Count];
-        for (int n = 0; n < nodes.Count; n++)
-        {
-            if (nodes.IsUnschedulable(n))
-            {
-                fit[n] = FitFailure.Unschedulable;
-            }
-            else if (!Predicates.MatchesNodeSelector(_snapshot, constraints, n))
-            {
-                fit[n] = FitFailure.NodeSelector;
-            }
-            else if (!Predicates.ToleratesTaints(nodes.TaintsOf(n), constraints.Tolerations, noSchedule: true, noExecute: true, preferNoSchedule: false, out _))
-            {
-                fit[n] = FitFailure.Taint;
-            }
-        }
-
-        _staticFit[constraintsId] = fit;
-        return fit;
     }
 
     private FitFailure CheckDynamic(int pod, int node, (HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers) blocked)
@@ -222,35 +302,28 @@ public sealed class TargetFinder
 
         HashSet<(int, int)>? existing = null;
         Dictionary<(int, int), int>? blockers = null;
-        PodTable pods = _snapshot.Pods;
-        foreach (((int constraints, int ns), List<int> group) in _antiAffinityGroups)
+        foreach ((int groupIndex, int termIndex) in SelectingTerms(pod))
         {
-            foreach (PodAffinityTerm term in _snapshot.ConstraintSets[constraints].RequiredPodAntiAffinity)
+            (int constraints, _, List<int> group) = _antiAffinityGroups[groupIndex];
+            PodAffinityTerm term = _snapshot.ConstraintSets[constraints].RequiredPodAntiAffinity[termIndex];
+            foreach (int other in group)
             {
-                if (!Predicates.TermSelects(_snapshot, term, ns, pod))
+                int otherNode = _projection.NodeOf(other);
+                if (other == pod || otherNode < 0)
                 {
                     continue;
                 }
 
-                foreach (int other in group)
+                existing ??= [];
+                blockers ??= [];
+                if (_snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value) && existing.Add((term.TopologyKey, value)))
                 {
-                    int otherNode = _projection.NodeOf(other);
-                    if (other == pod || otherNode < 0)
-                    {
-                        continue;
-                    }
+                    blockers[(term.TopologyKey, value)] = other;
+                }
 
-                    existing ??= [];
-                    blockers ??= [];
-                    if (_snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value) && existing.Add((term.TopologyKey, value)))
-                    {
-                        blockers[(term.TopologyKey, value)] = other;
-                    }
-
-                    if (existing.Add((-1, otherNode)))
-                    {
-                        blockers[(-1, otherNode)] = other;
-                    }
+                if (existing.Add((-1, otherNode)))
+                {
+                    blockers[(-1, otherNode)] = other;
                 }
             }
         }
@@ -259,6 +332,72 @@ public sealed class TargetFinder
         _cachedPod = pod;
         _cachedVersion = _projection.Version;
         return _cached;
+    }
+
+    /// <summary>The (group, term) pairs of existing pods' required anti-affinity whose term selects <paramref name="pod"/>.</summary>
+    private (int Group, int Term)[] SelectingTerms(int pod)
+    {
+        if (_antiAffinityGroups.Count == 0)
+        {
+            return [];
+        }
+
+        int set = _snapshot.PodLabelSets.SetOf(pod);
+        if (_selectingTerms.TryGetValue(set, out (int, int)[]? cached))
+        {
+            return cached;
+        }
+
+        if (_groupsByNamespace is null)
+        {
+            // A term with neither namespaces nor a namespace selector only selects pods of its own namespace, so a
+            // pod needs to be matched against its namespace's groups and the (usually few) cross-namespace ones.
+            _groupsByNamespace = [];
+            _crossNamespaceGroups = [];
+            for (int g = 0; g < _antiAffinityGroups.Count; g++)
+            {
+                (int constraints, int ns, _) = _antiAffinityGroups[g];
+                if (_snapshot.ConstraintSets[constraints].RequiredPodAntiAffinity.All(t => t.Namespaces.Length == 0 && t.NamespaceSelector is null))
+                {
+                    if (!_groupsByNamespace.TryGetValue(ns, out List<int>? list))
+                    {
+                        _groupsByNamespace[ns] = list = [];
+                    }
+
+                    list.Add(g);
+                }
+                else
+                {
+                    _crossNamespaceGroups.Add(g);
+                }
+            }
+        }
+
+        var groups = new List<int>(_crossNamespaceGroups!);
+        if (_groupsByNamespace.TryGetValue(_snapshot.Pods.Namespace[pod], out List<int>? own))
+        {
+            groups.AddRange(own);
+        }
+
+        groups.Sort(); // group order, as a scan of every group would visit them
+        var selecting = new List<(int, int)>();
+        foreach (int g in groups)
+        {
+            (int constraints, int ns, _) = _antiAffinityGroups[g];
+            PodAffinityTerm[] terms = _snapshot.ConstraintSets[constraints].RequiredPodAntiAffinity;
+            for (int t = 0; t < terms.Length; t++)
+            {
+                // Namespace and labels are all a term reads of the pod, and the label set fixes both.
+                if (Predicates.TermSelects(_snapshot, terms[t], ns, pod))
+                {
+                    selecting.Add((g, t));
+                }
+            }
+        }
+
+        (int, int)[] result = [.. selecting];
+        _selectingTerms[set] = result;
+        return result;
     }
 
     /// <summary>Topology domains (key, value) where the pod's own required anti-affinity terms find a matching pod.</summary>
@@ -272,23 +411,33 @@ public sealed class TargetFinder
 
         var blocked = new HashSet<(int, int)>();
         int ownNamespace = _snapshot.Pods.Namespace[pod];
+        PodLabelSets sets = _snapshot.PodLabelSets;
         foreach (PodAffinityTerm term in constraints.RequiredPodAntiAffinity)
         {
-            foreach (int other in CandidatesFor(term, ownNamespace))
+            foreach (int set in SetsFor(term, ownNamespace))
             {
-                int otherNode = _projection.NodeOf(other);
-                if (other == pod || otherNode < 0 || !Predicates.TermSelects(_snapshot, term, ownNamespace, other))
+                // The term is matched once per set of identically labelled pods, not once per pod.
+                if (!Predicates.TermSelects(_snapshot, term, ownNamespace, sets.RepresentativeOf(set)))
                 {
                     continue;
                 }
 
-                if (_snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value))
+                foreach (int other in sets.PodsOf(set))
                 {
-                    blocked.Add((term.TopologyKey, value));
-                }
+                    int otherNode = _projection.NodeOf(other);
+                    if (other == pod || otherNode < 0)
+                    {
+                        continue;
+                    }
 
-                // The same node always counts, even without the topology label.
-                blocked.Add((-1, otherNode));
+                    if (_snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value))
+                    {
+                        blocked.Add((term.TopologyKey, value));
+                    }
+
+                    // The same node always counts, even without the topology label.
+                    blocked.Add((-1, otherNode));
+                }
             }
         }
 
@@ -336,38 +485,21 @@ public sealed class TargetFinder
         return true;
     }
 
-    private IEnumerable<int> CandidatesFor(PodAffinityTerm term, int ownNamespace)
+    /// <summary>The label sets a term may select: its namespaces' (its own by default), or all with a namespace selector.</summary>
+    private IEnumerable<int> SetsFor(PodAffinityTerm term, int ownNamespace)
     {
+        PodLabelSets sets = _snapshot.PodLabelSets;
         if (term.NamespaceSelector is not null)
         {
-            return Enumerable.Range(0, _snapshot.Pods.Count);
+            return Enumerable.Range(0, sets.Count);
         }
 
         if (term.Namespaces.Length == 0)
         {
-            return PodsIn(ownNamespace);
+            return sets.SetsIn(ownNamespace).ToArray();
         }
 
-        return term.Namespaces.SelectMany(PodsIn);
-    }
-
-    private List<int> PodsIn(int ns)
-    {
-        if (_podsByNamespace.Count == 0)
-        {
-            PodTable pods = _snapshot.Pods;
-            for (int p = 0; p < pods.Count; p++)
-            {
-                if (!_podsByNamespace.TryGetValue(pods.Namespace[p], out List<int>? list))
-                {
-                    _podsByNamespace[pods.Namespace[p]] = list = [];
-                }
-
-                list.Add(p);
-            }
-        }
-
-        return _podsByNamespace.TryGetValue(ns, out List<int>? result) ? result : [];
+        return term.Namespaces.SelectMany(ns => sets.SetsIn(ns).ToArray());
     }
 
     private double Score(int pod, int node, TargetScoring scoring)

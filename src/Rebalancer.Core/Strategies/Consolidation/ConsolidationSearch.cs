@@ -32,10 +32,13 @@ internal sealed class Search
 
         // Guard N-1 only when the cluster had that headroom to begin with (otherwise no drain could keep it).
         _guardNodeLoss = settings.KeepNodeLossHeadroom
-            && Headroom.Evaluate(_snapshot, context.Nodes, context.Projection.NodeOf, context.Projection.Requested).NodeLossSurvivable;
+            && Headroom.Evaluate(_snapshot, context.Nodes, context.Projection.PodsOn, context.Projection.Requested, NodeLossOnly).NodeLossSurvivable;
     }
 
     private readonly bool _guardNodeLoss;
+
+    // The guard checks the loss of the largest node only; the zone verdict is the report's, computed once per plan.
+    private HeadroomOptions NodeLossOnly => new(IncludeZone: false, StaticFit: _context.StaticFit);
 
     public long Steps { get; private set; }
 
@@ -127,10 +130,11 @@ internal sealed class Search
             {
                 if (!Exhausted)
                 {
-                    _context.Targets.FindTarget(pod, _context.TargetCandidates, TargetScoring.MostAllocated, out string failure,
+                    int found = _context.Targets.FindTarget(pod, _context.TargetCandidates, TargetScoring.MostAllocated, out string failure,
                         n => n != node && !_drained.Contains(n));
+                    FitVerdict? best = found < 0 && _context.Targets.LastFailure.Node >= 0 ? _context.Targets.LastFailure : null;
                     blocked = new SkippedPod(pod, _context.Profile, _context.Plugin, SkipReasons.NodeFit,
-                        $"{_snapshot.Nodes.Name[node]} cannot be emptied: this pod fits no other node ({failure})");
+                        $"{_snapshot.Nodes.Name[node]} cannot be emptied: this pod fits no other node ({failure})") { Fit = best };
                 }
 
                 break;
@@ -168,7 +172,7 @@ internal sealed class Search
         _index.Refresh(node);
         if (blocked is not null)
         {
-            _context.Skip(blocked.Pod, blocked.Reason, blocked.Detail);
+            _context.Skip(blocked.Pod, blocked.Reason, blocked.Detail, blocked.Fit);
             Count(blocked.Reason == SkipReasons.NodeFit ? "a pod that fits no other node" : $"a pod that cannot be evicted ({blocked.Reason})");
         }
 
@@ -184,7 +188,7 @@ internal sealed class Search
         }
 
         List<int> remaining = _context.Nodes.Where(n => n != node && !_drained.Contains(n)).ToList();
-        return Headroom.Evaluate(_snapshot, remaining, _context.Projection.NodeOf, _context.Projection.Requested).NodeLossSurvivable;
+        return Headroom.Evaluate(_snapshot, remaining, _context.Projection.PodsOn, _context.Projection.Requested, NodeLossOnly).NodeLossSurvivable;
     }
 
     /// <summary>Explains, once, why the other pool nodes were not emptied.</summary>

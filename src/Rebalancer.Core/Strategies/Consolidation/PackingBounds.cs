@@ -50,102 +50,156 @@ internal static class PackingBounds
         long capMemory = shape[ResourceCatalog.Memory];
         long capPods = shape[ResourceCatalog.Pods];
 
-        int[] order = [.. pods];
+        // Sorted as keys rather than through a comparison delegate: this sorts every movable pod of the pool.
         PodTable table = snapshot.Pods;
-        Array.Sort(order, (a, b) =>
+        var keys = new Planning.FitOrder[pods.Count];
+        for (int i = 0; i < keys.Length; i++)
         {
-            int c = table.RequestsOf(b)[ResourceCatalog.Cpu].CompareTo(table.RequestsOf(a)[ResourceCatalog.Cpu]);
-            if (c != 0)
-            {
-                return c;
-            }
-
-            c = table.RequestsOf(b)[ResourceCatalog.Memory].CompareTo(table.RequestsOf(a)[ResourceCatalog.Memory]);
-            return c != 0 ? c : a.CompareTo(b);
-        });
-
-        int bins = order.Length;
-        int size = 1;
-        while (size < bins)
-        {
-            size <<= 1;
+            ReadOnlySpan<long> requests = table.RequestsOf(pods[i]);
+            keys[i] = new Planning.FitOrder(requests[ResourceCatalog.Cpu], requests[ResourceCatalog.Memory], 0, pods[i]);
         }
 
-        long[] tree = new long[2 * size]; // max free cpu per subtree; unopened bins are full
-        long[] freeMemory = new long[bins];
-        long[] freePods = new long[bins];
-        for (int i = 0; i < size; i++)
+        Array.Sort(keys);
+        int[] order = new int[keys.Length];
+        for (int i = 0; i < keys.Length; i++)
         {
-            tree[size + i] = i < bins ? capCpu : long.MinValue;
+            order[i] = keys[i].Pod;
         }
 
-        for (int i = size - 1; i >= 1; i--)
-        {
-            tree[i] = Math.Max(tree[2 * i], tree[(2 * i) + 1]);
-        }
-
-        Array.Fill(freeMemory, capMemory);
-        Array.Fill(freePods, capPods);
+        // Bins are opened left to right; a max-tree over free cpu, memory and pod slots finds the first with room. The
+        // three maxima of a subtree may come from different bins, so the tree prunes (never wrongly) and the leaf check
+        // decides. A run of identical pods (replicas) fills each bin it finds before moving on, exactly as placing them
+        // one by one would: the bins before it had no room for one and have not changed.
+        var free = new BinTree(order.Length, capCpu, capMemory, capPods);
         int opened = 0;
         int oversized = 0;
-        foreach (int pod in order)
+        for (int i = 0; i < order.Length;)
         {
-            ReadOnlySpan<long> requests = table.RequestsOf(pod);
+            ReadOnlySpan<long> requests = table.RequestsOf(order[i]);
             long cpu = requests[ResourceCatalog.Cpu];
             long memory = requests[ResourceCatalog.Memory];
+            int run = 1;
+            while (i + run < order.Length
+                && table.RequestsOf(order[i + run])[ResourceCatalog.Cpu] == cpu
+                && table.RequestsOf(order[i + run])[ResourceCatalog.Memory] == memory)
+            {
+                run++;
+            }
+
+            i += run;
             if (cpu > capCpu || memory > capMemory)
             {
-                oversized++; // fits no node of this shape: count it as needing a node of its own
+                oversized += run; // fits no node of this shape: count each as needing a node of its own
                 continue;
             }
 
-            int bin = FirstWithCpu(tree, size, cpu, 0);
-            while (bin >= 0 && (freeMemory[bin] < memory || freePods[bin] < 1))
+            int from = 0;
+            while (run > 0)
             {
-                bin = FirstWithCpu(tree, size, cpu, bin + 1);
-            }
+                int bin = free.First(from, cpu, memory, 1);
+                if (bin < 0)
+                {
+                    oversized += run;
+                    break;
+                }
 
-            if (bin < 0)
-            {
-                oversized++;
-                continue;
-            }
+                long fitting = Math.Min(run, free.Pods(bin));
+                if (cpu > 0)
+                {
+                    fitting = Math.Min(fitting, free.Cpu(bin) / cpu);
+                }
 
-            freeMemory[bin] -= memory;
-            freePods[bin]--;
-            int leaf = size + bin;
-            tree[leaf] -= cpu;
-            for (int i = leaf >> 1; i >= 1; i >>= 1)
-            {
-                tree[i] = Math.Max(tree[2 * i], tree[(2 * i) + 1]);
-            }
+                if (memory > 0)
+                {
+                    fitting = Math.Min(fitting, free.Memory(bin) / memory);
+                }
 
-            opened = Math.Max(opened, bin + 1);
+                free.Take(bin, cpu * fitting, memory * fitting, fitting);
+                run -= (int)fitting;
+                opened = Math.Max(opened, bin + 1);
+                from = bin + 1;
+            }
         }
 
         return opened + oversized;
     }
 
-    /// <summary>The first bin at or after <paramref name="from"/> with at least <paramref name="cpu"/> free, or -1.</summary>
-    private static int FirstWithCpu(long[] tree, int size, long cpu, int from)
+    /// <summary>Free cpu, memory and pod slots of the bins, with subtree maxima for first-fit queries.</summary>
+    private sealed class BinTree
     {
-        return Search(1, 0, size - 1);
+        private readonly int _size;
+        private readonly long[] _cpu;
+        private readonly long[] _memory;
+        private readonly long[] _pods;
 
-        int Search(int index, int lo, int hi)
+        public BinTree(int bins, long cpu, long memory, long pods)
         {
-            if (hi < from || tree[index] < cpu)
+            _size = 1;
+            while (_size < bins)
+            {
+                _size <<= 1;
+            }
+
+            _cpu = new long[2 * _size];
+            _memory = new long[2 * _size];
+            _pods = new long[2 * _size];
+            for (int i = 0; i < _size; i++)
+            {
+                bool real = i < bins;
+                _cpu[_size + i] = real ? cpu : long.MinValue;
+                _memory[_size + i] = real ? memory : long.MinValue;
+                _pods[_size + i] = real ? pods : long.MinValue;
+            }
+
+            for (int i = _size - 1; i >= 1; i--)
+            {
+                Pull(i);
+            }
+        }
+
+        public long Cpu(int bin) => _cpu[_size + bin];
+
+        public long Memory(int bin) => _memory[_size + bin];
+
+        public long Pods(int bin) => _pods[_size + bin];
+
+        public void Take(int bin, long cpu, long memory, long pods)
+        {
+            int leaf = _size + bin;
+            _cpu[leaf] -= cpu;
+            _memory[leaf] -= memory;
+            _pods[leaf] -= pods;
+            for (int i = leaf >> 1; i >= 1; i >>= 1)
+            {
+                Pull(i);
+            }
+        }
+
+        /// <summary>The first bin at or after <paramref name="from"/> with room for the request, or -1.</summary>
+        public int First(int from, long cpu, long memory, long pods) => Search(1, 0, _size - 1, from, cpu, memory, pods);
+
+        private int Search(int index, int low, int high, int from, long cpu, long memory, long pods)
+        {
+            if (high < from || _cpu[index] < cpu || _memory[index] < memory || _pods[index] < pods)
             {
                 return -1;
             }
 
-            if (lo == hi)
+            if (low == high)
             {
-                return lo;
+                return low;
             }
 
-            int mid = (lo + hi) / 2;
-            int left = Search(2 * index, lo, mid);
-            return left >= 0 ? left : Search((2 * index) + 1, mid + 1, hi);
+            int middle = (low + high) >> 1;
+            int left = Search(2 * index, low, middle, from, cpu, memory, pods);
+            return left >= 0 ? left : Search((2 * index) + 1, middle + 1, high, from, cpu, memory, pods);
+        }
+
+        private void Pull(int i)
+        {
+            _cpu[i] = Math.Max(_cpu[2 * i], _cpu[(2 * i) + 1]);
+            _memory[i] = Math.Max(_memory[2 * i], _memory[(2 * i) + 1]);
+            _pods[i] = Math.Max(_pods[2 * i], _pods[(2 * i) + 1]);
         }
     }
 }

@@ -142,7 +142,8 @@ public sealed class LowNodeUtilizationStrategy : IStrategy
 
             if (!ToleratesSomeUnderutilizedNode(snapshot, pod, underutilized))
             {
-                context.Skip(pod, SkipReasons.NodeFit, "does not tolerate the taints of any underutilized node");
+                context.Skip(pod, SkipReasons.NodeFit, TaintText.NoTolerableNode(snapshot, pod, underutilized, "underutilized", preferNoSchedule: true),
+                    new FitVerdict(underutilized[0], FitFailure.Taint));
                 continue;
             }
 

@@ -1,8 +1,6 @@
-using System.Text;
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
-using Rebalancer.Core.Scheduling;
 
 namespace Rebalancer.Core.Strategies.RemoveDuplicates;
 
@@ -27,12 +25,15 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
         ClusterSnapshot snapshot = context.Snapshot;
         PodTable pods = snapshot.Pods;
         var excludedKinds = new HashSet<int>(_settings.ExcludeOwnerKinds.Select(snapshot.Strings.Find));
-        var keys = new Dictionary<string, OwnerGroup>(StringComparer.Ordinal);
+        // Identities and owner keys are interned int sequences, not strings: this loop visits every pod of the cluster.
+        var sequences = new SequenceInterner();
+        var keys = new Dictionary<PodKey, OwnerGroup>();
         var groups = new List<OwnerGroup>();
         var onNode = new List<int>();
-        var identities = new Dictionary<string, int>(StringComparer.Ordinal);
-        var protectedFirst = new Dictionary<string, int>(StringComparer.Ordinal);
-        var builder = new StringBuilder();
+        var identities = new Dictionary<PodKey, int>();
+        var protectedFirst = new Dictionary<PodKey, int>();
+        var scratch = new List<int>();
+        var feasibleByRow = new Dictionary<int, (ulong[] Nodes, int Count)>();
 
         foreach (int node in context.Nodes)
         {
@@ -47,7 +48,8 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
                     continue;
                 }
 
-                string identity = Identity(snapshot, pod, builder);
+                int images = ImagesKey(snapshot, pod, sequences, scratch);
+                PodKey identity = Identity(snapshot, pod, images, sequences, scratch);
 
                 // A pod an earlier plugin already moved here counts towards the replicas (it runs here in the
                 // projection) but cannot be evicted again.
@@ -76,7 +78,7 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
 
                 foreach (OwnerRef owner in owners)
                 {
-                    string key = OwnerKey(snapshot, pods.Namespace[pod], owner, pod, builder);
+                    var key = new PodKey(pods.Namespace[pod], owner.Kind, owner.Name, images);
                     if (!keys.TryGetValue(key, out OwnerGroup? group))
                     {
                         keys[key] = group = new OwnerGroup(owner, pods.Namespace[pod]);
@@ -99,17 +101,17 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
                 continue;
             }
 
-            if (Balance(context, group) == EvictResult.TotalLimitReached)
+            if (Balance(context, group, feasibleByRow) == EvictResult.TotalLimitReached)
             {
                 return;
             }
         }
     }
 
-    private static EvictResult Balance(PlanningContext context, OwnerGroup group)
+    private static EvictResult Balance(PlanningContext context, OwnerGroup group, Dictionary<int, (ulong[] Nodes, int Count)> feasibleByRow)
     {
         ClusterSnapshot snapshot = context.Snapshot;
-        int feasible = FeasibleNodes(context, group);
+        int feasible = FeasibleNodes(context, group, feasibleByRow);
         string owner = Describe(snapshot, group.Owner, group.Namespace);
         if (feasible < 2)
         {
@@ -158,41 +160,82 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
     /// the NoSchedule/NoExecute taints and matches the selectors; a distinct pod counts only if more than one node fits it.
     /// Cordoned nodes and free resources are deliberately not checked here, as in the descheduler.
     /// </summary>
-    private static int FeasibleNodes(PlanningContext context, OwnerGroup group)
+    /// <remarks>
+    /// Evaluated per distinct static predicate set (<see cref="StaticFitIndex"/>) rather than per pod, with each set's
+    /// matching nodes kept as a bitset: the union over a group's sets is then a few hundred word ORs.
+    /// </remarks>
+    private static int FeasibleNodes(PlanningContext context, OwnerGroup group, Dictionary<int, (ulong[] Nodes, int Count)> feasibleByRow)
     {
         ClusterSnapshot snapshot = context.Snapshot;
-        var seenConstraints = new HashSet<int>();
-        var union = new HashSet<int>();
-        var matching = new List<int>();
+        ulong[]? union = null;
+        bool shared = false;
+        int firstRow = -1;
+        int count = 0;
         foreach ((_, List<int> duplicates) in group.DuplicatesByNode)
         {
             foreach (int pod in duplicates)
             {
-                int constraintsId = snapshot.Pods.Constraints[pod];
-                if (!seenConstraints.Add(constraintsId))
+                int row = context.StaticFit.RowOf(snapshot.Pods.Constraints[pod]);
+                if (row == firstRow)
                 {
                     continue;
                 }
 
-                PodConstraints constraints = snapshot.ConstraintSets[constraintsId];
-                matching.Clear();
-                foreach (int node in context.Nodes)
+                (ulong[] nodes, int matching) = MatchingNodes(context, row, feasibleByRow);
+                if (matching <= 1)
                 {
-                    if (Predicates.ToleratesTaints(snapshot.Nodes.TaintsOf(node), constraints.Tolerations, noSchedule: true, noExecute: true, preferNoSchedule: false, out _)
-                        && Predicates.MatchesNodeSelector(snapshot, constraints, node))
-                    {
-                        matching.Add(node);
-                    }
+                    continue;
                 }
 
-                if (matching.Count > 1)
+                if (union is null)
                 {
-                    union.UnionWith(matching);
+                    // Most groups have one static set: share its bitset instead of copying it.
+                    union = nodes;
+                    shared = true;
+                    firstRow = row;
+                    count = matching;
+                    continue;
+                }
+
+                if (shared)
+                {
+                    union = (ulong[])union.Clone();
+                    shared = false;
+                }
+
+                count = 0;
+                for (int w = 0; w < union.Length; w++)
+                {
+                    union[w] |= nodes[w];
+                    count += System.Numerics.BitOperations.PopCount(union[w]);
                 }
             }
         }
 
-        return union.Count;
+        return count;
+    }
+
+    private static (ulong[] Nodes, int Count) MatchingNodes(PlanningContext context, int row, Dictionary<int, (ulong[] Nodes, int Count)> cache)
+    {
+        if (cache.TryGetValue(row, out (ulong[] Nodes, int Count) cached))
+        {
+            return cached;
+        }
+
+        FitFailure[] fit = context.StaticFit.Row(row);
+        ulong[] bits = new ulong[(context.Snapshot.Nodes.Count + 63) / 64];
+        int count = 0;
+        foreach (int node in context.Nodes)
+        {
+            if (fit[node] == FitFailure.None)
+            {
+                bits[node >> 6] |= 1UL << (node & 63);
+                count++;
+            }
+        }
+
+        cache[row] = (bits, count);
+        return (bits, count);
     }
 
     private static bool HasExcludedOwner(ReadOnlySpan<OwnerRef> owners, HashSet<int> excludedKinds)
@@ -213,47 +256,67 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
         return false;
     }
 
-    /// <summary>The pod's identity: sorted "kind/name/image" for every owner × container image (namespace is implied per node scan).</summary>
-    private static string Identity(ClusterSnapshot snapshot, int pod, StringBuilder builder)
+    /// <summary>
+    /// The pod's identity: namespace plus its (owner kind, owner name, image) triples for every owner × container image.
+    /// With one owner — nearly every pod — that is the owner key itself (namespace, kind, name, images); with several,
+    /// the sorted triples are interned. Interned ids are canonical for equal strings, so sorting by id is canonical too.
+    /// </summary>
+    private static PodKey Identity(ClusterSnapshot snapshot, int pod, int images, SequenceInterner sequences, List<int> scratch)
     {
         PodTable pods = snapshot.Pods;
         ReadOnlySpan<OwnerRef> owners = pods.OwnersOf(pod);
-        ReadOnlySpan<int> images = pods.ImagesOf(pod);
-        var parts = new List<(string, string, string)>(owners.Length * Math.Max(1, images.Length));
+        if (owners.Length == 1)
+        {
+            return new PodKey(pods.Namespace[pod], owners[0].Kind, owners[0].Name, images);
+        }
+
+        ReadOnlySpan<int> imageIds = pods.ImagesOf(pod);
+        int count = owners.Length * imageIds.Length;
+        Span<(int Kind, int Name, int Image)> triples = count <= 64 ? stackalloc (int, int, int)[count] : new (int, int, int)[count];
+        int i = 0;
         foreach (OwnerRef owner in owners)
         {
-            foreach (int image in images)
+            foreach (int image in imageIds)
             {
-                parts.Add((snapshot.Strings[owner.Kind], snapshot.Strings[owner.Name], snapshot.Strings[image]));
+                triples[i++] = (owner.Kind, owner.Name, image);
             }
         }
 
-        parts.Sort(StringComparer.Ordinal.Compare3);
-        builder.Clear();
-        builder.Append(pods.Namespace[pod]);
-        foreach ((string kind, string name, string image) in parts)
+        triples.Sort();
+        scratch.Clear();
+        scratch.Add(-1); // keeps triples apart from image lists in the shared interner
+        foreach ((int kind, int name, int image) in triples)
         {
-            builder.Append('\n').Append(kind).Append('/').Append(name).Append('/').Append(image);
+            scratch.Add(kind);
+            scratch.Add(name);
+            scratch.Add(image);
         }
 
-        return builder.ToString();
+        return new PodKey(pods.Namespace[pod], -1, sequences.Intern(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(scratch)), 0);
     }
 
-    /// <summary>The owner key (namespace, kind, name, sorted images joined with '#'); the owner's uid is not part of it.</summary>
-    private static string OwnerKey(ClusterSnapshot snapshot, int ns, OwnerRef owner, int pod, StringBuilder builder)
+    /// <summary>The pod's container images as one int: the image id itself when there is one (even), else the interned sorted list (odd).</summary>
+    private static int ImagesKey(ClusterSnapshot snapshot, int pod, SequenceInterner sequences, List<int> scratch)
     {
         ReadOnlySpan<int> images = snapshot.Pods.ImagesOf(pod);
-        string[] names = new string[images.Length];
-        for (int i = 0; i < images.Length; i++)
+        if (images.Length == 1)
         {
-            names[i] = snapshot.Strings[images[i]];
+            return images[0] * 2;
         }
 
-        Array.Sort(names, StringComparer.Ordinal);
-        builder.Clear();
-        builder.Append(ns).Append('/').Append(owner.Kind).Append('/').Append(owner.Name).Append('/').AppendJoin('#', names);
-        return builder.ToString();
+        scratch.Clear();
+        scratch.Add(-2);
+        foreach (int image in images)
+        {
+            scratch.Add(image);
+        }
+
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(scratch)[1..].Sort();
+        return (sequences.Intern(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(scratch)) * 2) + 1;
     }
+
+    /// <summary>A pod's identity or an owner key: namespace, owner kind and name, images (see <see cref="Identity"/>).</summary>
+    private readonly record struct PodKey(int Namespace, int Kind, int Name, int Images);
 
     private static string Describe(ClusterSnapshot snapshot, OwnerRef owner, int ns) =>
         $"{snapshot.Strings[ns]}/{snapshot.Strings[owner.Kind]} {snapshot.Strings[owner.Name]}";
@@ -287,20 +350,5 @@ public sealed class RemoveDuplicatesStrategy : IStrategy
                 DuplicatesByNode[^1].Pods.Add(pod);
             }
         }
-    }
-}
-
-internal static class TupleComparison
-{
-    public static int Compare3(this StringComparer comparer, (string, string, string) a, (string, string, string) b)
-    {
-        int c = comparer.Compare(a.Item1, b.Item1);
-        if (c != 0)
-        {
-            return c;
-        }
-
-        c = comparer.Compare(a.Item2, b.Item2);
-        return c != 0 ? c : comparer.Compare(a.Item3, b.Item3);
     }
 }

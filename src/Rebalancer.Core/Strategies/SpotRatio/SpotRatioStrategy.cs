@@ -340,7 +340,7 @@ public sealed class SpotRatioStrategy : IStrategy
             }
 
             long budget = (long)decimal.Floor(budgetDecimal);
-            var fitter = new CapacityFitter(_snapshot, _spotNodes, projection.Requested);
+            var fitter = new CapacityFitter(_snapshot, _spotNodes, projection.Requested, _context.StaticFit);
             var workloads = new Dictionary<(int, int, int), Workload>();
             foreach (Workload w in Workloads(projection.NodeOf))
             {
@@ -494,7 +494,8 @@ public sealed class SpotRatioStrategy : IStrategy
             long amount = _snapshot.Pods.RequestsOf(pod)[_resource];
             if (PinnedToSpot(pod))
             {
-                _context.Skip(pod, SkipReasons.NodeFit, "its nodeSelector, required node affinity or tolerations allow no on-demand node: it is pinned to spot");
+                (string detail, FitVerdict? fit) = PinnedDetail(pod);
+                _context.Skip(pod, SkipReasons.NodeFit, detail, fit);
                 return MoveResult.NotMoved;
             }
 
@@ -549,6 +550,20 @@ public sealed class SpotRatioStrategy : IStrategy
 
             _pinned[constraintsId] = pinned;
             return pinned;
+        }
+
+        /// <summary>The pinned-to-spot skip, naming the first on-demand node and the static predicate it fails.</summary>
+        private (string Detail, FitVerdict? Fit) PinnedDetail(int pod)
+        {
+            const string Pinned = "its nodeSelector, required node affinity or tolerations allow no on-demand node: it is pinned to spot";
+            if (_onDemandNodes.Count == 0)
+            {
+                return (Pinned + " (no considered node is on-demand)", null);
+            }
+
+            int node = _onDemandNodes[0];
+            FitFailure predicate = Predicates.MatchesNodeSelector(_snapshot, _snapshot.ConstraintsOf(pod), node) ? FitFailure.Taint : FitFailure.NodeSelector;
+            return ($"{Pinned}; {_snapshot.Nodes.Name[node]}: {_context.Targets.Describe(pod, node, predicate)}", new FitVerdict(node, predicate));
         }
 
         private bool Evictable(int pod) => _settings.EvictableNamespaces.Allows(_snapshot.Strings[_snapshot.Pods.Namespace[pod]]);
