@@ -191,40 +191,67 @@ public static class Headroom
             return NoShortfall;
         }
 
+        // Identical pods (same static predicates, same requests: the replicas of a workload) form one group, and the
+        // groups are sorted first-fit-decreasing (cpu, then memory, descending; then predicate set and first pod) and
+        // placed a group at a time. Sorting tens of thousands of pods of a failed zone individually cost more than the fit.
         PodTable table = snapshot.Pods;
-        var order = new FitOrder[pods.Count];
-        for (int i = 0; i < order.Length; i++)
+        var chains = new Dictionary<(int Row, long Cpu, long Memory), List<int>>();
+        var keys = new List<FitOrder>();
+        var members = new List<List<int>>();
+        foreach (int pod in pods)
         {
-            ReadOnlySpan<long> requests = table.RequestsOf(pods[i]);
-            order[i] = new FitOrder(requests[ResourceCatalog.Cpu], requests[ResourceCatalog.Memory], staticFit.RowOf(table.Constraints[pods[i]]), pods[i]);
-        }
-
-        Array.Sort(order);
-
-        var fitter = new CapacityFitter(snapshot, targets, requested, staticFit);
-        long[]? missing = null;
-        for (int i = 0; i < order.Length;)
-        {
-            // A run of identical pods (same requests, same static predicates; replicas of one workload) is placed at once.
-            int pod = order[i].Pod;
-            int run = 1;
-            while (i + run < order.Length && order[i + run].Row == order[i].Row && table.RequestsOf(order[i + run].Pod).SequenceEqual(table.RequestsOf(pod)))
+            ReadOnlySpan<long> requests = table.RequestsOf(pod);
+            int row = staticFit.RowOf(table.Constraints[pod]);
+            var chainKey = (row, requests[ResourceCatalog.Cpu], requests[ResourceCatalog.Memory]);
+            if (!chains.TryGetValue(chainKey, out List<int>? chain))
             {
-                run++;
+                chains[chainKey] = chain = [];
             }
 
-            int placed = fitter.PlaceIdentical(pod, run);
-            for (int k = placed; k < run; k++)
+            int group = -1;
+            foreach (int candidate in chain)
             {
-                missing ??= new long[snapshot.Resources.Count];
-                ReadOnlySpan<long> requests = table.RequestsOf(order[i + k].Pod);
-                for (int r = 0; r < missing.Length; r++)
+                if (table.RequestsOf(members[candidate][0]).SequenceEqual(requests))
                 {
-                    missing[r] += requests[r];
+                    group = candidate;
+                    break;
                 }
             }
 
-            i += run;
+            if (group < 0)
+            {
+                group = members.Count;
+                chain.Add(group);
+                members.Add([]);
+                keys.Add(new FitOrder(requests[ResourceCatalog.Cpu], requests[ResourceCatalog.Memory], row, members.Count - 1));
+            }
+
+            members[group].Add(pod);
+        }
+
+        FitOrder[] order = [.. keys];
+        Array.Sort(order, (x, y) =>
+        {
+            // FitOrder's order with the group's first pod in place of the group index.
+            int c = new FitOrder(x.Cpu, x.Memory, x.Row, members[x.Pod][0]).CompareTo(new FitOrder(y.Cpu, y.Memory, y.Row, members[y.Pod][0]));
+            return c;
+        });
+
+        var fitter = new CapacityFitter(snapshot, targets, requested, staticFit);
+        long[]? missing = null;
+        foreach (FitOrder key in order)
+        {
+            List<int> group = members[key.Pod];
+            int placed = fitter.PlaceIdentical(group[0], group.Count);
+            if (placed < group.Count)
+            {
+                missing ??= new long[snapshot.Resources.Count];
+                ReadOnlySpan<long> requests = table.RequestsOf(group[0]);
+                for (int r = 0; r < missing.Length; r++)
+                {
+                    missing[r] += requests[r] * (group.Count - placed);
+                }
+            }
         }
 
         if (missing is null)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one publish command of the `rebalancer` executable. The Dockerfile runs this script and CI runs it too, so the
+# image and CI build identical output. Framework-dependent (no trimming, no Native AOT): docs/deployment.md has the
+# measurements and the reasons.
+#
+#   .ci/publish.sh [OUTPUT_DIR]      default: artifacts/publish/rebalancer (git-ignored)
+#   RID=linux-arm64 .ci/publish.sh   another runtime identifier (default: linux-x64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out="${1:-artifacts/publish/rebalancer}"
+rid="${RID:-linux-x64}"
+
+# --self-contained false: the runtime comes from the base image (mcr.microsoft.com/dotnet/runtime), shared by every
+# layer-cached pull. UseAppHost: the `rebalancer` launcher, so the image's ENTRYPOINT is the command name itself.
+# The XML API docs are for IDEs, not for a container; the .pdb files stay so stack traces in logs have line numbers.
+dotnet publish src/Rebalancer.Cli -c Release -r "$rid" --self-contained false -p:UseAppHost=true \
+  -p:PublishDocumentationFile=false -p:PublishReferencesDocumentationFiles=false -o "$out"
+
+# A smoke run where the output can run here (not when cross-publishing another architecture).
+host_rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
+if [[ "$rid" == "$host_rid" ]]; then
+  echo "published rebalancer $("$out/rebalancer" --version) for $rid to $out"
+else
+  echo "published rebalancer for $rid to $out (not run: this machine is $host_rid)"
+fi
