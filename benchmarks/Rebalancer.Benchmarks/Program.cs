@@ -11,9 +11,12 @@ namespace Rebalancer.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> runs benchmarks (e.g. <c>--filter *SnapshotLoad*</c>;
 /// <c>--inProcess</c> runs the classes' own jobs in this process).
-/// Two subcommands do not benchmark:
+/// Subcommands that do not benchmark:
 /// <c>generate --nodes N --pods P [--seed S] -o FILE [--indented] [--minimal] [--managed-fields] [--no-metrics]</c>
 /// writes a synthetic snapshot, and <c>demo [-o FILE]</c> regenerates samples/demo-cluster.json.
+/// <c>tianchi</c> converts the Alibaba Tianchi 2018 data set B into a snapshot and <c>tianchi-check</c> checks a plan's
+/// placement against the competition's rules (<see cref="Tianchi.TianchiCommand"/>); <c>live-read</c> is the scale
+/// harness of the live read benchmark (<see cref="Live.LiveHarness"/>).
 /// </summary>
 public static class Program
 {
@@ -27,6 +30,21 @@ public static class Program
         if (args.Length > 0 && args[0] == "demo")
         {
             return Demo(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "tianchi")
+        {
+            return Tianchi.TianchiCommand.Convert(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "live-read")
+        {
+            return Live.LiveHarness.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "tianchi-check")
+        {
+            return Tianchi.TianchiCommand.Check(args[1..]);
         }
 
         // BenchmarkDotNet's own --inProcess adds a second job beside the classes' [SimpleJob]s; applied as a mutator, the
@@ -130,19 +148,22 @@ public static class Program
             $"{path}: {what}, {bytes / 1024.0 / 1024.0:N1} MiB ({bytes:N0} bytes) in {elapsed.TotalSeconds:N2} s"));
     }
 
-    private static int Int(string[] args, ref int i) =>
+    internal static int Int(string[] args, ref int i) =>
         int.TryParse(Value(args, ref i), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
             ? value
             : throw new ArgumentException($"{args[i - 1]} needs an integer");
 
-    private static string Value(string[] args, ref int i) =>
+    internal static string Value(string[] args, ref int i) =>
         i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
 
-    private static int Usage(string problem)
+    internal static int Usage(string problem)
     {
         Console.Error.WriteLine($"error: {problem}");
         Console.Error.WriteLine("usage: Rebalancer.Benchmarks generate --nodes N --pods P [--seed S] -o FILE [--indented] [--minimal] [--managed-fields] [--no-metrics]");
         Console.Error.WriteLine("       Rebalancer.Benchmarks demo [-o FILE]");
+        Console.Error.WriteLine("       Rebalancer.Benchmarks tianchi --data DIR|ZIP --out FILE [--usage-at T]");
+        Console.Error.WriteLine("       Rebalancer.Benchmarks live-read [--pods 15000,150000] [--runs 5]");
+        Console.Error.WriteLine("       Rebalancer.Benchmarks tianchi-check --data DIR|ZIP [--plan REPORT.json]");
         Console.Error.WriteLine("       Rebalancer.Benchmarks [BenchmarkDotNet arguments, e.g. --filter *SnapshotLoad*]");
         return 2;
     }

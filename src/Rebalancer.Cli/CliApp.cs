@@ -1,18 +1,25 @@
 using System.CommandLine;
 using System.Reflection;
 using Rebalancer.Cli.Commands;
+using Rebalancer.Cli.Hosting;
 
 namespace Rebalancer.Cli;
 
-/// <summary>The command tree. <see cref="RunAsync"/> is the whole program, callable in-process by the end-to-end tests.</summary>
+/// <summary>The command tree. <see cref="RunAsync(string[], CliConsole, CancellationToken)"/> is the whole program, callable in-process by the end-to-end tests.</summary>
 public static class CliApp
 {
     public static string Version { get; } =
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default) =>
+        RunAsync(args, CliContext.ForProcess(console), cancellationToken);
+
+    /// <summary>Runs with an explicit environment and service overrides (the tests' entry point for telemetry and fakes).</summary>
+    internal static async Task<int> RunAsync(string[] args, CliContext cli, CancellationToken cancellationToken = default)
     {
-        RootCommand root = Build(console);
+        ArgumentNullException.ThrowIfNull(cli);
+        CliConsole console = cli.Console;
+        RootCommand root = Build(cli);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -26,19 +33,22 @@ public static class CliApp
             return ExitCodes.InvalidInput;
         }
 
-        // Program.cs turns Ctrl-C/SIGTERM into cancellation; no forced termination, so a run stops between evictions and still reports.
+        // Program.cs turns Ctrl-C/SIGTERM into cancellation; no forced termination, so a run stops between evictions, still
+        // reports and flushes its telemetry. Each command builds its own host (Hosting/CommandHost.cs) once parsed.
         var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null };
         return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
-    private static RootCommand Build(CliConsole console)
+    private static RootCommand Build(CliContext cli)
     {
+        CliConsole console = cli.Console;
         var root = new RootCommand(
             "Rebalancer: plans and performs PDB-aware evictions to keep a Kubernetes cluster packed, balanced and safe. " +
             "Reads the descheduler's DeschedulerPolicy (descheduler/v1alpha2).");
-        root.Subcommands.Add(PlanCommand.Create(console));
-        root.Subcommands.Add(RunCommand.Create(console));
-        root.Subcommands.Add(SnapshotCommand.Create(console));
+        root.Subcommands.Add(PlanCommand.Create(cli));
+        root.Subcommands.Add(RunCommand.Create(cli));
+        root.Subcommands.Add(SnapshotCommand.Create(cli));
+        root.Subcommands.Add(ExplainCommand.Create(cli));
         return root;
     }
 }

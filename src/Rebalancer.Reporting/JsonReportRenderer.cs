@@ -136,6 +136,31 @@ public sealed class JsonReportRenderer : IReportRenderer
             writer.WriteBoolean("changed", node.Changed);
             WriteUtilization(writer, "before", node.Before);
             WriteUtilization(writer, "after", node.After);
+
+            // v1alpha1 additions: after the original members, so readers that stop at "after" see the same prefix.
+            writer.WriteString("pool", node.Pool);
+            writer.WriteString("zone", node.Zone);
+            writer.WriteBoolean("spot", node.Spot);
+            writer.WriteBoolean("considered", node.Considered);
+            writer.WriteBoolean("drained", node.Drained);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+
+        writer.WriteStartArray("utilizationByPool");
+        foreach (PoolUtilization pool in report.UtilizationByPool)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("pool", pool.Pool);
+            writer.WriteString("zone", pool.Zone);
+            writer.WriteNumber("nodes", pool.Nodes);
+            writer.WriteNumber("consideredNodes", pool.ConsideredNodes);
+            writer.WriteNumber("spotNodes", pool.SpotNodes);
+            writer.WriteNumber("changedNodes", pool.ChangedNodes);
+            writer.WriteNumber("drainedNodes", pool.DrainedNodes);
+            WriteUtilization(writer, "before", pool.Before);
+            WriteUtilization(writer, "after", pool.After);
             writer.WriteEndObject();
         }
 
@@ -344,11 +369,40 @@ public sealed class JsonReportRenderer : IReportRenderer
             }
 
             writer.WriteEndArray();
+            WriteCordon(writer, node.Cordon);
             writer.WriteEndObject();
             DrainIfLarge(writer, buffer, output);
         }
 
         writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Only with Consolidation's <c>cordon</c> on; the execution members only after a run, as for evictions.</summary>
+    private static void WriteCordon(Utf8JsonWriter writer, ReportCordon? cordon)
+    {
+        if (cordon is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("cordon");
+        writer.WriteString("action", cordon.Action);
+        if (cordon.Outcome is CordonOutcome outcome)
+        {
+            writer.WriteString("outcome", outcome.Outcome);
+            writer.WriteNumber("attempts", outcome.Attempts);
+            if (outcome.HttpStatus is int status)
+            {
+                writer.WriteNumber("httpStatus", status);
+            }
+
+            if (outcome.Message is not null)
+            {
+                writer.WriteString("message", outcome.Message);
+            }
+        }
+
         writer.WriteEndObject();
     }
 

@@ -58,6 +58,7 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         WriteConsolidation(md, report);
         WriteMessages(md, "Warnings", report.Warnings);
         WriteMessages(md, "Notes", report.Notes);
+        WritePools(md, report);
         WriteUtilization(md, report);
         WriteSkips(md, report, showProfile);
         output.Write(md.ToString());
@@ -74,6 +75,7 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         md.Line("| Nodes | Pods | Evictions | Skipped | Warnings |");
         md.Line("|---:|---:|---:|---:|---:|");
         md.Line($"| {N(summary.Nodes)} ({N(summary.ConsideredNodes)} considered) | {N(summary.Pods)} ({N(summary.RunningPods)} running) | **{N(summary.Evictions)}** | {N(summary.Skipped)} | {N(summary.Warnings)} |");
+        WriteGlance(md, report);
 
         if (summary.EvictionsByPlugin.Count > 0)
         {
@@ -88,6 +90,43 @@ public sealed class MarkdownReportRenderer : IReportRenderer
                 "plugin runs");
         }
     }
+
+    /// <summary>The verdicts a reviewer checks first, one line each, before and after; their sections have the details.</summary>
+    private void WriteGlance(Budget md, PlanReport report)
+    {
+        var lines = new List<string>(4);
+        if (report.Headroom is ReportHeadroom headroom)
+        {
+            lines.Add($"- **N-1 node loss**: {Mark(headroom.After?.Node)} {Text(ReportFormat.LossChange(headroom.Before?.Node, headroom.After?.Node, "→"))}");
+            if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
+            {
+                lines.Add($"- **N-1 zone loss**: {Mark(headroom.After?.Zone)} {Text(ReportFormat.LossChange(headroom.Before?.Zone, headroom.After?.Zone, "→"))}");
+            }
+        }
+
+        if (report.Spot is ReportSpot spot)
+        {
+            lines.Add($"- **Spot share** ({Text(spot.Resource)}): {(spot.FractionAfter > spot.MaxSpotFraction ? "❌" : "✅")} {Text(ReportFormat.SpotChange(spot, "→"))}");
+        }
+
+        if (report.Consolidation is ReportConsolidation consolidation)
+        {
+            lines.Add($"- **Nodes**: {Text(ReportFormat.NodesChange(consolidation, "→"))}, {ReportFormat.Plural(consolidation.Drained.Count, "node", "nodes")} drained");
+        }
+
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
+        md.Line();
+        foreach (string line in lines)
+        {
+            md.Line(line);
+        }
+    }
+
+    private static string Mark(ReportLoss? after) => after is null ? "➖" : after.Survivable ? "✅" : "❌";
 
     private void WriteEvictions(Budget md, PlanReport report, bool showProfile)
     {
@@ -126,11 +165,12 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         }
 
         IReadOnlyList<ReasonCount> reasons = report.Summary.SkippedByReason;
+        bool showProfile = ReportFormat.HasSeveralProfiles(report);
         WriteTable(
             md,
-            "| Reason | Count |",
-            "|---|---:|",
-            reasons.Select(r => $"| {Code(r.Reason)} | {N(r.Count)} |"),
+            "| Reason | Count | By plugin |",
+            "|---|---:|---|",
+            reasons.Select(r => $"| {Code(r.Reason)} | {N(r.Count)} | {Text(ReportFormat.PluginsOf(report, r.Reason, showProfile))} |"),
             reasons.Count,
             int.MaxValue,
             "reasons");
@@ -174,7 +214,7 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         md.Line();
         md.Line("| Share on spot before | After | Limit | Below on-demand floor before | After |");
         md.Line("|---:|---:|---:|---:|---:|");
-        md.Line($"| {ReportFormat.Share(spot.FractionBefore)} | {ReportFormat.Share(spot.FractionAfter)} | {ReportFormat.Share(spot.MaxSpotFraction)} | {N(spot.BelowFloorBefore.Count)} | {N(spot.BelowFloorAfter.Count)} |");
+        md.Line($"| {ReportFormat.ShareAgainst(spot.FractionBefore, spot.MaxSpotFraction)} | {ReportFormat.ShareAgainst(spot.FractionAfter, spot.MaxSpotFraction)} | {ReportFormat.Share(spot.MaxSpotFraction)} | {N(spot.BelowFloorBefore.Count)} | {N(spot.BelowFloorAfter.Count)} |");
         if (spot.Shortfall.Count > 0)
         {
             md.Line();
@@ -259,6 +299,25 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         Omitted(md, shown, messages.Count, MaxMessageRows, title.ToLowerInvariant());
     }
 
+    /// <summary>Summed requests per pool and zone, visible; the per-node changes follow, folded.</summary>
+    private void WritePools(Budget md, PlanReport report)
+    {
+        IReadOnlyList<PoolUtilization> pools = report.UtilizationByPool;
+        md.Line();
+        md.Line("### Utilization by pool and zone");
+        md.Line();
+        WriteTable(
+            md,
+            "| Pool | Zone | Nodes | Changed | Drained | CPU | Memory | Pods |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+            pools.Select(p => $"| {Text(ReportFormat.Label(p.Pool))} | {Text(ReportFormat.Label(p.Zone))} | {N(p.Nodes)} | {N(p.ChangedNodes)} | {N(p.DrainedNodes)} | {ReportFormat.Change(p.Before.Cpu, p.After.Cpu, "→")} | {ReportFormat.Change(p.Before.Memory, p.After.Memory, "→")} | {ReportFormat.Change(p.Before.Pods, p.After.Pods, "→")} |"),
+            pools.Count,
+            MaxSectionRows,
+            "pool and zone groups");
+        md.Line();
+        md.Line("Requested resources as a percentage of allocatable, before → after the plan; after, drained nodes are left out (the autoscaler removes them).");
+    }
+
     private void WriteUtilization(Budget md, PlanReport report)
     {
         IReadOnlyList<NodeUtilization> changed = report.ChangedNodes;
@@ -273,10 +332,10 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         {
             WriteTable(
                 md,
-                "| Node | CPU | Memory | Pods |",
-                "|---|---:|---:|---:|",
+                "| Node | Pool | Marks | CPU | Memory | Pods |",
+                "|---|---|---|---:|---:|---:|",
                 changed.Select(n =>
-                    $"| {Text(n.Node)} | {ReportFormat.Change(n.Before.Cpu, n.After.Cpu, "→")} | {ReportFormat.Change(n.Before.Memory, n.After.Memory, "→")} | {ReportFormat.Change(n.Before.Pods, n.After.Pods, "→")} |"),
+                    $"| {Text(n.Node)} | {Text(ReportFormat.Label(n.Pool))} | {(n.Drained ? "**" + Text(ReportFormat.Marks(n)) + "**" : Text(ReportFormat.Marks(n)))} | {ReportFormat.Change(n.Before.Cpu, n.After.Cpu, "→")} | {ReportFormat.Change(n.Before.Memory, n.After.Memory, "→")} | {ReportFormat.Change(n.Before.Pods, n.After.Pods, "→")} |"),
                 changed.Count,
                 MaxNodeRows,
                 "nodes");

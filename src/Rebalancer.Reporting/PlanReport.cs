@@ -1,6 +1,7 @@
 using System.Globalization;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
+using Rebalancer.Core.Strategies.SpotRatio;
 
 namespace Rebalancer.Reporting;
 
@@ -17,6 +18,7 @@ public sealed class PlanReport
         DateTimeOffset now,
         ReportSummary summary,
         IReadOnlyList<NodeUtilization> utilization,
+        IReadOnlyList<PoolUtilization> utilizationByPool,
         IReadOnlyList<ReportEviction> evictions,
         IReadOnlyList<ReportSkip> skipped,
         IReadOnlyList<ReportMessage> warnings,
@@ -30,6 +32,7 @@ public sealed class PlanReport
         Summary = summary;
         Utilization = utilization;
         ChangedNodes = utilization.Where(u => u.Changed).ToList();
+        UtilizationByPool = utilizationByPool;
         Evictions = evictions;
         Skipped = skipped;
         Warnings = warnings;
@@ -53,6 +56,17 @@ public sealed class PlanReport
     public IReadOnlyList<NodeUtilization> ChangedNodes { get; }
 
     public int UnchangedNodeCount => Utilization.Count - ChangedNodes.Count;
+
+    /// <summary>Nodes grouped by pool and zone, by pool then zone (ordinal, unlabelled last).</summary>
+    public IReadOnlyList<PoolUtilization> UtilizationByPool { get; }
+
+    /// <summary>
+    /// Skip records per plugin run and reason: plugin runs in run order, then most frequent reason first, ties by reason.
+    /// Computed on demand: only the human renderers group this way (the JSON report lists every skip).
+    /// </summary>
+    public IReadOnlyList<PluginReasonCount> SkippedByPluginAndReason => _skippedByPluginAndReason ??= GroupSkips();
+
+    private IReadOnlyList<PluginReasonCount>? _skippedByPluginAndReason;
 
     /// <summary>In execution order.</summary>
     public IReadOnlyList<ReportEviction> Evictions { get; }
@@ -83,7 +97,9 @@ public sealed class PlanReport
     /// Execution results by pod index (<see cref="PlannedEviction.Pod"/>; a plan evicts a pod at most once). Null for a
     /// plan that was not executed; evictions without an entry are reported without an outcome.
     /// </param>
-    public static PlanReport From(Plan plan, ReportContext context, IReadOnlyDictionary<int, EvictionOutcome>? outcomes = null)
+    /// <param name="cordons">Cordon results of drained nodes by node index; null for a plan that was not executed.</param>
+    public static PlanReport From(
+        Plan plan, ReportContext context, IReadOnlyDictionary<int, EvictionOutcome>? outcomes = null, IReadOnlyDictionary<int, CordonOutcome>? cordons = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(context);
@@ -157,8 +173,33 @@ public sealed class PlanReport
             byReason);
 
 
-        return new PlanReport(context, plan.Now, summary, ComputeUtilization(plan), evictions, skipped, warnings, Messages(plan.Notes),
-            HeadroomOf(plan), SpotOf(plan), ConsolidationOf(plan));
+        List<NodeUtilization> utilization = ComputeUtilization(plan, out List<PoolUtilization> byPool);
+        return new PlanReport(context, plan.Now, summary, utilization, byPool, evictions, skipped, warnings, Messages(plan.Notes),
+            HeadroomOf(plan), SpotOf(plan), ConsolidationOf(plan, cordons));
+    }
+
+    private List<PluginReasonCount> GroupSkips()
+    {
+        // Plugin runs in run order; a skip whose run is not listed (a hand-made plan) goes after them, by first appearance.
+        var runOrder = new Dictionary<(string, string), int>();
+        foreach (PluginSummary run in Summary.EvictionsByPlugin)
+        {
+            runOrder.TryAdd((run.Profile, run.Plugin), runOrder.Count);
+        }
+
+        var counts = new Dictionary<(string Profile, string Plugin, string Reason), int>();
+        foreach (ReportSkip skip in Skipped)
+        {
+            runOrder.TryAdd((skip.Profile, skip.Plugin), runOrder.Count);
+            counts[(skip.Profile, skip.Plugin, skip.Reason)] = counts.GetValueOrDefault((skip.Profile, skip.Plugin, skip.Reason)) + 1;
+        }
+
+        return counts
+            .OrderBy(kv => runOrder[(kv.Key.Profile, kv.Key.Plugin)])
+            .ThenByDescending(kv => kv.Value)
+            .ThenBy(kv => kv.Key.Reason, StringComparer.Ordinal)
+            .Select(kv => new PluginReasonCount(kv.Key.Profile, kv.Key.Plugin, kv.Key.Reason, kv.Value))
+            .ToList();
     }
 
     private static ReportHeadroom? HeadroomOf(Plan plan)
@@ -233,7 +274,7 @@ public sealed class PlanReport
     /// <summary>A fraction with exactly four decimal places (<c>0.6600</c>), rounded half away from zero.</summary>
     internal static decimal Fraction(decimal value) => Math.Round(value, 4, MidpointRounding.AwayFromZero) + 0.0000m;
 
-    private static ReportConsolidation? ConsolidationOf(Plan plan)
+    private static ReportConsolidation? ConsolidationOf(Plan plan, IReadOnlyDictionary<int, CordonOutcome>? cordons)
     {
         if (plan.Consolidation is not ConsolidationSummary consolidation)
         {
@@ -248,7 +289,10 @@ public sealed class PlanReport
                 d.Moves.Select(m => new ReportMove(
                     snapshot.Strings[snapshot.Pods.Namespace[m.Pod]],
                     snapshot.Pods.Name[m.Pod],
-                    m.Target >= 0 ? snapshot.Nodes.Name[m.Target] : null)).ToList()))
+                    m.Target >= 0 ? snapshot.Nodes.Name[m.Target] : null)).ToList())
+            {
+                Cordon = d.Cordon == CordonAction.None ? null : new ReportCordon(d.Cordon.ToString(), cordons?.GetValueOrDefault(d.Node)),
+            })
             .ToList();
         return new ReportConsolidation(
             consolidation.NodesBefore,
@@ -283,26 +327,93 @@ public sealed class PlanReport
         return result;
     }
 
-    private static List<NodeUtilization> ComputeUtilization(Plan plan)
+    /// <summary>
+    /// Node labels naming a node's pool, most specific first: the autoscaler's or the cloud's node-group label, then the
+    /// instance type, so nodes of one shape group together on clusters that label nothing else.
+    /// </summary>
+    public static IReadOnlyList<string> PoolLabels { get; } =
+    [
+        "karpenter.sh/nodepool",
+        "eks.amazonaws.com/nodegroup",
+        "cloud.google.com/gke-nodepool",
+        "kubernetes.azure.com/agentpool",
+        "node.kubernetes.io/instance-type",
+        "beta.kubernetes.io/instance-type",
+    ];
+
+    private static List<NodeUtilization> ComputeUtilization(Plan plan, out List<PoolUtilization> byPool)
     {
         ClusterSnapshot snapshot = plan.Snapshot;
         NodeTable nodes = snapshot.Nodes;
         int stride = snapshot.Resources.Count;
+        int[] poolKeys = PoolLabels.Select(snapshot.Strings.Find).Where(k => k >= 0).ToArray();
+        int zoneKey = snapshot.Strings.Find(Core.Planning.Headroom.ZoneLabel);
+
+        // The well-known capacity-type labels SpotRatio uses; a policy's spotNodeSelector is not part of the plan.
+        bool[] spot = SpotRatioStrategy.ClassifySpot(snapshot, null);
+        var considered = new bool[nodes.Count];
+        foreach (int n in plan.ConsideredNodes)
+        {
+            considered[n] = true;
+        }
+
+        var drained = new bool[nodes.Count];
+        foreach (DrainedNode d in plan.Consolidation?.Drained ?? [])
+        {
+            if (d.Node >= 0)
+            {
+                drained[d.Node] = true;
+            }
+        }
+
         var result = new List<NodeUtilization>(nodes.Count);
+        var groups = new Dictionary<(string? Pool, string? Zone), GroupTotals>();
         for (int n = 0; n < nodes.Count; n++)
         {
             ReadOnlySpan<long> before = plan.RequestedBefore.AsSpan(n * stride, stride);
             ReadOnlySpan<long> after = plan.RequestedAfter.AsSpan(n * stride, stride);
             ReadOnlySpan<long> allocatable = nodes.AllocatableOf(n);
+            LabelView labels = nodes.Labels[n];
+            string? pool = null;
+            foreach (int key in poolKeys)
+            {
+                if (labels.TryGet(key, out int value))
+                {
+                    pool = snapshot.Strings[value];
+                    break;
+                }
+            }
+
+            string? zone = zoneKey >= 0 && labels.TryGet(zoneKey, out int z) ? snapshot.Strings[z] : null;
 
             // "Changed" compares the exact requests over every resource, not the rounded percentages: a node that gains
             // one small pod changed even if its rounded cpu and memory did not.
-            result.Add(new NodeUtilization(
-                nodes.Name[n],
-                UtilizationOf(before, allocatable),
-                UtilizationOf(after, allocatable),
-                !before.SequenceEqual(after)));
+            bool changed = !before.SequenceEqual(after);
+            result.Add(new NodeUtilization(nodes.Name[n], UtilizationOf(before, allocatable), UtilizationOf(after, allocatable), changed)
+            {
+                Pool = pool,
+                Zone = zone,
+                Spot = spot[n],
+                Considered = considered[n],
+                Drained = drained[n],
+            });
+
+            if (!groups.TryGetValue((pool, zone), out GroupTotals? totals))
+            {
+                totals = new GroupTotals();
+                groups.Add((pool, zone), totals);
+            }
+
+            totals.Add(before, after, allocatable, spot[n], considered[n], changed, drained[n]);
         }
+
+        byPool = groups
+            .OrderBy(g => g.Key.Pool is null)
+            .ThenBy(g => g.Key.Pool, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Zone is null)
+            .ThenBy(g => g.Key.Zone, StringComparer.Ordinal)
+            .Select(g => g.Value.ToReport(g.Key.Pool, g.Key.Zone))
+            .ToList();
 
         // Ordinal by name; the index breaks ties between duplicate names so the order is total.
         return result
@@ -311,6 +422,53 @@ public sealed class PlanReport
             .ThenBy(x => x.index)
             .Select(x => x.u)
             .ToList();
+    }
+
+    /// <summary>Sums of one pool and zone. A drained node counts before the plan only: the autoscaler removes it.</summary>
+    private sealed class GroupTotals
+    {
+        private readonly long[] _before = new long[3];
+        private readonly long[] _after = new long[3];
+        private readonly long[] _allocatableBefore = new long[3];
+        private readonly long[] _allocatableAfter = new long[3];
+        private int _nodes;
+        private int _spot;
+        private int _considered;
+        private int _changed;
+        private int _drained;
+
+        public void Add(ReadOnlySpan<long> before, ReadOnlySpan<long> after, ReadOnlySpan<long> allocatable, bool spot, bool considered, bool changed, bool drained)
+        {
+            _nodes++;
+            _spot += spot ? 1 : 0;
+            _considered += considered ? 1 : 0;
+            _changed += changed ? 1 : 0;
+            _drained += drained ? 1 : 0;
+            ReadOnlySpan<int> resources = [ResourceCatalog.Cpu, ResourceCatalog.Memory, ResourceCatalog.Pods];
+            for (int i = 0; i < resources.Length; i++)
+            {
+                int r = resources[i];
+                long alloc = r < allocatable.Length ? allocatable[r] : 0;
+                _before[i] += r < before.Length ? before[r] : 0;
+                _allocatableBefore[i] += alloc;
+                if (!drained)
+                {
+                    _after[i] += r < after.Length ? after[r] : 0;
+                    _allocatableAfter[i] += alloc;
+                }
+            }
+        }
+
+        public PoolUtilization ToReport(string? pool, string? zone) => new(
+            pool,
+            zone,
+            _nodes,
+            _considered,
+            _spot,
+            _changed,
+            _drained,
+            new ResourceUtilization(Percent(_before, _allocatableBefore, 0), Percent(_before, _allocatableBefore, 1), Percent(_before, _allocatableBefore, 2)),
+            new ResourceUtilization(Percent(_after, _allocatableAfter, 0), Percent(_after, _allocatableAfter, 1), Percent(_after, _allocatableAfter, 2)));
     }
 
     private static ResourceUtilization UtilizationOf(ReadOnlySpan<long> requested, ReadOnlySpan<long> allocatable) => new(
@@ -373,7 +531,42 @@ public sealed record ReasonCount(string Reason, int Count);
 public sealed record ResourceUtilization(decimal? Cpu, decimal? Memory, decimal? Pods);
 
 /// <param name="Changed">Whether the plan changes any requested resource on the node.</param>
-public sealed record NodeUtilization(string Node, ResourceUtilization Before, ResourceUtilization After, bool Changed);
+public sealed record NodeUtilization(string Node, ResourceUtilization Before, ResourceUtilization After, bool Changed)
+{
+    /// <summary>The first of <see cref="PlanReport.PoolLabels"/> the node has; null when it has none.</summary>
+    public string? Pool { get; init; }
+
+    /// <summary><c>topology.kubernetes.io/zone</c> (the label the N-1 zone verdict uses); null when absent.</summary>
+    public string? Zone { get; init; }
+
+    /// <summary>Whether a well-known capacity-type label marks the node as spot (as SpotRatio classifies it).</summary>
+    public bool Spot { get; init; }
+
+    /// <summary>Whether the planner worked on the node (Ready and matching the policy's nodeSelector).</summary>
+    public bool Considered { get; init; }
+
+    /// <summary>Whether Consolidation empties the node so the autoscaler can remove it.</summary>
+    public bool Drained { get; init; }
+}
+
+/// <summary>The nodes of one pool in one zone, summed.</summary>
+/// <param name="Pool">Null for nodes without any of <see cref="PlanReport.PoolLabels"/>.</param>
+/// <param name="Zone">Null for nodes without a zone label.</param>
+/// <param name="Before">Σ requests / Σ allocatable of the group's nodes, before the plan.</param>
+/// <param name="After">The same after the plan, drained nodes left out (their capacity goes away with them).</param>
+public sealed record PoolUtilization(
+    string? Pool,
+    string? Zone,
+    int Nodes,
+    int ConsideredNodes,
+    int SpotNodes,
+    int ChangedNodes,
+    int DrainedNodes,
+    ResourceUtilization Before,
+    ResourceUtilization After);
+
+/// <summary>Skip records of one plugin run with one reason.</summary>
+public sealed record PluginReasonCount(string Profile, string Plugin, string Reason, int Count);
 
 /// <param name="Node">The node the pod is evicted from (null only for a pod bound nowhere).</param>
 /// <param name="TargetNode">Where the projection places the pod afterwards; null when no target was simulated.</param>
@@ -456,7 +649,35 @@ public sealed record ReportConsolidation(
 
 /// <summary>A node Consolidation empties, and where each of its pods goes.</summary>
 /// <param name="Weight">The node's value when freed (its price, or its size relative to the pool's largest), rounded to 6 places.</param>
-public sealed record ReportDrainedNode(string? Node, decimal Weight, IReadOnlyList<ReportMove> Moves);
+public sealed record ReportDrainedNode(string? Node, decimal Weight, IReadOnlyList<ReportMove> Moves)
+{
+    /// <summary>Whether the node is to be cordoned, and how that went; null when Consolidation's <c>cordon</c> is off.</summary>
+    public ReportCordon? Cordon { get; init; }
+}
+
+/// <summary>A drained node's cordon: what the plan says and, after a run, what happened.</summary>
+/// <param name="Action"><c>Cordon</c>, or <c>AlreadyCordoned</c> for a node unschedulable before the run (left as it is).</param>
+/// <param name="Outcome">The execution result; null when the plan was not executed.</param>
+public sealed record ReportCordon(string Action, CordonOutcome? Outcome)
+{
+    /// <summary>For people: <c>to cordon</c>, <c>cordoned</c>, <c>uncordoned (drain incomplete)</c>, <c>cordon failed (HTTP 403)</c>…</summary>
+    public string Describe()
+    {
+        string status = Outcome?.HttpStatus is int code ? string.Create(CultureInfo.InvariantCulture, $" (HTTP {code})") : string.Empty;
+        return Outcome?.Outcome switch
+        {
+            null => Action == nameof(CordonAction.AlreadyCordoned) ? "already cordoned" : "to cordon",
+            "Cordoned" => Outcome.Message is null ? "cordoned" : "cordoned (drain incomplete)",
+            "Uncordoned" => "uncordoned (drain incomplete)",
+            "CordonFailed" => "cordon failed" + status,
+            "UncordonFailed" => "uncordon failed" + status + ": still cordoned",
+            "AlreadyCordoned" => "already cordoned",
+            "NotAttempted" => "not attempted",
+            "DryRun" => "to cordon (dry run)",
+            string other => other,
+        };
+    }
+}
 
 /// <param name="TargetNode">Where the pod goes; null when no target was simulated.</param>
 public sealed record ReportMove(string Namespace, string Name, string? TargetNode)

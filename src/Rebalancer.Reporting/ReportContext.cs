@@ -18,3 +18,13 @@ public sealed record ReportContext(string Mode, string Source, string PolicySour
 /// <param name="Attempts">How many eviction requests were sent.</param>
 /// <param name="Message">The last error or a note, when there is one.</param>
 public sealed record EvictionOutcome(string Outcome, int Attempts, string? Message = null);
+
+/// <summary>
+/// What happened to a drained node's schedulability when the plan was executed (Consolidation's <c>cordon</c> arg). An
+/// executor passes one per such node to <see cref="PlanReport.From"/>.
+/// </summary>
+/// <param name="Outcome">Machine-readable result, e.g. <c>Cordoned</c>, <c>Uncordoned</c>, <c>CordonFailed</c>.</param>
+/// <param name="Attempts">How many PATCH requests were sent (cordon and uncordon).</param>
+/// <param name="HttpStatus">The last HTTP status, when the server answered.</param>
+/// <param name="Message">Why, when there is more to say (an incomplete drain, an error).</param>
+public sealed record CordonOutcome(string Outcome, int Attempts, int? HttpStatus, string? Message = null);

@@ -45,6 +45,18 @@ internal static class ReportFormat
     public static string Share(decimal fraction) =>
         Math.Round(fraction * 100m, 1, MidpointRounding.AwayFromZero).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
+    /// <summary>
+    /// <see cref="Share"/>, with two decimals where one would print the limit for a value that differs from it (0.3003
+    /// against 0.3 reads <c>30.03%</c>, not an "over the limit" <c>30.0%</c>).
+    /// </summary>
+    public static string ShareAgainst(decimal fraction, decimal limit)
+    {
+        string share = Share(fraction);
+        return fraction == limit || share != Share(limit)
+            ? share
+            : Math.Round(fraction * 100m, 2, MidpointRounding.AwayFromZero).ToString("0.00", CultureInfo.InvariantCulture) + "%";
+    }
+
     /// <summary><c>cpu 1500m, memory 1Gi, pods 2</c>; <c>none</c> for an empty list.</summary>
     public static string Amounts(IReadOnlyList<ReportAmount> amounts) =>
         amounts.Count == 0 ? "none" : string.Join(", ", amounts.Select(a => a.Resource + " " + a.Formatted));
@@ -103,6 +115,49 @@ internal static class ReportFormat
 
         return rows;
     }
+
+    /// <summary>The plugins that skipped pods for <paramref name="reason"/>, most skips first: <c>SpotRatio 24, RemoveDuplicates 3</c>.</summary>
+    public static string PluginsOf(PlanReport report, string reason, bool showProfile) => string.Join(", ", report.SkippedByPluginAndReason
+        .Where(c => c.Reason == reason)
+        .OrderByDescending(c => c.Count)
+        .Select(c => Plugin(c.Profile, c.Plugin, showProfile) + " " + Count(c.Count)));
+
+    /// <summary>What sets a node apart in a utilization row: <c>drained, spot</c>; empty when nothing does.</summary>
+    public static string Marks(NodeUtilization node)
+    {
+        var marks = new List<string>(3);
+        if (node.Drained)
+        {
+            marks.Add("drained");
+        }
+
+        if (node.Spot)
+        {
+            marks.Add("spot");
+        }
+
+        if (!node.Considered)
+        {
+            marks.Add("not considered");
+        }
+
+        return string.Join(", ", marks);
+    }
+
+    /// <summary>A pool or zone name, <c>-</c> for nodes without the label.</summary>
+    public static string Label(string? value) => value ?? "-";
+
+    /// <summary><c>survives → short cpu 1</c>: one N-1 scenario before and after, for the at-a-glance lines.</summary>
+    public static string LossChange(ReportLoss? before, ReportLoss? after, string arrow) =>
+        Loss(before) + " " + arrow + " " + Loss(after);
+
+    /// <summary><c>74.1% → 65.7% (limit 66.0%, over)</c>: the spot share against its limit.</summary>
+    public static string SpotChange(ReportSpot spot, string arrow) =>
+        $"{ShareAgainst(spot.FractionBefore, spot.MaxSpotFraction)} {arrow} {ShareAgainst(spot.FractionAfter, spot.MaxSpotFraction)} (limit {Share(spot.MaxSpotFraction)}{(spot.FractionAfter > spot.MaxSpotFraction ? ", over" : string.Empty)})";
+
+    /// <summary><c>50 → 48 (lower bound 41, gap 7)</c>: Consolidation's result against the best any packing could do.</summary>
+    public static string NodesChange(ReportConsolidation consolidation, string arrow) =>
+        $"{Count(consolidation.NodesBefore)} {arrow} {Count(consolidation.NodesAfter)} (lower bound {Count(consolidation.LowerBound)}, gap {Count(consolidation.GapToLowerBound)})";
 
     public static string Outcome(EvictionOutcome? outcome) => outcome is null
         ? "-"

@@ -1,6 +1,6 @@
 namespace Rebalancer.Reporting;
 
-/// <summary>Presentation settings; only the text renderer reads them (JSON and Markdown have one fixed form).</summary>
+/// <summary>Presentation settings; only the text renderer reads them (JSON, Markdown and HTML have one fixed form).</summary>
 public sealed record ReportRenderOptions
 {
     public static readonly ReportRenderOptions Default = new();
@@ -21,9 +21,10 @@ public static class ReportRenderers
     public const string Text = "text";
     public const string Json = "json";
     public const string Markdown = "markdown";
+    public const string Html = "html";
 
     /// <summary>The accepted format names, in the order help texts list them.</summary>
-    public static IReadOnlyList<string> Formats { get; } = [Text, Json, Markdown];
+    public static IReadOnlyList<string> Formats { get; } = [Text, Json, Markdown, Html];
 
     /// <summary>The renderer of <paramref name="format"/> (case-insensitive).</summary>
     /// <exception cref="ArgumentException">The format is not one of <see cref="Formats"/>; the message lists them.</exception>
@@ -35,6 +36,7 @@ public static class ReportRenderers
             Text => new TextReportRenderer(options ?? ReportRenderOptions.Default),
             Json => new JsonReportRenderer(),
             Markdown => new MarkdownReportRenderer(),
+            Html => new HtmlReportRenderer(),
             _ => throw new ArgumentException($"Unknown report format '{format}'; allowed: {string.Join(", ", Formats)}.", nameof(format)),
         };
     }

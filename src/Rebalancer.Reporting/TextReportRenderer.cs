@@ -124,6 +124,27 @@ public sealed class TextReportRenderer : IReportRenderer
             AddRow(grid, "Evictions", ReportFormat.Count(summary.Evictions), summary.Evictions > 0 ? Good : Style.Plain);
             AddRow(grid, "Skipped", ReportFormat.Count(summary.Skipped), summary.Skipped > 0 ? Caution : Style.Plain);
             AddRow(grid, "Warnings", ReportFormat.Count(summary.Warnings), summary.Warnings > 0 ? Bad : Style.Plain);
+
+            // The verdicts a reviewer checks first, before and after; their sections below have the details.
+            if (report.Headroom is ReportHeadroom headroom)
+            {
+                AddRow(grid, "N-1 node loss", ReportFormat.LossChange(headroom.Before?.Node, headroom.After?.Node, _arrow), headroom.After?.Node is { Survivable: false } ? Bad : Good);
+                if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
+                {
+                    AddRow(grid, "N-1 zone loss", ReportFormat.LossChange(headroom.Before?.Zone, headroom.After?.Zone, _arrow), headroom.After?.Zone is { Survivable: false } ? Bad : Good);
+                }
+            }
+
+            if (report.Spot is ReportSpot spot)
+            {
+                AddRow(grid, "Spot", ReportFormat.SpotChange(spot, _arrow), spot.FractionAfter > spot.MaxSpotFraction ? Bad : Good);
+            }
+
+            if (report.Consolidation is ReportConsolidation consolidation)
+            {
+                AddRow(grid, "Consolidation", "nodes " + ReportFormat.NodesChange(consolidation, _arrow) + $", {ReportFormat.Plural(consolidation.Drained.Count, "node", "nodes")} drained");
+            }
+
             console.Write(grid);
 
             if (summary.EvictionsByPlugin.Count == 0)
@@ -210,9 +231,10 @@ public sealed class TextReportRenderer : IReportRenderer
             Table reasons = NewTable();
             reasons.AddColumn(Column("Reason"));
             reasons.AddColumn(Column("Count", right: true));
+            reasons.AddColumn(Column("By plugin"));
             foreach (ReasonCount reason in report.Summary.SkippedByReason)
             {
-                reasons.AddRow(Cell(reason.Reason, Caution), Cell(ReportFormat.Count(reason.Count)));
+                reasons.AddRow(Cell(reason.Reason, Caution), Cell(ReportFormat.Count(reason.Count)), Cell(ReportFormat.PluginsOf(report, reason.Reason, _showProfile)));
             }
 
             console.Write(reasons);
@@ -248,14 +270,19 @@ public sealed class TextReportRenderer : IReportRenderer
         public void Utilization()
         {
             Title("Utilization (requested / allocatable)");
+            PoolTable();
             if (report.ChangedNodes.Count == 0)
             {
                 Note($"No node changes ({ReportFormat.Plural(report.UnchangedNodeCount, "node", "nodes")} unchanged).");
                 return;
             }
 
+            console.WriteLine();
             Table table = NewTable();
             table.AddColumn(Column("Node"));
+
+            // No pool column: the table above has the pools, and a 40-character node name must fit on one line at 120 columns.
+            table.AddColumn(Column("Marks"));
             table.AddColumn(Column("CPU", right: true));
             table.AddColumn(Column("Memory", right: true));
             table.AddColumn(Column("Pods", right: true));
@@ -263,6 +290,7 @@ public sealed class TextReportRenderer : IReportRenderer
             {
                 table.AddRow(
                     Cell(node.Node),
+                    Cell(ReportFormat.Marks(node), node.Drained ? Good : Dim),
                     Cell(ReportFormat.Change(node.Before.Cpu, node.After.Cpu, _arrow)),
                     Cell(ReportFormat.Change(node.Before.Memory, node.After.Memory, _arrow)),
                     Cell(ReportFormat.Change(node.Before.Pods, node.After.Pods, _arrow)));
@@ -270,6 +298,39 @@ public sealed class TextReportRenderer : IReportRenderer
 
             console.Write(table);
             Note($"{ReportFormat.Plural(report.ChangedNodes.Count, "node", "nodes")} changed, {ReportFormat.Count(report.UnchangedNodeCount)} unchanged.");
+        }
+
+        /// <summary>Summed requests per pool and zone; after the plan, drained nodes are left out (the autoscaler removes them).</summary>
+        private void PoolTable()
+        {
+            Table table = NewTable();
+            table.AddColumn(Column("Pool"));
+            table.AddColumn(Column("Zone"));
+            table.AddColumn(Column("Nodes", right: true));
+            table.AddColumn(Column("Changed", right: true));
+            table.AddColumn(Column("Drained", right: true));
+            table.AddColumn(Column("CPU", right: true));
+            table.AddColumn(Column("Memory", right: true));
+            table.AddColumn(Column("Pods", right: true));
+            foreach (PoolUtilization pool in report.UtilizationByPool.Take(maxSectionRows))
+            {
+                table.AddRow(
+                    Cell(ReportFormat.Label(pool.Pool)),
+                    Cell(ReportFormat.Label(pool.Zone)),
+                    Cell(ReportFormat.Count(pool.Nodes)),
+                    Cell(ReportFormat.Count(pool.ChangedNodes)),
+                    Cell(ReportFormat.Count(pool.DrainedNodes), pool.DrainedNodes > 0 ? Good : Style.Plain),
+                    Cell(ReportFormat.Change(pool.Before.Cpu, pool.After.Cpu, _arrow)),
+                    Cell(ReportFormat.Change(pool.Before.Memory, pool.After.Memory, _arrow)),
+                    Cell(ReportFormat.Change(pool.Before.Pods, pool.After.Pods, _arrow)));
+            }
+
+            console.Write(table);
+            Omitted(report.UtilizationByPool.Count, "pool and zone groups");
+            if (report.UtilizationByPool.Any(p => p.DrainedNodes > 0))
+            {
+                Note("After the plan, a group's drained nodes are left out: the autoscaler removes them.");
+            }
         }
 
         /// <summary>N-1 verdicts before and after the plan; left out when none was evaluated.</summary>
@@ -311,7 +372,7 @@ public sealed class TextReportRenderer : IReportRenderer
 
             Title($"Spot share (requested {spot.Resource})");
             Grid grid = KeyValueGrid();
-            AddRow(grid, "Share on spot", $"{ReportFormat.Share(spot.FractionBefore)} {_arrow} {ReportFormat.Share(spot.FractionAfter)} (limit {ReportFormat.Share(spot.MaxSpotFraction)})",
+            AddRow(grid, "Share on spot", ReportFormat.SpotChange(spot, _arrow),
                 spot.FractionAfter > spot.MaxSpotFraction ? Bad : Good);
             AddRow(grid, "Below on-demand floor", $"{ReportFormat.Plural(spot.BelowFloorBefore.Count, "workload", "workloads")} before, {ReportFormat.Count(spot.BelowFloorAfter.Count)} after",
                 spot.BelowFloorAfter.Count > 0 ? Bad : Style.Plain);
@@ -370,9 +431,21 @@ public sealed class TextReportRenderer : IReportRenderer
             table.AddColumn(Column("Drained node"));
             table.AddColumn(Column("Pods", right: true));
             table.AddColumn(Column("Moved to"));
+            bool cordons = consolidation.Drained.Any(d => d.Cordon is not null);
+            if (cordons)
+            {
+                table.AddColumn(Column("Cordon"));
+            }
+
             foreach (ReportDrainedNode node in consolidation.Drained.Take(maxSectionRows))
             {
-                table.AddRow(Cell(node.Node ?? "-"), Cell(ReportFormat.Count(node.Moves.Count)), Cell(ReportFormat.Targets(node, 4)));
+                var row = new List<IRenderable> { Cell(node.Node ?? "-"), Cell(ReportFormat.Count(node.Moves.Count)), Cell(ReportFormat.Targets(node, 4)) };
+                if (cordons)
+                {
+                    row.Add(Cell(node.Cordon?.Describe() ?? "-", node.Cordon?.Outcome?.Outcome is "CordonFailed" or "UncordonFailed" ? Bad : Style.Plain));
+                }
+
+                table.AddRow(row);
             }
 
             console.Write(table);

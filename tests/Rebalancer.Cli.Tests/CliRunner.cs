@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Rebalancer.Cli.Hosting;
 
 namespace Rebalancer.Cli.Tests;
 
@@ -17,6 +19,20 @@ internal static class CliRunner
         var error = new StringWriter();
         var console = new CliConsole(output, error, () => new MemoryStream(Encoding.UTF8.GetBytes(stdin ?? string.Empty)), IsTerminal: false);
         int code = await CliApp.RunAsync(args, console);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>
+    /// Runs with service overrides (exporters, a fake clock, fake connections) and an explicit environment instead of
+    /// the process's, so tests that set <c>OTEL_*</c> or <c>REBALANCER_*</c> variables can run side by side.
+    /// </summary>
+    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(
+        string[] args, Action<IServiceCollection>? services, IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var console = new CliConsole(output, error, () => new MemoryStream(), IsTerminal: false);
+        int code = await CliApp.RunAsync(args, new CliContext(console, environment ?? new Dictionary<string, string?>(), services), cancellationToken);
         return (code, output.ToString(), error.ToString());
     }
 

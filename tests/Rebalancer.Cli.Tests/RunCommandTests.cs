@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using Rebalancer.Cli.Commands;
 using Rebalancer.Core.Planning;
@@ -84,11 +85,12 @@ public sealed class RunCommandTests : IDisposable
         await using TestApiServer server = await StartDemoAsync();
         var executor = new Mock<IEvictionExecutor>(MockBehavior.Strict);
         var dependencies = RunDependencies.Default with { CreateExecutor = (_, _, _) => executor.Object };
-        var console = new CliConsole(new StringWriter(), new StringWriter(), () => Stream.Null, IsTerminal: false);
 
-        int code = await RunCommand.RunAsync(console, Options(server, dryRun: RunCommand.DryRunClient), dependencies, CancellationToken.None);
+        (int code, _, string error) = await CliRunner.RunAsync(
+            ["run", "--kubeconfig", Kubeconfig(server), "--policy", CliRunner.DemoPolicy, "--output", "json", "--dry-run"],
+            services => services.AddSingleton(dependencies));
 
-        Assert.Equal(0, code);
+        Assert.True(code == 0, error);
         executor.Verify(e => e.ExecuteAsync(It.IsAny<Plan>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
@@ -108,14 +110,16 @@ public sealed class RunCommandTests : IDisposable
                 return executor.Object;
             },
         };
-        var console = new CliConsole(new StringWriter(), new StringWriter(), () => Stream.Null, IsTerminal: false);
 
-        int code = await RunCommand.RunAsync(console, Options(server, dryRun: RunCommand.DryRunServer) with { EvictionsPerSecond = 7 }, dependencies, CancellationToken.None);
+        (int code, _, string error) = await CliRunner.RunAsync(
+            ["run", "--kubeconfig", Kubeconfig(server), "--policy", CliRunner.DemoPolicy, "--output", "json", "--dry-run=server"],
+            services => services.AddSingleton(dependencies),
+            new Dictionary<string, string?> { ["REBALANCER_MAX_EVICTIONS_PER_SECOND"] = "7" });
 
-        Assert.Equal(0, code);
+        Assert.True(code == 0, error);
         executor.Verify(e => e.ExecuteAsync(It.IsAny<Plan>(), It.IsAny<CancellationToken>()), Times.Once);
         Assert.Equal(ExecutionMode.ServerDryRun, seen!.Mode);
-        Assert.Equal(7, seen.EvictionsPerSecond);
+        Assert.Equal(7, seen.EvictionsPerSecond); // from the environment variable
     }
 
     [Fact]
@@ -228,9 +232,6 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(named, error, StringComparison.Ordinal);
     }
-
-    private RunCommand.RunOptions Options(TestApiServer server, string? dryRun) =>
-        new(Kubeconfig(server), null, CliRunner.DemoPolicy, dryRun, "json", null, EvictionsPerSecond: 1000);
 
     internal static FakeTimeProvider ClockAt(string now) => new(DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -1,6 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Rebalancer.Cli.Commands;
 using Rebalancer.Testing.ApiServer;
 
 namespace Rebalancer.Cli.Tests;
@@ -36,15 +36,13 @@ public sealed class SnapshotCommandTests : IDisposable
             ["plan", "--snapshot", file, "--policy", CliRunner.DemoPolicy, "--output", "json", "--now", Now]);
         Assert.True(planCode == 0, planError);
 
-        var live = new StringWriter();
-        var console = new CliConsole(live, new StringWriter(), () => Stream.Null, IsTerminal: false);
-        var dependencies = RunDependencies.Default with { Time = RunCommandTests.ClockAt(Now) };
-        int runCode = await RunCommand.RunAsync(console,
-            new RunCommand.RunOptions(kubeconfig, null, CliRunner.DemoPolicy, RunCommand.DryRunClient, "json", null), dependencies, CancellationToken.None);
-        Assert.Equal(0, runCode);
+        (int runCode, string live, string runError) = await CliRunner.RunAsync(
+            ["run", "--kubeconfig", kubeconfig, "--policy", CliRunner.DemoPolicy, "--dry-run", "--output", "json"],
+            services => services.AddSingleton<TimeProvider>(RunCommandTests.ClockAt(Now)));
+        Assert.True(runCode == 0, runError);
 
         using JsonDocument a = JsonDocument.Parse(fromFile);
-        using JsonDocument b = JsonDocument.Parse(live.ToString());
+        using JsonDocument b = JsonDocument.Parse(live);
         Assert.NotEmpty(a.RootElement.GetProperty("evictions").EnumerateArray());
         foreach (string section in new[] { "evictions", "skipped", "summary", "warnings" })
         {

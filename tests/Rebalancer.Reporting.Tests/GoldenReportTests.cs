@@ -43,4 +43,29 @@ public sealed class GoldenReportTests
     [Fact]
     public void Markdown_report_of_an_empty_plan() =>
         GoldenFile.Verify("empty.md", SamplePlans.Render(new MarkdownReportRenderer(), SamplePlans.Report(SamplePlans.Empty())));
+
+    [Fact]
+    public void Html_report_of_the_optional_sections() =>
+        GoldenFile.Verify("sections.html", SamplePlans.Render(new HtmlReportRenderer(), SamplePlans.Report(SamplePlans.Sections())));
+
+    [Fact]
+    public void Html_report_of_an_empty_plan() =>
+        GoldenFile.Verify("empty.html", SamplePlans.Render(new HtmlReportRenderer(), SamplePlans.Report(SamplePlans.Empty())));
+
+    // The demo snapshot and policy (samples/): a realistic plan with every section, in all four formats.
+    [Fact]
+    public void Text_report_of_the_demo_plan() =>
+        GoldenFile.Verify("demo.txt", SamplePlans.Render(new TextReportRenderer(), SamplePlans.DemoReport));
+
+    [Fact]
+    public void Json_report_of_the_demo_plan() =>
+        GoldenFile.Verify("demo.json", SamplePlans.Render(new JsonReportRenderer(), SamplePlans.DemoReport));
+
+    [Fact]
+    public void Markdown_report_of_the_demo_plan() =>
+        GoldenFile.Verify("demo.md", SamplePlans.Render(new MarkdownReportRenderer(), SamplePlans.DemoReport));
+
+    [Fact]
+    public void Html_report_of_the_demo_plan() =>
+        GoldenFile.Verify("demo.html", SamplePlans.Render(new HtmlReportRenderer(), SamplePlans.DemoReport));
 }

@@ -67,9 +67,12 @@ public sealed class JsonReportRendererTests
         Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes", "headroom"], Names(root));
         Assert.Equal(["mode", "source", "policy", "policyDigest", "now", "version"], Names(root.GetProperty("metadata")));
         Assert.Equal(
-            ["nodes", "consideredNodes", "pods", "runningPods", "evictions", "skipped", "warnings", "evictionsByPlugin", "skippedByReason", "utilization"],
+            ["nodes", "consideredNodes", "pods", "runningPods", "evictions", "skipped", "warnings", "evictionsByPlugin", "skippedByReason", "utilization", "utilizationByPool"],
             Names(root.GetProperty("summary")));
-        Assert.Equal(["node", "changed", "before", "after"], Names(root.GetProperty("summary").GetProperty("utilization")[0]));
+        Assert.Equal(["node", "changed", "before", "after", "pool", "zone", "spot", "considered", "drained"], Names(root.GetProperty("summary").GetProperty("utilization")[0]));
+        Assert.Equal(
+            ["pool", "zone", "nodes", "consideredNodes", "spotNodes", "changedNodes", "drainedNodes", "before", "after"],
+            Names(root.GetProperty("summary").GetProperty("utilizationByPool")[0]));
         Assert.Equal(["cpu", "memory", "pods"], Names(root.GetProperty("summary").GetProperty("utilization")[0].GetProperty("before")));
         Assert.Equal(["namespace", "name", "uid", "node", "targetNode", "profile", "plugin", "reason"], Names(root.GetProperty("evictions")[0]));
         Assert.Equal(["namespace", "name", "uid", "node", "profile", "plugin", "reason", "detail"], Names(root.GetProperty("skipped")[0]));

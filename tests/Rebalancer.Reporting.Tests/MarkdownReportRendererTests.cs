@@ -107,4 +107,31 @@ public sealed partial class MarkdownReportRendererTests
         Assert.Contains("On-demand capacity is short by **cpu 2, memory 128Mi**", markdown, StringComparison.Ordinal);
         Assert.Contains("| `shop/ReplicaSet web` | 3 | 1 | 0 | ok |", markdown, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_demo_report_leads_with_the_verdicts_and_groups_by_pool_and_plugin()
+    {
+        PlanReport report = SamplePlans.DemoReport;
+        string markdown = SamplePlans.Render(new MarkdownReportRenderer(), report);
+        ReportConsolidation consolidation = report.Consolidation!;
+
+        // The verdicts come right after the counts, before the first section.
+        string head = markdown[..markdown.IndexOf("### Evictions", StringComparison.Ordinal)];
+        Assert.Contains("- **N-1 node loss**: ", head, StringComparison.Ordinal);
+        Assert.Contains("- **N-1 zone loss**: ", head, StringComparison.Ordinal);
+        Assert.Contains($"- **Spot share** (cpu): ✅ {ReportFormat.Share(report.Spot!.FractionBefore)} → {ReportFormat.Share(report.Spot.FractionAfter)} (limit 66.0%)", head, StringComparison.Ordinal);
+        Assert.Contains($"- **Nodes**: {consolidation.NodesBefore} → {consolidation.NodesAfter} (lower bound {consolidation.LowerBound}, gap {consolidation.GapToLowerBound}), 2 nodes drained", head, StringComparison.Ordinal);
+
+        // One visible row per pool and zone, with the same numbers as the model.
+        PoolUtilization pool = report.UtilizationByPool[0];
+        Assert.Contains("### Utilization by pool and zone", markdown, StringComparison.Ordinal);
+        Assert.Contains($"| {pool.Pool} | {pool.Zone} | {pool.Nodes} | {pool.ChangedNodes} | {pool.DrainedNodes} | {ReportFormat.Change(pool.Before.Cpu, pool.After.Cpu, "→")} |", markdown, StringComparison.Ordinal);
+        Assert.Equal(report.UtilizationByPool.Count, markdown.Split('\n').Count(l => l.StartsWith("| ", StringComparison.Ordinal) && l.Contains("| eu-west-1", StringComparison.Ordinal) && !l.Contains("→ ip-", StringComparison.Ordinal) && l.Split('|').Length == 10));
+
+        // Drained nodes are marked in the folded per-node table; skip reasons name their plugins.
+        string drained = consolidation.Drained[0].Node!;
+        Assert.Matches($"\\| {Regex.Escape(drained)} \\| [^|]+ \\| \\*\\*drained[^|]*\\*\\* \\|", markdown);
+        Assert.Contains("| `Protected:LocalStorage` | 14 | SpotRatio 12, RemoveDuplicates 2 |", markdown, StringComparison.Ordinal);
+        Assert.True(Encoding.UTF8.GetByteCount(markdown) < MarkdownReportRenderer.DefaultMaxBytes);
+    }
 }

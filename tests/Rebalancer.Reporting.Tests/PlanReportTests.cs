@@ -191,4 +191,81 @@ public sealed class PlanReportTests
         Assert.NotNull(SamplePlans.Report(SamplePlans.Mixed()).Headroom);
         Assert.Null(SamplePlans.Report(SamplePlans.Mixed()).Spot);
     }
+
+    [Fact]
+    public void Nodes_carry_their_pool_zone_spot_and_drain_marks()
+    {
+        // Karpenter's nodepool wins over the instance type; the EKS node group and GKE pool are read; a node with none
+        // of the labels falls back to its instance type, and one without even that has no pool.
+        Plan plan = TestPlanner.Plan(
+            new TestCluster()
+                .Node("a", configure: n => n.Label("karpenter.sh/nodepool", "general").Label("node.kubernetes.io/instance-type", "m6i.xlarge").Label("karpenter.sh/capacity-type", "spot").Label("topology.kubernetes.io/zone", "z1"))
+                .Node("b", configure: n => n.Label("eks.amazonaws.com/nodegroup", "ng-1").Label("topology.kubernetes.io/zone", "z1"))
+                .Node("c", configure: n => n.Label("cloud.google.com/gke-nodepool", "pool-c").Label("cloud.google.com/gke-spot", "true"))
+                .Node("d", configure: n => n.Label("node.kubernetes.io/instance-type", "m6i.large"))
+                .Node("e", configure: n => n.NotReady())
+                .ReplicaSetPods("web", ["a", "a"])
+                .Build(),
+            new RemoveDuplicatesStrategy(new RemoveDuplicatesSettings()));
+        plan = SamplePlans.With(plan, consolidation: new ConsolidationSummary([new DrainedNode(plan.Snapshot.Nodes.IndexOf("b"), [], 1m)], 5, 4, 1, 1, 1, 1, false));
+
+        PlanReport report = SamplePlans.Report(plan);
+
+        Assert.Equal(
+            [("a", "general", "z1", true, true, false), ("b", "ng-1", "z1", false, true, true), ("c", "pool-c", null, true, true, false), ("d", "m6i.large", null, false, true, false), ("e", null, null, false, false, false)],
+            report.Utilization.Select(u => (u.Node, u.Pool, u.Zone, u.Spot, u.Considered, u.Drained)));
+    }
+
+    [Fact]
+    public void Pools_sum_requests_over_allocatable_and_leave_drained_nodes_out_after_the_plan()
+    {
+        // Pool p in zone z: n1 has 1000m of 4000m requested, n2 (drained) 3000m of 2000m; pool q has one empty node.
+        const string Pool = "karpenter.sh/nodepool";
+        const string Zone = "topology.kubernetes.io/zone";
+        Plan plan = TestPlanner.Plan(
+            new TestCluster()
+                .Node("n1", cpu: 4000, configure: n => n.Label(Pool, "p").Label(Zone, "z"))
+                .Node("n2", cpu: 2000, configure: n => n.Label(Pool, "p").Label(Zone, "z"))
+                .Node("n3", cpu: 1000, configure: n => n.Label(Pool, "q"))
+                .Node("n4", cpu: 1000)
+                .Pod("x", "n1", cpu: 1000, configure: p => p.Owner("ReplicaSet", "x"))
+                .Pod("y", "n2", cpu: 3000, configure: p => p.Owner("ReplicaSet", "y"))
+                .Build(),
+            new RemoveDuplicatesStrategy(new RemoveDuplicatesSettings()));
+        plan = SamplePlans.With(plan, consolidation: new ConsolidationSummary([new DrainedNode(plan.Snapshot.Nodes.IndexOf("n2"), [], 1m)], 4, 3, 1, 1, 1, 1, false));
+
+        IReadOnlyList<PoolUtilization> pools = SamplePlans.Report(plan).UtilizationByPool;
+
+        Assert.Equal([("p", "z"), ("q", null), (null, null)], pools.Select(p => (p.Pool, p.Zone)));
+        PoolUtilization p = pools[0];
+        Assert.Equal((2, 2, 0, 0, 1), (p.Nodes, p.ConsideredNodes, p.SpotNodes, p.ChangedNodes, p.DrainedNodes));
+        Assert.Equal(66.7m, p.Before.Cpu); // (1000 + 3000) / (4000 + 2000)
+        Assert.Equal(25.0m, p.After.Cpu); // n2 is gone: 1000 / 4000
+        Assert.Equal(0.0m, pools[1].Before.Cpu);
+        Assert.Equal(4, pools.Sum(g => g.Nodes));
+    }
+
+    [Fact]
+    public void Skips_are_counted_per_plugin_run_in_run_order_then_by_count()
+    {
+        Plan plan = SamplePlans.Mixed();
+        int pod = plan.Skipped[0].Pod;
+        SkippedPod Skip(string plugin, string reason) => new(pod, "test", plugin, reason, "detail");
+        PlanReport report = SamplePlans.Report(SamplePlans.With(plan, skipped: [Skip("Z", "b"), Skip(RemoveDuplicatesStrategy.PluginName, "a"), Skip("Z", "c"), Skip("Z", "c")]));
+
+        Assert.Equal(
+            [new PluginReasonCount("test", RemoveDuplicatesStrategy.PluginName, "a", 1), new PluginReasonCount("test", "Z", "c", 2), new PluginReasonCount("test", "Z", "b", 1)],
+            report.SkippedByPluginAndReason);
+        Assert.Equal("Z 2", ReportFormat.PluginsOf(report, "c", showProfile: false));
+    }
+
+    [Theory]
+    [InlineData("0.3003", "0.3", "30.03%")] // over the limit must not print as the limit
+    [InlineData("0.2996", "0.3", "29.96%")]
+    [InlineData("0.3", "0.3", "30.0%")]
+    [InlineData("0.5", "0.3", "50.0%")]
+    public void Spot_shares_next_to_their_limit_show_the_decimals_that_tell_them_apart(string fraction, string limit, string expected) =>
+        Assert.Equal(expected, ReportFormat.ShareAgainst(
+            decimal.Parse(fraction, System.Globalization.CultureInfo.InvariantCulture),
+            decimal.Parse(limit, System.Globalization.CultureInfo.InvariantCulture)));
 }

@@ -6,6 +6,7 @@ public sealed class ReportRenderersTests
     [InlineData("text", typeof(TextReportRenderer))]
     [InlineData("json", typeof(JsonReportRenderer))]
     [InlineData("markdown", typeof(MarkdownReportRenderer))]
+    [InlineData("html", typeof(HtmlReportRenderer))]
     [InlineData("JSON", typeof(JsonReportRenderer))]
     public void Returns_the_renderer_of_a_format(string format, Type expected)
     {
@@ -25,7 +26,7 @@ public sealed class ReportRenderersTests
         ArgumentException error = Assert.Throws<ArgumentException>(() => ReportRenderers.Get("yaml"));
 
         Assert.Contains("'yaml'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("text, json, markdown", error.Message, StringComparison.Ordinal);
+        Assert.Contains("text, json, markdown, html", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,9 +1,13 @@
+using System.Security.Cryptography;
+using System.Text;
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Policy;
 using Rebalancer.Core.Strategies.RemoveDuplicates;
 using Rebalancer.Core.Strategies.SpotRatio;
+using Rebalancer.Kubernetes.Policy;
+using Rebalancer.Kubernetes.Snapshots;
 using Rebalancer.Testing.Builders;
 using Rebalancer.Testing.Planning;
 
@@ -165,6 +169,31 @@ internal static class SamplePlans
             SearchSteps: 1234,
             BudgetExhausted: true);
         return With(plan, consolidation: consolidation);
+    }
+
+    /// <summary>The clock of the demo plan: the one the CLI tests pin, so a report here matches `rebalancer plan --now` there.</summary>
+    public static readonly DateTimeOffset DemoNow = new(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
+
+    private static readonly Lazy<PlanReport> DemoPlanReport = new(Demo);
+
+    /// <summary>
+    /// samples/demo-cluster.json planned with samples/policy.yaml, as <c>rebalancer plan --now 2026-11-27T10:00:00Z</c>
+    /// plans it: 50 nodes in six pools and three zones, evictions by RemoveDuplicates, Consolidation and SpotRatio, drained
+    /// nodes, a spot share over its limit. Built once per test run.
+    /// </summary>
+    public static PlanReport DemoReport => DemoPlanReport.Value;
+
+    private static PlanReport Demo()
+    {
+        string directory = Path.Combine(AppContext.BaseDirectory, "samples");
+        string policyText = File.ReadAllText(Path.Combine(directory, "policy.yaml"));
+        DeschedulerPolicy policy = PolicyFileReader.LoadFromText(policyText, "samples/policy.yaml");
+        SnapshotLoadResult loaded = SnapshotLoader.Load(Path.Combine(directory, "demo-cluster.json"));
+        Plan plan = Planner.Create(loaded.Snapshot, policy.ToPlanningSettings(), DemoNow);
+
+        // The digest as the CLI computes it, of the policy text; it changes (and the golden files with it) when the sample policy does.
+        string digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(policyText)));
+        return PlanReport.From(plan, new ReportContext("plan", "samples/demo-cluster.json", "samples/policy.yaml", digest, "0.1.0-test"));
     }
 
     public static PlanReport Report(Plan plan, IReadOnlyDictionary<int, EvictionOutcome>? outcomes = null) =>

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Rebalancer.Core.Planning;
 
 namespace Rebalancer.Reporting.Tests;
@@ -163,7 +164,7 @@ public sealed class TextReportRendererTests
         string text = Render(SamplePlans.Report(SamplePlans.Sections()), new ReportRenderOptions { Unicode = false });
 
         Assert.Contains("| node sp-0   | short cpu 5, memory 128Mi, pods 1 |", text, StringComparison.Ordinal);
-        Assert.Contains("Share on spot          71.8% -> 69.2% (limit 66.0%)", text, StringComparison.Ordinal);
+        Assert.Contains("Share on spot          71.8% -> 69.2% (limit 66.0%, over)", text, StringComparison.Ordinal);
         Assert.Contains("On-demand shortfall    cpu 2, memory 128Mi", text, StringComparison.Ordinal);
         Assert.Contains("Nodes        4 -> 2 (2 nodes drained, 4 pods moved)", text, StringComparison.Ordinal);
         Assert.Contains("gap to lower bound 0", text, StringComparison.Ordinal);
@@ -190,5 +191,30 @@ public sealed class TextReportRendererTests
         Assert.Contains("The first 20 of 300 workloads; the JSON report lists all.", text, StringComparison.Ordinal);
         string sections = text[text.IndexOf("\nSpot share", StringComparison.Ordinal)..text.IndexOf("\nWarnings (", StringComparison.Ordinal)];
         Assert.True(CountOf(sections, "\n") < 150, sections);
+    }
+
+    [Fact]
+    public void The_demo_report_sums_up_verdicts_pools_drained_nodes_and_skips_by_plugin()
+    {
+        PlanReport report = SamplePlans.DemoReport;
+        string text = Render(report);
+        ReportConsolidation consolidation = report.Consolidation!;
+
+        string summary = text[..text.IndexOf("Evictions (", StringComparison.Ordinal)];
+        Assert.Contains("N-1 node loss  survives → survives", summary, StringComparison.Ordinal);
+        Assert.Contains("N-1 zone loss  short cpu 2, memory 8Gi, pods 1, nvidia.com/gpu 1 → survives", summary, StringComparison.Ordinal);
+        Assert.Contains("Spot           56.3% → 53.0% (limit 66.0%)", summary, StringComparison.Ordinal);
+        Assert.Contains($"Consolidation  nodes 50 → 48 (lower bound {consolidation.LowerBound}, gap {consolidation.GapToLowerBound}), 2 nodes drained", summary, StringComparison.Ordinal);
+
+        string utilization = text[text.IndexOf("Utilization (", StringComparison.Ordinal)..text.IndexOf("N-1 headroom (", StringComparison.Ordinal)];
+        foreach (PoolUtilization pool in report.UtilizationByPool)
+        {
+            Assert.Contains($"│ {pool.Pool}", utilization, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("│ general-spot     │ eu-west-1a │     7 │       6 │       1 │ 33.9% → 29.1% │", utilization, StringComparison.Ordinal);
+        Assert.Contains("After the plan, a group's drained nodes are left out", utilization, StringComparison.Ordinal);
+        Assert.All(consolidation.Drained, d => Assert.Matches($"│ {Regex.Escape(d.Node!)} +│ drained", utilization));
+        Assert.Matches("│ Protected:LocalStorage +│ +14 │ SpotRatio 12, RemoveDuplicates 2 +│", text);
     }
 }

@@ -21,6 +21,11 @@ internal static class CommonOptions
     {
         Description = "Write the report to this file instead of standard output.",
     };
+
+    public static Option<bool> TraceConsole() => new("--trace-console")
+    {
+        Description = "Print each finished trace span on standard error (OTLP export is configured by the OTEL_* variables; docs/telemetry.md).",
+    };
 }
 
 /// <summary>Writes a rendered report to a file or to standard output.</summary>

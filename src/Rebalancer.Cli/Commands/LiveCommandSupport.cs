@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Rebalancer.Kubernetes.Live;
 
 namespace Rebalancer.Cli.Commands;
@@ -24,11 +24,12 @@ internal static class LiveCommandSupport
     };
 
     /// <summary>
-    /// Opens the connection and checks the server answers. Returns null with the message printed and the exit code set:
-    /// 2 for configuration problems (no kubeconfig, unknown context), 1 for an unreachable server or rejected credentials.
+    /// Opens the connection and checks the server answers. Returns null with the problem reported and the exit code set:
+    /// 2 for configuration problems (no kubeconfig, unknown context: a plain <c>error:</c> line, it is the user's to fix),
+    /// 1 for an unreachable server or rejected credentials (logged: it is an event of the run).
     /// </summary>
     public static async Task<(KubernetesConnection? Connection, int ExitCode)> ConnectAsync(
-        Func<KubernetesConnectionOptions, KubernetesConnection> connect, string? kubeconfig, string? context, CliConsole console, CancellationToken cancellationToken)
+        Func<KubernetesConnectionOptions, KubernetesConnection> connect, string? kubeconfig, string? context, CliConsole console, ILogger logger, CancellationToken cancellationToken)
     {
         KubernetesConnection connection;
         try
@@ -37,8 +38,7 @@ internal static class LiveCommandSupport
         }
         catch (ClusterConnectionException e)
         {
-            await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-            return (null, e.Problem == ConnectionProblem.InvalidConfiguration ? ExitCodes.InvalidInput : ExitCodes.Failure);
+            return (null, await ReportAsync(e, console, logger).ConfigureAwait(false));
         }
 
         try
@@ -49,44 +49,26 @@ internal static class LiveCommandSupport
         catch (ClusterConnectionException e)
         {
             connection.Dispose();
-            await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-            return (null, e.Problem == ConnectionProblem.InvalidConfiguration ? ExitCodes.InvalidInput : ExitCodes.Failure);
+            return (null, await ReportAsync(e, console, logger).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             connection.Dispose();
-            await console.Error.WriteLineAsync("error: cancelled").ConfigureAwait(false);
+            Log.ClusterUnreachable(logger, "cancelled while connecting");
             return (null, ExitCodes.Failure);
         }
     }
 
-    /// <summary>
-    /// True when standard error is a terminal, so progress lines (which overwrite themselves) only go to people, never to
-    /// logs. <see cref="CliConsole.IsTerminal"/> is about standard output; an injected console's error writer is never a terminal.
-    /// </summary>
-    public static bool ErrorIsTerminal(CliConsole console) => ReferenceEquals(console.Error, Console.Error) && !Console.IsErrorRedirected;
-
-    /// <summary>Progress of a read as one self-overwriting stderr line per list; null (no reports) when stderr is not a terminal.</summary>
-    public static IProgress<ReadProgress>? ProgressFor(CliConsole console) => ErrorIsTerminal(console) ? new TerminalProgress(console.Error) : null;
-
-    private sealed class TerminalProgress(TextWriter error) : IProgress<ReadProgress>
+    private static async Task<int> ReportAsync(ClusterConnectionException e, CliConsole console, ILogger logger)
     {
-        private readonly Lock _gate = new();
-
-        public void Report(ReadProgress value)
+        if (e.Problem == ConnectionProblem.InvalidConfiguration)
         {
-            string line = string.Create(CultureInfo.InvariantCulture,
-                $"reading {value.Resource}: {value.Objects} objects, {value.Pages} {(value.Pages == 1 ? "page" : "pages")}, {value.Bytes / 1048576.0:0.0} MiB");
-            lock (_gate)
-            {
-                error.Write("\r" + line.PadRight(78));
-                if (value.Completed)
-                {
-                    error.WriteLine();
-                }
-
-                error.Flush();
-            }
+            await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
         }
+
+        System.Diagnostics.Activity.Current?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
+        Log.ClusterUnreachable(logger, e.Message);
+        return ExitCodes.Failure;
     }
 }

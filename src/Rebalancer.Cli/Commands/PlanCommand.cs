@@ -1,11 +1,18 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rebalancer.Cli.Hosting;
+using Rebalancer.Cli.Telemetry;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Policy;
 using Rebalancer.Kubernetes.Policy;
 using Rebalancer.Kubernetes.Snapshots;
+using Rebalancer.Kubernetes.Telemetry;
 using Rebalancer.Reporting;
 
 namespace Rebalancer.Cli.Commands;
@@ -13,19 +20,18 @@ namespace Rebalancer.Cli.Commands;
 /// <summary><c>rebalancer plan</c>: load a snapshot file and a policy, plan, print the report. Evicts nothing, talks to no cluster.</summary>
 public static class PlanCommand
 {
-    public static Command Create(CliConsole console)
+    public static Command Create(CliConsole console) => Create(CliContext.ForProcess(console));
+
+    internal static Command Create(CliContext cli)
     {
-        var snapshot = new Option<string>("--snapshot")
+        var snapshot = new Option<string?>("--snapshot")
         {
-            Description = "Snapshot file: what 'kubectl get nodes,pods,pdb -A -o json' prints (several JSON documents allowed); '-' reads stdin.",
-            Required = true,
+            Description = "Snapshot file: what 'kubectl get nodes,pods,pdb -A -o json' prints (several JSON documents allowed); '-' reads stdin. Required.",
         };
         var policy = new Option<string?>("--policy")
         {
             Description = "DeschedulerPolicy file (descheduler/v1alpha2, YAML or JSON); '-' reads stdin. Default: the built-in policy (docs/policy.md).",
         };
-        var output = CommonOptions.Output();
-        var outFile = CommonOptions.OutFile();
         var now = new Option<string?>("--now")
         {
             Description = "Pin the clock (RFC 3339, e.g. 2026-11-27T10:00:00Z) so pod ages and the plan are reproducible. Default: the current time.",
@@ -33,75 +39,122 @@ public static class PlanCommand
 
         var command = new Command("plan", "Plan evictions for a snapshot file and print the report; nothing is evicted.")
         {
-            snapshot, policy, output, outFile, now,
+            snapshot, policy, CommonOptions.Output(), CommonOptions.OutFile(), now, CommonOptions.TraceConsole(),
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            console,
-            new PlanOptions(parse.GetValue(snapshot)!, parse.GetValue(policy), parse.GetValue(output)!, parse.GetValue(outFile), parse.GetValue(now)),
-            cancellationToken));
+        command.SetAction((parse, cancellationToken) =>
+            CommandHost.RunAsync<PlanSettings, PlanSettingsValidator, PlanHandler>(cli, parse, cancellationToken));
         return command;
     }
+}
 
-    internal sealed record PlanOptions(string Snapshot, string? Policy, string Output, string? OutFile, string? Now);
+/// <summary>The settings of <c>rebalancer plan</c>, from its options or <c>REBALANCER_*</c> variables.</summary>
+internal sealed class PlanSettings : CommandSettings
+{
+    public string? Snapshot { get; set; }
 
-    internal static async Task<int> RunAsync(CliConsole console, PlanOptions options, CancellationToken cancellationToken)
+    public string? Policy { get; set; }
+
+    public string Output { get; set; } = "text";
+
+    public string? Out { get; set; }
+
+    public string? Now { get; set; }
+
+    /// <summary>The pinned clock; null for the current time (or when <see cref="Now"/> is invalid, which validation reports).</summary>
+    public DateTimeOffset? PinnedNow =>
+        Now is not null && DateTimeOffset.TryParse(Now, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset now)
+            ? now : null;
+}
+
+internal sealed class PlanSettingsValidator(SettingsValues values, IConfiguration configuration, PolicyStore policies)
+    : SettingsValidator<PlanSettings>(values, configuration)
+{
+    protected override void Validate(PlanSettings settings, List<string> problems)
     {
-        DateTimeOffset now;
-        if (options.Now is null)
+        if (string.IsNullOrEmpty(settings.Snapshot))
         {
-            now = TimeProvider.System.GetUtcNow();
-        }
-        else if (!DateTimeOffset.TryParse(options.Now, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out now))
-        {
-            await console.Error.WriteLineAsync($"error: --now: '{options.Now}' is not an RFC 3339 time (e.g. 2026-11-27T10:00:00Z)").ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
+            problems.Add($"{Origin(nameof(PlanSettings.Snapshot))}: a snapshot file is required ('-' reads standard input)");
         }
 
-        if (!ReportRenderers.Formats.Contains(options.Output.ToLowerInvariant()))
+        if (settings.Now is not null && settings.PinnedNow is null)
         {
-            await console.Error.WriteLineAsync($"error: --output: '{options.Output}' is not one of {string.Join(", ", ReportRenderers.Formats)}").ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
+            problems.Add($"{Origin(nameof(PlanSettings.Now))}: '{settings.Now}' is not an RFC 3339 time (e.g. 2026-11-27T10:00:00Z)");
         }
 
-        LoadedPolicy loadedPolicy;
+        ValidateOutput(settings.Output, Origin(nameof(PlanSettings.Output)), problems);
+        if (policies.Load(settings.Policy, Origin(nameof(PlanSettings.Policy))) is string problem)
+        {
+            problems.Add(problem);
+        }
+    }
+
+    internal static void ValidateOutput(string output, string origin, List<string> problems)
+    {
+        if (!ReportRenderers.Formats.Contains(output.ToLowerInvariant()))
+        {
+            problems.Add($"{origin}: '{output}' is not one of {string.Join(", ", ReportRenderers.Formats)}");
+        }
+    }
+}
+
+/// <summary>Loads the snapshot (<c>snapshot.load</c> span), plans, writes the report.</summary>
+internal sealed class PlanHandler(
+    IOptions<PlanSettings> options, PolicyStore policies, CliConsole console, TimeProvider time,
+    TerminalProgress progress, RebalancerMetrics metrics, ILogger<PlanHandler> logger) : ICommandHandler
+{
+    private const string Mode = "plan";
+
+    public async Task<int> RunAsync(Activity? root, CancellationToken cancellationToken)
+    {
+        PlanSettings settings = options.Value;
+        LoadedPolicy policy = policies.Policy;
+        string path = settings.Snapshot!;
+        string source = path == "-" ? "<stdin>" : path;
+        PlanStep.DescribeRun(root, Mode, source, policy);
+        root?.SetTag(SpanAttributes.SnapshotFile, source);
+        foreach (ConfigProblem warning in policy.Policy.Warnings)
+        {
+            Log.PolicyWarning(logger, policy.Source, warning.ToString());
+        }
+
         SnapshotLoadResult loaded;
-        try
+        using (Activity? span = RebalancerTelemetry.Source.StartActivity(SpanNames.SnapshotLoad))
         {
-            loadedPolicy = LoadedPolicy.Load(options.Policy, console);
-            foreach (ConfigProblem warning in loadedPolicy.Policy.Warnings)
+            span?.SetTag(SpanAttributes.SnapshotFile, source);
+            long started = time.GetTimestamp();
+            try
             {
-                await console.Error.WriteLineAsync($"warning: {loadedPolicy.Source}: {warning}").ConfigureAwait(false);
+                loaded = path == "-" ? SnapshotLoader.Load(console.OpenStandardInput(), "<stdin>") : SnapshotLoader.Load(path);
+            }
+            catch (Exception e) when (e is SnapshotFormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            {
+                // A malformed or missing snapshot is invalid input: a plain message naming the file and the field path.
+                span.RecordError(e);
+                await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
             }
 
-            loaded = options.Snapshot == "-"
-                ? SnapshotLoader.Load(console.OpenStandardInput(), "<stdin>")
-                : SnapshotLoader.Load(options.Snapshot);
-        }
-        catch (ConfigException e)
-        {
-            await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
-        }
-        catch (SnapshotFormatException e)
-        {
-            await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-        {
-            await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
+            span?.SetTag(SpanAttributes.Objects, loaded.Statistics.Objects);
+            span?.SetTag(SpanAttributes.Bytes, loaded.Statistics.Bytes);
+            Log.SnapshotLoaded(logger, source, loaded.Snapshot.Nodes.Count, loaded.Snapshot.Pods.Count, loaded.Statistics.Bytes, (long)time.GetElapsedTime(started).TotalMilliseconds);
         }
 
         foreach (string warning in loaded.Warnings)
         {
-            await console.Error.WriteLineAsync($"warning: {options.Snapshot}: {warning}").ConfigureAwait(false);
+            Log.SnapshotWarning(logger, source, warning);
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        Plan plan = Planner.Create(loaded.Snapshot, loadedPolicy.Policy.ToPlanningSettings(), now);
-        var report = PlanReport.From(plan, new ReportContext("plan", options.Snapshot == "-" ? "<stdin>" : options.Snapshot, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version));
-        await ReportOutput.WriteAsync(options.Output, report, options.OutFile, console).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Failure;
+        }
+
+        DateTimeOffset now = settings.PinnedNow ?? time.GetUtcNow();
+        (Plan plan, _) = PlanStep.Create(loaded.Snapshot, policy.Policy.ToPlanningSettings(), now, Mode, time, progress, metrics, logger);
+        PlanStep.Describe(root, plan);
+        metrics.RecordEvictions(plan, [.. plan.Evictions.Select(_ => "Planned")], Mode);
+        var report = PlanReport.From(plan, new ReportContext(Mode, source, policy.Source, policy.Digest, CliApp.Version));
+        await ReportOutput.WriteAsync(settings.Output, report, settings.Out, console).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 }

@@ -1,23 +1,29 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rebalancer.Cli.Hosting;
+using Rebalancer.Cli.Telemetry;
+using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Policy;
 using Rebalancer.Core.Strategies.LowNodeUtilization;
 using Rebalancer.Kubernetes.Live;
+using Rebalancer.Kubernetes.Telemetry;
 using Rebalancer.Reporting;
 
 namespace Rebalancer.Cli.Commands;
 
-/// <summary>What <c>rebalancer run</c> needs from the outside world; tests replace parts of it.</summary>
+/// <summary>What <c>rebalancer run</c> needs from the outside world; tests replace parts of it (registered in the host).</summary>
 internal sealed record RunDependencies(
     Func<KubernetesConnectionOptions, KubernetesConnection> Connect,
-    Func<KubernetesConnection, EvictionExecutorOptions, TimeProvider, IEvictionExecutor> CreateExecutor,
-    TimeProvider Time)
+    Func<KubernetesConnection, EvictionExecutorOptions, TimeProvider, IEvictionExecutor> CreateExecutor)
 {
     public static RunDependencies Default { get; } = new(
         KubernetesConnection.Open,
-        (connection, options, time) => new EvictionExecutor(new KubernetesEvictionApi(connection, time), options, time),
-        TimeProvider.System);
+        (connection, options, time) => new EvictionExecutor(new KubernetesEvictionApi(connection, time), options, time));
 }
 
 /// <summary>
@@ -30,12 +36,10 @@ public static class RunCommand
     internal const string DryRunClient = "client";
     internal const string DryRunServer = "server";
 
-    public static Command Create(CliConsole console) => Create(console, RunDependencies.Default);
+    public static Command Create(CliConsole console) => Create(CliContext.ForProcess(console));
 
-    internal static Command Create(CliConsole console, RunDependencies dependencies)
+    internal static Command Create(CliContext cli)
     {
-        var kubeconfig = LiveCommandSupport.Kubeconfig();
-        var context = LiveCommandSupport.Context();
         var policy = new Option<string?>("--policy")
         {
             Description = "DeschedulerPolicy file (descheduler/v1alpha2, YAML or JSON). Default: the built-in policy (docs/policy.md).",
@@ -47,8 +51,6 @@ public static class RunCommand
             Arity = ArgumentArity.ZeroOrOne,
             CustomParser = result => result.Tokens.Count == 0 ? DryRunClient : result.Tokens[0].Value,
         };
-        var output = CommonOptions.Output();
-        var outFile = CommonOptions.OutFile();
         var rate = new Option<double>("--max-evictions-per-second")
         {
             Description = "New evictions started per second (default 5).",
@@ -64,159 +66,15 @@ public static class RunCommand
             Description = "Keep retrying an eviction its PodDisruptionBudget blocks for up to this many seconds (default 0: report it as blocked).",
             DefaultValueFactory = _ => 0,
         };
-        var pageSize = LiveCommandSupport.PageSize();
 
         var command = new Command("run", "Read the live cluster, plan, and perform the plan's evictions through the Eviction API (or a dry run).")
         {
-            kubeconfig, context, policy, dryRun, output, outFile, rate, concurrency, pdbRetry, pageSize,
+            LiveCommandSupport.Kubeconfig(), LiveCommandSupport.Context(), policy, dryRun, CommonOptions.Output(), CommonOptions.OutFile(),
+            rate, concurrency, pdbRetry, LiveCommandSupport.PageSize(), CommonOptions.TraceConsole(),
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            console,
-            new RunOptions(
-                parse.GetValue(kubeconfig),
-                parse.GetValue(context),
-                parse.GetValue(policy),
-                parse.GetResult(dryRun) is null ? null : parse.GetValue(dryRun) ?? DryRunClient,
-                parse.GetValue(output)!,
-                parse.GetValue(outFile),
-                parse.GetValue(rate),
-                parse.GetValue(concurrency),
-                parse.GetValue(pdbRetry),
-                parse.GetValue(pageSize)),
-            dependencies,
-            cancellationToken));
+        command.SetAction((parse, cancellationToken) =>
+            CommandHost.RunAsync<RunSettings, RunSettingsValidator, RunHandler>(cli, parse, cancellationToken));
         return command;
-    }
-
-    /// <param name="DryRun">null for a real run, else <c>client</c> or <c>server</c>.</param>
-    internal sealed record RunOptions(
-        string? Kubeconfig,
-        string? Context,
-        string? Policy,
-        string? DryRun,
-        string Output,
-        string? OutFile,
-        double EvictionsPerSecond = 5,
-        int MaxConcurrency = 2,
-        double PdbRetrySeconds = 0,
-        int PageSize = 500);
-
-    internal static async Task<int> RunAsync(CliConsole console, RunOptions options, RunDependencies dependencies, CancellationToken cancellationToken)
-    {
-        if (await ValidateAsync(console, options).ConfigureAwait(false) is int invalid)
-        {
-            return invalid;
-        }
-
-        LoadedPolicy loadedPolicy;
-        try
-        {
-            loadedPolicy = LoadedPolicy.Load(options.Policy, console);
-        }
-        catch (ConfigException e)
-        {
-            await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-        {
-            await console.Error.WriteLineAsync("error: --policy: " + e.Message).ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
-        }
-
-        foreach (ConfigProblem warning in loadedPolicy.Policy.Warnings)
-        {
-            await console.Error.WriteLineAsync($"warning: {loadedPolicy.Source}: {warning}").ConfigureAwait(false);
-        }
-
-        (KubernetesConnection? connection, int exitCode) = await LiveCommandSupport.ConnectAsync(
-            dependencies.Connect, options.Kubeconfig, options.Context, console, cancellationToken).ConfigureAwait(false);
-        if (connection is null)
-        {
-            return exitCode;
-        }
-
-        using (connection)
-        {
-            DeschedulerPolicy policy = loadedPolicy.Policy;
-            string? metricsUser = MetricsUser(policy);
-            var readerOptions = new ClusterReaderOptions
-            {
-                PageSize = options.PageSize,
-                Metrics = metricsUser is null ? MetricsRequirement.Optional : MetricsRequirement.Required,
-                MetricsRequiredBy = metricsUser,
-                IncludePersistentVolumeClaims = policy.Profiles.Any(p => p.Evictor.ProtectedStorageClasses.Count > 0),
-            };
-
-            ClusterReadResult read;
-            try
-            {
-                read = await new ClusterReader(connection, readerOptions, LiveCommandSupport.ProgressFor(console), dependencies.Time)
-                    .ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (ClusterReadException e)
-            {
-                await console.Error.WriteLineAsync($"error: {connection.Description}: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await console.Error.WriteLineAsync("error: cancelled while reading the cluster; nothing was evicted").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
-            foreach (string warning in read.Warnings)
-            {
-                await console.Error.WriteLineAsync($"warning: {connection.Description}: {warning}").ConfigureAwait(false);
-            }
-
-            Plan plan = Planner.Create(read.Snapshot, policy.ToPlanningSettings(), dependencies.Time.GetUtcNow());
-            ExecutionResult result;
-            string mode;
-            if (options.DryRun == DryRunClient)
-            {
-                mode = "dry-run-client";
-                result = ExecutionResult.ClientDryRun(plan);
-            }
-            else
-            {
-                mode = options.DryRun == DryRunServer ? "dry-run-server" : "run";
-                var executorOptions = new EvictionExecutorOptions
-                {
-                    Mode = options.DryRun == DryRunServer ? ExecutionMode.ServerDryRun : ExecutionMode.Evict,
-                    GracePeriodSeconds = policy.GracePeriodSeconds,
-                    EvictionsPerSecond = options.EvictionsPerSecond,
-                    MaxConcurrency = options.MaxConcurrency,
-                    PdbRetryTimeout = TimeSpan.FromSeconds(options.PdbRetrySeconds),
-                    MaxPodsToEvictPerNode = policy.MaxPodsToEvictPerNode,
-                    MaxPodsToEvictPerNamespace = policy.MaxPodsToEvictPerNamespace,
-                    MaxPodsToEvictTotal = policy.MaxPodsToEvictTotal,
-                };
-                IEvictionExecutor executor = dependencies.CreateExecutor(connection, executorOptions, dependencies.Time);
-                result = await executor.ExecuteAsync(plan, cancellationToken).ConfigureAwait(false);
-            }
-
-            Dictionary<int, EvictionOutcome> outcomes = result.ByPod.ToDictionary(
-                pair => pair.Key,
-                pair => new EvictionOutcome(pair.Value.Outcome.ToString(), pair.Value.Attempts, pair.Value.Message));
-            var report = PlanReport.From(plan, new ReportContext(mode, connection.Description, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version), outcomes);
-            await ReportOutput.WriteAsync(options.Output, report, options.OutFile, console).ConfigureAwait(false);
-            await console.Error.WriteLineAsync(Summary(mode, result)).ConfigureAwait(false);
-
-            if (result.AbortReason is not null)
-            {
-                await console.Error.WriteLineAsync("error: the run aborted: " + result.AbortReason).ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
-            if (result.Cancelled)
-            {
-                await console.Error.WriteLineAsync("error: the run was cancelled; evictions not started are reported as NotAttempted").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
-            return ExitCodes.Success;
-        }
     }
 
     /// <summary>The plugin that needs metrics-server data, described for an error message; null when none does.</summary>
@@ -236,54 +94,255 @@ public static class RunCommand
         return null;
     }
 
-    private static string Summary(string mode, ExecutionResult result)
+    internal static string Summary(string mode, ExecutionResult result)
     {
+        string cordons = result.Cordons.Count == 0 ? string.Empty
+            : $"; {result.Cordons.Count} node(s) to cordon: {Counts(result.Cordons.Select(c => c.Outcome))}";
         if (result.Outcomes.Count == 0)
         {
-            return $"{mode}: the plan has no evictions";
+            return $"{mode}: the plan has no evictions{cordons}";
         }
 
-        IEnumerable<string> counts = result.Outcomes
-            .GroupBy(o => o.Outcome)
-            .OrderBy(g => g.Key)
-            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()} {g.Key}"));
-        return $"{mode}: {result.Outcomes.Count} planned evictions: {string.Join(", ", counts)}";
+        return $"{mode}: {result.Outcomes.Count} planned evictions: {Counts(result.Outcomes.Select(o => o.Outcome))}{cordons}";
     }
 
-    private static async Task<int?> ValidateAsync(CliConsole console, RunOptions options)
+    private static string Counts<T>(IEnumerable<T> outcomes)
+        where T : struct, Enum =>
+        string.Join(", ", outcomes
+            .GroupBy(o => o)
+            .OrderBy(g => g.Key)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()} {g.Key}")));
+}
+
+/// <summary>The settings of <c>rebalancer run</c>, from its options or <c>REBALANCER_*</c> variables.</summary>
+internal sealed class RunSettings : CommandSettings
+{
+    public string? Kubeconfig { get; set; }
+
+    public string? Context { get; set; }
+
+    public string? Policy { get; set; }
+
+    /// <summary>null for a real run, else <c>client</c> or <c>server</c>.</summary>
+    public string? DryRun { get; set; }
+
+    public string Output { get; set; } = "text";
+
+    public string? Out { get; set; }
+
+    public double MaxEvictionsPerSecond { get; set; } = 5;
+
+    public int MaxConcurrency { get; set; } = 2;
+
+    public double PdbRetrySeconds { get; set; }
+
+    public int PageSize { get; set; } = 500;
+
+    public string Mode => DryRun switch
     {
-        string? problem = null;
-        if (options.DryRun is not (null or DryRunClient or DryRunServer))
+        RunCommand.DryRunClient => "dry-run-client",
+        RunCommand.DryRunServer => "dry-run-server",
+        _ => "run",
+    };
+}
+
+internal sealed class RunSettingsValidator(SettingsValues values, IConfiguration configuration, PolicyStore policies)
+    : SettingsValidator<RunSettings>(values, configuration)
+{
+    protected override void Validate(RunSettings settings, List<string> problems)
+    {
+        if (settings.DryRun is not (null or RunCommand.DryRunClient or RunCommand.DryRunServer))
         {
-            problem = $"--dry-run: '{options.DryRun}' is not one of client, server";
-        }
-        else if (!ReportRenderers.Formats.Contains(options.Output.ToLowerInvariant()))
-        {
-            problem = $"--output: '{options.Output}' is not one of {string.Join(", ", ReportRenderers.Formats)}";
-        }
-        else if (!(options.EvictionsPerSecond > 0) || double.IsInfinity(options.EvictionsPerSecond))
-        {
-            problem = $"--max-evictions-per-second: must be a positive number (got {options.EvictionsPerSecond.ToString(CultureInfo.InvariantCulture)})";
-        }
-        else if (options.MaxConcurrency < 1)
-        {
-            problem = "--max-concurrency: must be at least 1";
-        }
-        else if (options.PdbRetrySeconds < 0 || double.IsNaN(options.PdbRetrySeconds) || options.PdbRetrySeconds > 86400)
-        {
-            problem = "--pdb-retry-seconds: must be between 0 and 86400";
-        }
-        else if (options.PageSize < 1)
-        {
-            problem = "--page-size: must be at least 1";
+            problems.Add($"{Origin(nameof(RunSettings.DryRun))}: '{settings.DryRun}' is not one of client, server");
         }
 
-        if (problem is null)
+        PlanSettingsValidator.ValidateOutput(settings.Output, Origin(nameof(RunSettings.Output)), problems);
+        if (!(settings.MaxEvictionsPerSecond > 0) || double.IsInfinity(settings.MaxEvictionsPerSecond))
         {
-            return null;
+            problems.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{Origin(nameof(RunSettings.MaxEvictionsPerSecond))}: must be a positive number (got {settings.MaxEvictionsPerSecond})"));
         }
 
-        await console.Error.WriteLineAsync("error: " + problem).ConfigureAwait(false);
-        return ExitCodes.InvalidInput;
+        if (settings.MaxConcurrency < 1)
+        {
+            problems.Add($"{Origin(nameof(RunSettings.MaxConcurrency))}: must be at least 1");
+        }
+
+        if (settings.PdbRetrySeconds < 0 || double.IsNaN(settings.PdbRetrySeconds) || settings.PdbRetrySeconds > 86400)
+        {
+            problems.Add($"{Origin(nameof(RunSettings.PdbRetrySeconds))}: must be between 0 and 86400");
+        }
+
+        if (settings.PageSize < 1)
+        {
+            problems.Add($"{Origin(nameof(RunSettings.PageSize))}: must be at least 1");
+        }
+
+        if (policies.Load(settings.Policy, Origin(nameof(RunSettings.Policy))) is string problem)
+        {
+            problems.Add(problem);
+        }
+    }
+}
+
+/// <summary>Connects, reads (<c>snapshot.read</c>), plans (<c>plan</c>), executes (<c>evict</c> spans), reports.</summary>
+internal sealed class RunHandler(
+    IOptions<RunSettings> options, PolicyStore policies, CliConsole console, TimeProvider time, RunDependencies dependencies,
+    TerminalProgress progress, RebalancerMetrics metrics, ILogger<RunHandler> logger) : ICommandHandler
+{
+    public async Task<int> RunAsync(Activity? root, CancellationToken cancellationToken)
+    {
+        RunSettings settings = options.Value;
+        LoadedPolicy loadedPolicy = policies.Policy;
+        string mode = settings.Mode;
+        root?.SetTag(SpanAttributes.Mode, mode);
+        foreach (ConfigProblem warning in loadedPolicy.Policy.Warnings)
+        {
+            Log.PolicyWarning(logger, loadedPolicy.Source, warning.ToString());
+        }
+
+        (KubernetesConnection? connection, int exitCode) = await LiveCommandSupport.ConnectAsync(
+            dependencies.Connect, settings.Kubeconfig, settings.Context, console, logger, cancellationToken).ConfigureAwait(false);
+        if (connection is null)
+        {
+            return exitCode;
+        }
+
+        using (connection)
+        {
+            PlanStep.DescribeRun(root, mode, connection.Description, loadedPolicy);
+            root?.SetTag(SpanAttributes.Context, connection.Context);
+            DeschedulerPolicy policy = loadedPolicy.Policy;
+            string? metricsUser = RunCommand.MetricsUser(policy);
+            var readerOptions = new ClusterReaderOptions
+            {
+                PageSize = settings.PageSize,
+                Metrics = metricsUser is null ? MetricsRequirement.Optional : MetricsRequirement.Required,
+                MetricsRequiredBy = metricsUser,
+                IncludePersistentVolumeClaims = policy.Profiles.Any(p => p.Evictor.ProtectedStorageClasses.Count > 0),
+            };
+
+            ClusterReadResult read;
+            long started = time.GetTimestamp();
+            try
+            {
+                read = await new ClusterReader(connection, readerOptions, progress.Reading(), time).ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ClusterReadException e)
+            {
+                root?.SetStatus(ActivityStatusCode.Error, e.Message);
+                Log.ClusterUnreadable(logger, connection.Description, e.Message);
+                return ExitCodes.Failure;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                root?.SetStatus(ActivityStatusCode.Error, "cancelled");
+                Log.ReadCancelled(logger);
+                return ExitCodes.Failure;
+            }
+
+            Log.ClusterRead(logger, connection.Description, read.Snapshot.Nodes.Count, read.Snapshot.Pods.Count, read.Pages, read.Bytes,
+                (long)time.GetElapsedTime(started).TotalMilliseconds);
+            foreach (string warning in read.Warnings)
+            {
+                Log.ClusterWarning(logger, connection.Description, warning);
+            }
+
+            (Plan plan, PlanTracer tracer) = PlanStep.Create(read.Snapshot, policy.ToPlanningSettings(), time.GetUtcNow(), mode, time, progress, metrics, logger);
+            PlanStep.Describe(root, plan);
+            ExecutionResult result;
+            if (settings.DryRun == RunCommand.DryRunClient)
+            {
+                result = ExecutionResult.ClientDryRun(plan);
+            }
+            else
+            {
+                var executorOptions = new EvictionExecutorOptions
+                {
+                    Mode = settings.DryRun == RunCommand.DryRunServer ? ExecutionMode.ServerDryRun : ExecutionMode.Evict,
+                    GracePeriodSeconds = policy.GracePeriodSeconds,
+                    EvictionsPerSecond = settings.MaxEvictionsPerSecond,
+                    MaxConcurrency = settings.MaxConcurrency,
+                    PdbRetryTimeout = TimeSpan.FromSeconds(settings.PdbRetrySeconds),
+                    MaxPodsToEvictPerNode = policy.MaxPodsToEvictPerNode,
+                    MaxPodsToEvictPerNamespace = policy.MaxPodsToEvictPerNamespace,
+                    MaxPodsToEvictTotal = policy.MaxPodsToEvictTotal,
+                    ProposedBy = tracer.ProposedBy,
+                };
+                IEvictionExecutor executor = dependencies.CreateExecutor(connection, executorOptions, time);
+                using (progress.Executing(plan.Evictions.Count))
+                {
+                    result = await executor.ExecuteAsync(plan, cancellationToken).ConfigureAwait(false);
+                }
+
+                LogOutcomes(plan, result);
+            }
+
+            string[] outcomeNames = [.. result.Outcomes.Select(o => o.Outcome.ToString())];
+            metrics.RecordEvictions(plan, outcomeNames, mode);
+            foreach (var group in outcomeNames.GroupBy(name => name, StringComparer.Ordinal))
+            {
+                root?.SetTag(SpanAttributes.EvictionsByOutcomePrefix + group.Key, group.Count());
+            }
+
+            Dictionary<int, EvictionOutcome> outcomes = result.ByPod.ToDictionary(
+                pair => pair.Key,
+                pair => new EvictionOutcome(pair.Value.Outcome.ToString(), pair.Value.Attempts, pair.Value.Message));
+            Dictionary<int, CordonOutcome> cordons = result.Cordons.ToDictionary(
+                c => c.Node,
+                c => new CordonOutcome(c.Outcome.ToString(), c.Attempts, c.HttpStatus, c.Message));
+            var report = PlanReport.From(plan, new ReportContext(mode, connection.Description, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version), outcomes, cordons);
+            await ReportOutput.WriteAsync(settings.Output, report, settings.Out, console).ConfigureAwait(false);
+            Log.RunSummary(logger, RunCommand.Summary(mode, result));
+
+            if (result.AbortReason is not null)
+            {
+                root?.SetStatus(ActivityStatusCode.Error, "the run aborted: " + result.AbortReason);
+                Log.RunAborted(logger, result.AbortReason);
+                return ExitCodes.Failure;
+            }
+
+            if (result.Cancelled)
+            {
+                root?.SetStatus(ActivityStatusCode.Error, "cancelled");
+                Log.RunCancelled(logger);
+                return ExitCodes.Failure;
+            }
+
+            return ExitCodes.Success;
+        }
+    }
+
+    private void LogOutcomes(Plan plan, ExecutionResult result)
+    {
+        ClusterSnapshot snapshot = plan.Snapshot;
+        for (int i = 0; i < plan.Evictions.Count; i++)
+        {
+            PlannedEviction eviction = plan.Evictions[i];
+            ExecutionOutcome outcome = result.Outcomes[i];
+            Log.EvictionOutcome(
+                logger,
+                outcome.Outcome.ToString(),
+                snapshot.Strings[snapshot.Pods.Namespace[eviction.Pod]],
+                snapshot.Pods.Name[eviction.Pod],
+                eviction.Node >= 0 ? snapshot.Nodes.Name[eviction.Node] : "?",
+                eviction.Plugin,
+                outcome.Attempts,
+                outcome.HttpStatus,
+                outcome.Message);
+        }
+
+        foreach (NodeCordonOutcome cordon in result.Cordons)
+        {
+            string node = snapshot.Nodes.Name[cordon.Node];
+            if (cordon.Outcome is CordonOutcomeKind.CordonFailed or CordonOutcomeKind.UncordonFailed)
+            {
+                Log.CordonProblem(logger, cordon.Outcome.ToString(), node, cordon.Attempts, cordon.HttpStatus, cordon.Message);
+            }
+            else
+            {
+                Log.CordonOutcome(logger, cordon.Outcome.ToString(), node, cordon.Attempts, cordon.HttpStatus, cordon.Message);
+            }
+        }
     }
 }

@@ -1,5 +1,11 @@
 using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rebalancer.Cli.Hosting;
 using Rebalancer.Kubernetes.Live;
+using Rebalancer.Kubernetes.Telemetry;
 
 namespace Rebalancer.Cli.Commands;
 
@@ -10,18 +16,14 @@ namespace Rebalancer.Cli.Commands;
 /// </summary>
 public static class SnapshotCommand
 {
-    public static Command Create(CliConsole console) => Create(console, KubernetesConnection.Open, TimeProvider.System);
+    public static Command Create(CliConsole console) => Create(CliContext.ForProcess(console));
 
-    internal static Command Create(CliConsole console, Func<KubernetesConnectionOptions, KubernetesConnection> connect, TimeProvider time)
+    internal static Command Create(CliContext cli)
     {
-        var kubeconfig = LiveCommandSupport.Kubeconfig();
-        var context = LiveCommandSupport.Context();
-        var output = new Option<string>("--out", "-o")
+        var output = new Option<string?>("--out", "-o")
         {
-            Description = "Where to write the snapshot; '-' writes to standard output.",
-            Required = true,
+            Description = "Where to write the snapshot; '-' writes to standard output. Required.",
         };
-        var pageSize = LiveCommandSupport.PageSize();
         var noMetrics = new Option<bool>("--no-metrics")
         {
             Description = "Do not read metrics.k8s.io (node and pod usage).",
@@ -29,53 +31,83 @@ public static class SnapshotCommand
 
         var command = new Command("snapshot", "Save the live cluster (nodes, pods, PDBs, namespaces, PriorityClasses, metrics) as a snapshot file for 'plan --snapshot'.")
         {
-            kubeconfig, context, output, pageSize, noMetrics,
+            LiveCommandSupport.Kubeconfig(), LiveCommandSupport.Context(), output, LiveCommandSupport.PageSize(), noMetrics, CommonOptions.TraceConsole(),
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            console,
-            new SnapshotOptions(parse.GetValue(kubeconfig), parse.GetValue(context), parse.GetValue(output)!, parse.GetValue(pageSize), parse.GetValue(noMetrics)),
-            connect,
-            time,
-            cancellationToken));
+        command.SetAction((parse, cancellationToken) =>
+            CommandHost.RunAsync<SnapshotSettings, SnapshotSettingsValidator, SnapshotHandler>(cli, parse, cancellationToken));
         return command;
     }
+}
 
-    internal sealed record SnapshotOptions(string? Kubeconfig, string? Context, string Out, int PageSize = 500, bool NoMetrics = false);
+/// <summary>The settings of <c>rebalancer snapshot</c>, from its options or <c>REBALANCER_*</c> variables.</summary>
+internal sealed class SnapshotSettings : CommandSettings
+{
+    public string? Kubeconfig { get; set; }
 
-    internal static async Task<int> RunAsync(CliConsole console, SnapshotOptions options, Func<KubernetesConnectionOptions, KubernetesConnection> connect, TimeProvider time, CancellationToken cancellationToken)
+    public string? Context { get; set; }
+
+    public string? Out { get; set; }
+
+    public int PageSize { get; set; } = 500;
+
+    public bool NoMetrics { get; set; }
+}
+
+internal sealed class SnapshotSettingsValidator(SettingsValues values, IConfiguration configuration)
+    : SettingsValidator<SnapshotSettings>(values, configuration)
+{
+    protected override void Validate(SnapshotSettings settings, List<string> problems)
     {
-        if (options.PageSize < 1)
+        if (settings.PageSize < 1)
         {
-            await console.Error.WriteLineAsync("error: --page-size: must be at least 1").ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
+            problems.Add($"{Origin(nameof(SnapshotSettings.PageSize))}: must be at least 1");
         }
 
-        bool toStdout = options.Out == "-";
-        string? directory = toStdout ? Path.GetTempPath() : Path.GetDirectoryName(Path.GetFullPath(options.Out));
-        if (directory is null || !Directory.Exists(directory))
+        if (string.IsNullOrEmpty(settings.Out))
         {
-            await console.Error.WriteLineAsync($"error: --out {options.Out}: the directory does not exist").ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
+            problems.Add($"{Origin(nameof(SnapshotSettings.Out))}: a file is required ('-' writes to standard output)");
         }
+        else if (!Directory.Exists(SnapshotHandler.DirectoryOf(settings.Out)))
+        {
+            problems.Add($"{Origin(nameof(SnapshotSettings.Out))} {settings.Out}: the directory does not exist");
+        }
+    }
+}
 
+/// <summary>Connects, streams the cluster's lists into a temporary file, renames it into place.</summary>
+internal sealed class SnapshotHandler(
+    IOptions<SnapshotSettings> options, CliConsole console, TimeProvider time, RunDependencies dependencies,
+    TerminalProgress progress, ILogger<SnapshotHandler> logger) : ICommandHandler
+{
+    internal static string DirectoryOf(string output) =>
+        output == "-" ? Path.GetTempPath() : Path.GetDirectoryName(Path.GetFullPath(output)) ?? Path.GetTempPath();
+
+    public async Task<int> RunAsync(Activity? root, CancellationToken cancellationToken)
+    {
+        SnapshotSettings settings = options.Value;
+        string output = settings.Out!;
+        bool toStdout = output == "-";
+        root?.SetTag(SpanAttributes.Mode, "snapshot");
         (KubernetesConnection? connection, int exitCode) = await LiveCommandSupport.ConnectAsync(
-            connect, options.Kubeconfig, options.Context, console, cancellationToken).ConfigureAwait(false);
+            dependencies.Connect, settings.Kubeconfig, settings.Context, console, logger, cancellationToken).ConfigureAwait(false);
         if (connection is null)
         {
             return exitCode;
         }
 
-        string temporary = Path.Combine(directory, $".rebalancer-snapshot-{Guid.NewGuid():N}.tmp");
+        root?.SetTag(SpanAttributes.Source, connection.Description);
+        root?.SetTag(SpanAttributes.Context, connection.Context);
+        string temporary = Path.Combine(DirectoryOf(output), $".rebalancer-snapshot-{Guid.NewGuid():N}.tmp");
         try
         {
             using (connection)
             {
                 var readerOptions = new ClusterReaderOptions
                 {
-                    PageSize = options.PageSize,
-                    Metrics = options.NoMetrics ? MetricsRequirement.Skip : MetricsRequirement.Optional,
+                    PageSize = settings.PageSize,
+                    Metrics = settings.NoMetrics ? MetricsRequirement.Skip : MetricsRequirement.Optional,
                 };
-                var writer = new ClusterSnapshotWriter(connection, readerOptions, LiveCommandSupport.ProgressFor(console), time);
+                var writer = new ClusterSnapshotWriter(connection, readerOptions, progress.Reading(), time);
                 SnapshotWriteResult result;
                 await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
                 {
@@ -100,32 +132,35 @@ public static class SnapshotCommand
 
                 if (!toStdout)
                 {
-                    File.Move(temporary, options.Out, overwrite: true);
+                    File.Move(temporary, output, overwrite: true);
                 }
 
                 foreach (string warning in result.Warnings)
                 {
-                    await console.Error.WriteLineAsync($"warning: {connection.Description}: {warning}").ConfigureAwait(false);
+                    Log.ClusterWarning(logger, connection.Description, warning);
                 }
 
                 string counts = string.Join(", ", result.ObjectsByResource.Select(pair => $"{pair.Value} {pair.Key}"));
-                await console.Error.WriteLineAsync($"snapshot of {connection.Description} written to {(toStdout ? "standard output" : options.Out)}: {counts}").ConfigureAwait(false);
+                Log.SnapshotWritten(logger, connection.Description, toStdout ? "standard output" : output, counts);
                 return ExitCodes.Success;
             }
         }
         catch (ClusterReadException e)
         {
-            await console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            root?.SetStatus(ActivityStatusCode.Error, e.Message);
+            Log.SnapshotFailed(logger, e.Message);
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await console.Error.WriteLineAsync("error: cancelled; no snapshot was written").ConfigureAwait(false);
+            root?.SetStatus(ActivityStatusCode.Error, "cancelled");
+            Log.SnapshotFailed(logger, "cancelled; no snapshot was written");
             return ExitCodes.Failure;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await console.Error.WriteLineAsync($"error: --out {options.Out}: {e.Message}").ConfigureAwait(false);
+            root?.SetStatus(ActivityStatusCode.Error, e.Message);
+            Log.SnapshotFailed(logger, $"--out {output}: {e.Message}");
             return ExitCodes.Failure;
         }
         finally

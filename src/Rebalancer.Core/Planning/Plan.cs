@@ -83,7 +83,27 @@ public sealed class Plan
 }
 
 /// <summary>A node the Consolidation plugin empties, and where its pods go.</summary>
-public sealed record DrainedNode(int Node, IReadOnlyList<(int Pod, int Target)> Moves, decimal Weight);
+public sealed record DrainedNode(int Node, IReadOnlyList<(int Pod, int Target)> Moves, decimal Weight)
+{
+    /// <summary>What the executor is to do with the node's schedulability (Consolidation's <c>cordon</c> arg).</summary>
+    public CordonAction Cordon { get; init; }
+}
+
+/// <summary>
+/// Whether a drained node is to be cordoned before its evictions. The plan only says so; the executor sends the PATCH
+/// (docs/design/0003-consolidation.md, "Cordon").
+/// </summary>
+public enum CordonAction
+{
+    /// <summary>Cordoning is off: the node is left as it is.</summary>
+    None,
+
+    /// <summary>Cordon the node right before its first eviction; uncordon it if the drain does not complete (when configured).</summary>
+    Cordon,
+
+    /// <summary>Already unschedulable in the snapshot: someone else cordoned it, so it is neither cordoned nor uncordoned.</summary>
+    AlreadyCordoned,
+}
 
 /// <summary>Consolidation's result: the nodes to drain, node counts and how close the result is to the best possible.</summary>
 /// <param name="NodesBefore">Considered nodes in the plugin's pool before the plan.</param>
@@ -100,7 +120,11 @@ public sealed record ConsolidationSummary(
     int FirstFitDecreasing,
     int Candidates,
     long SearchSteps,
-    bool BudgetExhausted);
+    bool BudgetExhausted)
+{
+    /// <summary>With <see cref="CordonAction.Cordon"/> nodes: uncordon those whose drain does not complete.</summary>
+    public bool UncordonOnIncompleteDrain { get; init; } = true;
+}
 
 /// <summary>A workload with fewer replicas on on-demand capacity than its floor.</summary>
 public sealed record OnDemandShortfall(int Namespace, int OwnerKind, int OwnerName, int Replicas, int OnDemand, int Floor);

@@ -20,6 +20,9 @@ public enum FitFailure : byte
     None,
     SameNode,
     Unschedulable,
+
+    /// <summary>The node is being emptied by this plan (Consolidation): it is going away, so nothing may move onto it.</summary>
+    Draining,
     NodeSelector,
     Taint,
     PodAntiAffinity,
@@ -38,6 +41,7 @@ public sealed class TargetFinder
     private readonly ClusterSnapshot _snapshot;
     private readonly Projection _projection;
     private readonly StaticFitIndex _staticFit;
+    private readonly bool[] _draining;
     // Pods with required anti-affinity, grouped by (constraint set, namespace): a group's terms select the same pods,
     // so "does any existing pod's anti-affinity forbid this node?" costs one term match per group, not per pod.
     private readonly List<(int Constraints, int Namespace, List<int> Pods)> _antiAffinityGroups = [];
@@ -60,6 +64,7 @@ public sealed class TargetFinder
         _snapshot = snapshot;
         _projection = projection;
         _staticFit = staticFit ?? new StaticFitIndex(snapshot);
+        _draining = new bool[snapshot.Nodes.Count];
         _hostnameKey = snapshot.Strings.Find("kubernetes.io/hostname");
         PodTable pods = snapshot.Pods;
         var groupOf = new Dictionary<(int, int), int>();
@@ -105,7 +110,7 @@ public sealed class TargetFinder
         int current = _projection.NodeOf(pod);
         int best = -1;
         double bestScore = double.NegativeInfinity;
-        Span<int> failures = stackalloc int[8];
+        Span<int> failures = stackalloc int[16];
         failures.Clear();
         int bestFailedNode = -1;
         FitFailure bestFailedStage = FitFailure.None;
@@ -121,7 +126,8 @@ public sealed class TargetFinder
             }
 
             considered++;
-            FitFailure result = node == current ? FitFailure.SameNode : nodes.IsUnschedulable(node) ? FitFailure.Unschedulable : staticFit[node];
+            FitFailure result = node == current ? FitFailure.SameNode : nodes.IsUnschedulable(node) ? FitFailure.Unschedulable
+                : _draining[node] ? FitFailure.Draining : staticFit[node];
             if (result == FitFailure.None)
             {
                 if (!blockedComputed)
@@ -219,7 +225,7 @@ public sealed class TargetFinder
 
         bool Consider(int node)
         {
-            if (node == current || nodes.IsUnschedulable(node) || staticFit[node] != FitFailure.None || (allow is not null && !allow(node)))
+            if (node == current || nodes.IsUnschedulable(node) || _draining[node] || staticFit[node] != FitFailure.None || (allow is not null && !allow(node)))
             {
                 return false;
             }
@@ -248,11 +254,18 @@ public sealed class TargetFinder
         return best;
     }
 
+    /// <summary>
+    /// Marks a node the plan empties (Consolidation): later placements, by any plugin, must not land on a node that is
+    /// going away. Not undone by a rollback: callers mark a node only once its drain is committed.
+    /// </summary>
+    public void MarkDraining(int node) => _draining[node] = true;
+
     /// <summary>The first predicate <paramref name="pod"/> fails on <paramref name="node"/> in the projection, with its detail.</summary>
     public FitFailure Check(int pod, int node, out string detail)
     {
         FitFailure result = node == _projection.NodeOf(pod) ? FitFailure.SameNode
             : _snapshot.Nodes.IsUnschedulable(node) ? FitFailure.Unschedulable
+            : _draining[node] ? FitFailure.Draining
             : _staticFit.ForPod(pod)[node];
         if (result == FitFailure.None)
         {
@@ -451,10 +464,14 @@ public sealed class TargetFinder
             return true;
         }
 
+        // Probe the node's own few labels against the set rather than walking the set: anti-affinity against a workload
+        // of hundreds of replicas blocks hundreds of hostname domains, and this runs for every candidate node.
         LabelView labels = _snapshot.Nodes.Labels[node];
-        foreach ((int key, int value) in blocked)
+        ReadOnlySpan<int> keys = labels.Keys;
+        ReadOnlySpan<int> values = labels.Values;
+        for (int i = 0; i < keys.Length; i++)
         {
-            if (key >= 0 && labels.TryGet(key, out int actual) && actual == value)
+            if (blocked.Contains((keys[i], values[i])))
             {
                 return true;
             }
@@ -543,6 +560,7 @@ public sealed class TargetFinder
     {
         FitFailure.SameNode => "current node",
         FitFailure.Unschedulable => "unschedulable",
+        FitFailure.Draining => "being drained by this plan",
         FitFailure.NodeSelector => "node selector/affinity mismatch",
         FitFailure.Taint => "untolerated taint",
         FitFailure.PodAntiAffinity => "pod anti-affinity",
@@ -559,6 +577,8 @@ public sealed class TargetFinder
         {
             case FitFailure.Unschedulable:
                 return "node is cordoned (spec.unschedulable)";
+            case FitFailure.Draining:
+                return "node is being emptied by Consolidation in this plan";
             case FitFailure.NodeSelector:
                 return "nodeSelector / required node affinity does not match the node's labels";
             case FitFailure.Taint:

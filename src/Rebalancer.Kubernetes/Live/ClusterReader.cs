@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Rebalancer.Core.Model;
 using Rebalancer.Kubernetes.Snapshots;
+using Rebalancer.Kubernetes.Telemetry;
 
 namespace Rebalancer.Kubernetes.Live;
 
@@ -38,6 +40,27 @@ public sealed class ClusterReader
     /// <exception cref="ClusterReadException">A list failed (the message names the resource and the page).</exception>
     /// <exception cref="OperationCanceledException">The read was cancelled.</exception>
     public async Task<ClusterReadResult> ReadAsync(CancellationToken cancellationToken)
+    {
+        // One span for the read, one child per list (docs/telemetry.md); a restarted read adds a second set of children.
+        using Activity? span = RebalancerTelemetry.Source.StartActivity(SpanNames.SnapshotRead);
+        try
+        {
+            ClusterReadResult result = await ReadWithRestartsAsync(cancellationToken).ConfigureAwait(false);
+            span?.SetTag(SpanAttributes.Pages, result.Pages);
+            span?.SetTag(SpanAttributes.Objects, result.Objects);
+            span?.SetTag(SpanAttributes.Bytes, result.Bytes);
+            span?.SetTag(SpanAttributes.Restarts, result.Restarts);
+            span?.SetTag(SpanAttributes.MetricsAvailable, result.MetricsAvailable);
+            return result;
+        }
+        catch (Exception e)
+        {
+            span.RecordError(e);
+            throw;
+        }
+    }
+
+    private async Task<ClusterReadResult> ReadWithRestartsAsync(CancellationToken cancellationToken)
     {
         var restarted = new HashSet<string>(StringComparer.Ordinal);
         var restartNotes = new List<string>();
@@ -112,6 +135,23 @@ public sealed class ClusterReader
     /// <summary>Reads every page of one list into the builder; false when the resource is absent (404).</summary>
     private async Task<bool> ReadListAsync(ApiResource resource, ReadAttempt attempt, CancellationToken cancellationToken)
     {
+        using Activity? span = RebalancerTelemetry.Source.StartActivity(SpanNames.SnapshotList);
+        span?.SetTag(SpanAttributes.Resource, resource.Name);
+        try
+        {
+            bool present = await ReadPagesAsync(resource, attempt, span, cancellationToken).ConfigureAwait(false);
+            span?.SetTag(SpanAttributes.Present, present);
+            return present;
+        }
+        catch (Exception e)
+        {
+            span.RecordError(e);
+            throw;
+        }
+    }
+
+    private async Task<bool> ReadPagesAsync(ApiResource resource, ReadAttempt attempt, Activity? span, CancellationToken cancellationToken)
+    {
         string? continueToken = null;
         int page = 0;
         long objects = 0;
@@ -167,6 +207,9 @@ public sealed class ClusterReader
             attempt.Pages++;
             objects += attempt.Stats.Objects - before;
             _progress?.Report(new ReadProgress(resource.Name, page, objects, bytes, continueToken is null));
+            span?.SetTag(SpanAttributes.Pages, page);
+            span?.SetTag(SpanAttributes.Objects, objects);
+            span?.SetTag(SpanAttributes.Bytes, bytes);
         }
         while (continueToken is not null);
 

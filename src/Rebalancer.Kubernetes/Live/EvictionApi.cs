@@ -10,7 +10,12 @@ namespace Rebalancer.Kubernetes.Live;
 /// <param name="Reason">Why, for the Eviction's <c>reason</c> annotation (audit logs).</param>
 public sealed record EvictionRequest(string Namespace, string Name, string Uid, long? GracePeriodSeconds, bool DryRun, string? Reason);
 
-/// <summary>The server's answer to one Eviction, whatever its status.</summary>
+/// <summary>One node PATCH setting <c>spec.unschedulable</c>, as <c>kubectl cordon</c> / <c>uncordon</c> sends it.</summary>
+/// <param name="Unschedulable">True cordons; false uncordons.</param>
+/// <param name="DryRun">Send <c>?dryRun=All</c>: the server validates the patch and persists nothing.</param>
+public sealed record CordonRequest(string Node, bool Unschedulable, bool DryRun);
+
+/// <summary>The server's answer to one write (an Eviction or a node PATCH), whatever its status.</summary>
 /// <param name="RetryAfter">The <c>Retry-After</c> header or <c>details.retryAfterSeconds</c>, when the server gave one.</param>
 public sealed record EvictionResponse(int StatusCode, ApiStatus Status, TimeSpan? RetryAfter);
 
@@ -21,11 +26,15 @@ public sealed record EvictionResponse(int StatusCode, ApiStatus Status, TimeSpan
 public interface IEvictionApi
 {
     Task<EvictionResponse> EvictAsync(EvictionRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Cordons or uncordons a node (Consolidation's <c>cordon</c> arg); same contract as <see cref="EvictAsync"/>.</summary>
+    Task<EvictionResponse> CordonAsync(CordonRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>
 /// <c>POST /api/v1/namespaces/{ns}/pods/{name}/eviction</c> with a policy/v1 Eviction body (apiVersion, kind, metadata
-/// name and namespace, deleteOptions with the uid precondition, grace period and dryRun), as the Go descheduler sends it.
+/// name and namespace, deleteOptions with the uid precondition, grace period and dryRun), as the Go descheduler sends it;
+/// and <c>PATCH /api/v1/nodes/{name}</c> with the strategic merge patch <c>kubectl cordon</c> sends.
 /// </summary>
 public sealed class KubernetesEvictionApi : IEvictionApi
 {
@@ -54,6 +63,22 @@ public sealed class KubernetesEvictionApi : IEvictionApi
         string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
 
         // Any 2xx is success, whatever its body says (kubernetes-api.md §1.3).
+        ApiStatus status = response.IsSuccessStatusCode ? ApiStatus.None : ApiStatus.Parse(text);
+        return new EvictionResponse((int)response.StatusCode, status, ApiStatus.RetryAfter(response, status, _time.GetUtcNow()));
+    }
+
+    public async Task<EvictionResponse> CordonAsync(CordonRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string path = $"api/v1/nodes/{Uri.EscapeDataString(request.Node)}" + (request.DryRun ? "?dryRun=All" : string.Empty);
+
+        // kubectl's two-way strategic merge patch: uncordoning removes the field (unschedulable is omitempty) rather than
+        // writing false. Both patch types accept this body; strategic merge is what kubectl sends (kubernetes-api.md §6.3).
+        var content = new StringContent(request.Unschedulable ? """{"spec":{"unschedulable":true}}""" : """{"spec":{"unschedulable":null}}""");
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/strategic-merge-patch+json");
+        using var message = new HttpRequestMessage(HttpMethod.Patch, new Uri(path, UriKind.Relative)) { Content = content };
+        using HttpResponseMessage response = await _connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         ApiStatus status = response.IsSuccessStatusCode ? ApiStatus.None : ApiStatus.Parse(text);
         return new EvictionResponse((int)response.StatusCode, status, ApiStatus.RetryAfter(response, status, _time.GetUtcNow()));
     }

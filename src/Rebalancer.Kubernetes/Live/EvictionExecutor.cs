@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Polly;
 using Polly.Retry;
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
+using Rebalancer.Kubernetes.Telemetry;
 
 namespace Rebalancer.Kubernetes.Live;
 
@@ -106,12 +108,19 @@ public sealed record EvictionExecutorOptions
     public uint? MaxPodsToEvictPerNamespace { get; init; }
 
     public uint? MaxPodsToEvictTotal { get; init; }
+
+    /// <summary>
+    /// The span of the plugin run that planned an eviction; each eviction's span links to it, so a trace shows which
+    /// decision an API call carried out. Null: no links.
+    /// </summary>
+    public Func<PlannedEviction, ActivityContext>? ProposedBy { get; init; }
 }
 
 /// <summary>The outcomes of a run, one per planned eviction in plan order.</summary>
 public sealed class ExecutionResult
 {
-    public ExecutionResult(Plan plan, IReadOnlyList<ExecutionOutcome> outcomes, bool cancelled, string? abortReason)
+    /// <param name="cordons">One per drained node Consolidation marked for cordoning, in drain order; none by default.</param>
+    public ExecutionResult(Plan plan, IReadOnlyList<ExecutionOutcome> outcomes, bool cancelled, string? abortReason, IReadOnlyList<NodeCordonOutcome>? cordons = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(outcomes);
@@ -121,6 +130,7 @@ public sealed class ExecutionResult
         }
 
         Outcomes = outcomes;
+        Cordons = cordons ?? [];
         Cancelled = cancelled;
         AbortReason = abortReason;
         var byPod = new Dictionary<int, ExecutionOutcome>(outcomes.Count);
@@ -134,6 +144,9 @@ public sealed class ExecutionResult
 
     /// <summary>In plan order, parallel to <see cref="Plan.Evictions"/>.</summary>
     public IReadOnlyList<ExecutionOutcome> Outcomes { get; }
+
+    /// <summary>What happened to each drained node Consolidation marked for cordoning, in drain order.</summary>
+    public IReadOnlyList<NodeCordonOutcome> Cordons { get; }
 
     /// <summary>By pod index (a plan evicts a pod at most once).</summary>
     public IReadOnlyDictionary<int, ExecutionOutcome> ByPod { get; }
@@ -153,7 +166,8 @@ public sealed class ExecutionResult
     {
         ArgumentNullException.ThrowIfNull(plan);
         var outcome = new ExecutionOutcome(EvictionOutcomeKind.DryRun, 0, null, null);
-        return new ExecutionResult(plan, Enumerable.Repeat(outcome, plan.Evictions.Count).ToList(), cancelled: false, abortReason: null);
+        return new ExecutionResult(plan, Enumerable.Repeat(outcome, plan.Evictions.Count).ToList(), cancelled: false, abortReason: null,
+            DrainCordons.ClientDryRun(plan));
     }
 }
 
@@ -171,6 +185,8 @@ public interface IEvictionExecutor
 /// Retry-After — never on message text (kubernetes-api.md §1.3, §2.5). Transient failures are retried with jittered
 /// exponential backoff by a Polly pipeline, a bounded number of times. Cancellation stops new evictions and retries;
 /// a request in flight completes, so nothing is left half-counted, and evictions not started are NotAttempted.
+/// Nodes Consolidation marked for cordoning are cordoned right before their first eviction (a node that cannot be
+/// cordoned keeps all its pods) and uncordoned at the end when their drain did not complete, even after a cancellation.
 /// </summary>
 public sealed class EvictionExecutor : IEvictionExecutor
 {
@@ -238,12 +254,25 @@ public sealed class EvictionExecutor : IEvictionExecutor
     {
         ArgumentNullException.ThrowIfNull(plan);
         var run = new Run(plan);
+        DrainCordons cordons = DrainCordons.Of(plan);
         IReadOnlyList<PlannedEviction> evictions = plan.Evictions;
         using var slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         var pending = new List<Task>();
         var pdbTail = new Dictionary<int, Task>();
         DateTimeOffset nextStart = _time.GetUtcNow();
         bool cancelled = false;
+
+        // Empty drained nodes have no eviction to precede: they are cordoned first.
+        foreach (int drain in cordons.WithoutEvictions())
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            await CordonAsync(plan, cordons, drain, cancellationToken).ConfigureAwait(false);
+        }
+
         for (int i = 0; i < evictions.Count; i++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -258,6 +287,13 @@ public sealed class EvictionExecutor : IEvictionExecutor
             }
 
             PlannedEviction eviction = evictions[i];
+            int drain = cordons.DrainOf(i);
+            if (drain >= 0 && NotCordoned(plan, cordons, drain) is ExecutionOutcome notCordoned)
+            {
+                run.Outcomes[i] = notCordoned;
+                continue;
+            }
+
             int pdb = run.Ledger.PdbOf(eviction.Pod);
             try
             {
@@ -301,15 +337,38 @@ public sealed class EvictionExecutor : IEvictionExecutor
                     nextStart = now + TimeSpan.FromSeconds(1 / _options.EvictionsPerSecond);
                 }
 
+                // Cordon right before the node's first eviction, so its pods cannot come back; never evict from a node
+                // that could not be cordoned.
+                if (drain >= 0 && cordons.CordonOf(drain) is null)
+                {
+                    if (!await CordonAsync(plan, cordons, drain, cancellationToken).ConfigureAwait(false))
+                    {
+                        cancelled = true;
+                        break;
+                    }
+
+                    if (NotCordoned(plan, cordons, drain) is ExecutionOutcome cordonFailed)
+                    {
+                        run.Outcomes[i] = cordonFailed;
+                        continue;
+                    }
+                }
+
                 if (run.Admit(eviction, pdb, _options, out bool spendsBudget) is ExecutionOutcome refused)
                 {
                     run.Outcomes[i] = refused;
+                    using (Activity? span = StartSpan(plan, eviction))
+                    {
+                        Describe(span, refused);
+                    }
+
                     continue;
                 }
 
                 int index = i;
                 Task task = Task.Run(async () =>
                 {
+                    using Activity? span = StartSpan(plan, eviction);
                     try
                     {
                         (ExecutionOutcome outcome, bool counted) outcome;
@@ -324,6 +383,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
                             outcome = (new ExecutionOutcome(EvictionOutcomeKind.Failed, 1, null, "unexpected error: " + e.Message), true);
                         }
 
+                        Describe(span, outcome.outcome);
                         run.Settle(index, eviction, pdb, spendsBudget, outcome.outcome, outcome.counted, _options);
                     }
                     finally
@@ -361,7 +421,75 @@ public sealed class EvictionExecutor : IEvictionExecutor
             outcomes[i] = run.Outcomes[i] ?? new ExecutionOutcome(EvictionOutcomeKind.NotAttempted, 0, null, notAttempted);
         }
 
-        return new ExecutionResult(plan, outcomes, cancelled, run.AbortReason);
+        var uncordons = new Dictionary<int, PatchResult>();
+        if (!cordons.UncordonOnIncompleteDrain)
+        {
+            foreach (int drain in cordons.Incomplete(outcomes))
+            {
+                // Not the run's token: a cancelled run must not leave a half-drained node cordoned.
+                string node = plan.Snapshot.Nodes.Name[cordons.NodeOf(drain)];
+                uncordons[drain] = await PatchNodeAsync(new CordonRequest(node, Unschedulable: false, IsServerDryRun), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return new ExecutionResult(plan, outcomes, cancelled, run.AbortReason, cordons.Outcomes(outcomes, uncordons, notAttempted));
+    }
+
+    private bool IsServerDryRun => _options.Mode == ExecutionMode.ServerDryRun;
+
+    /// <summary>Sends the cordon of <paramref name="drain"/>; false when the run was cancelled before anything was sent.</summary>
+    private async Task<bool> CordonAsync(Plan plan, DrainCordons cordons, int drain, CancellationToken cancellationToken)
+    {
+        string node = plan.Snapshot.Nodes.Name[cordons.NodeOf(drain)];
+        PatchResult result = await PatchNodeAsync(new CordonRequest(node, Unschedulable: true, IsServerDryRun), cancellationToken).ConfigureAwait(false);
+        if (result.Attempts == 0)
+        {
+            return false;
+        }
+
+        cordons.Record(drain, result);
+        return true;
+    }
+
+    /// <summary>The NotAttempted outcome of an eviction from a node whose cordon failed; null when it did not fail.</summary>
+    private static ExecutionOutcome? NotCordoned(Plan plan, DrainCordons cordons, int drain) =>
+        cordons.CordonOf(drain) is { Succeeded: false, Attempts: < 0 } failed
+            ? new ExecutionOutcome(EvictionOutcomeKind.NotAttempted, 0, null,
+                $"not attempted: cordoning {plan.Snapshot.Nodes.Name[cordons.NodeOf(drain)]} failed ({failed.Message}); no pod is evicted from a node that could not be cordoned")
+            : null;
+
+    /// <summary>One node PATCH with the eviction retries (5xx, throttling, lost answers); any answer is a value.</summary>
+    private async Task<PatchResult> PatchNodeAsync(CordonRequest request, CancellationToken cancellationToken)
+    {
+        int attempts = 0;
+        bool ambiguous = false;
+        Attempt last = default;
+        try
+        {
+            last = await _pipeline.ExecuteAsync(
+                async _ =>
+                {
+                    attempts++;
+                    Attempt attempt = await SendAsync(timeout => _api.CordonAsync(request, timeout), ClassifyPatch).ConfigureAwait(false);
+                    ambiguous |= attempt.Ambiguous;
+                    last = attempt;
+                    return attempt;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            if (attempts == 0)
+            {
+                return new PatchResult(false, 0, null, "the run was cancelled", Ambiguous: false);
+            }
+
+            return new PatchResult(false, attempts, last.Status, "the run was cancelled before the next retry; " + last.Message, ambiguous);
+        }
+
+        return last.Class == ResponseClass.Success
+            ? new PatchResult(true, attempts, last.Status, null, ambiguous)
+            : new PatchResult(false, attempts, last.Status, last.Message, ambiguous);
     }
 
     /// <summary>Sends one eviction with retries; the outcome, and whether it must be counted as an eviction that happened.</summary>
@@ -398,7 +526,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
                         // The run's token is deliberately not passed on: a request in flight completes (or times out),
                         // so its effect is known. Cancellation stops the retries between attempts.
                         attempts++;
-                        Attempt attempt = await SendAsync(request).ConfigureAwait(false);
+                        Attempt attempt = await SendAsync(timeout => _api.EvictAsync(request, timeout), Classify).ConfigureAwait(false);
                         ambiguous |= attempt.Ambiguous;
                         last = attempt;
                         return attempt;
@@ -432,13 +560,13 @@ public sealed class EvictionExecutor : IEvictionExecutor
         }
     }
 
-    private async Task<Attempt> SendAsync(EvictionRequest request)
+    private async Task<Attempt> SendAsync(Func<CancellationToken, Task<EvictionResponse>> send, Func<EvictionResponse, ResponseClass> classify)
     {
         using var timeout = new CancellationTokenSource(_options.RequestTimeout);
         try
         {
-            EvictionResponse response = await _api.EvictAsync(request, timeout.Token).ConfigureAwait(false);
-            return Attempt.From(response);
+            EvictionResponse response = await send(timeout.Token).ConfigureAwait(false);
+            return Attempt.From(response, classify(response));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
@@ -506,15 +634,75 @@ public sealed class EvictionExecutor : IEvictionExecutor
         };
     }
 
+    /// <summary>
+    /// A node PATCH's answer. No PDB or multi-PDB meanings here: a 429 is throttling and a 500 a server error, both
+    /// retried; a PATCH setting one field is idempotent, so retrying after a lost answer is safe.
+    /// </summary>
+    internal static ResponseClass ClassifyPatch(EvictionResponse response) => response.StatusCode switch
+    {
+        >= 200 and < 300 => ResponseClass.Success,
+        404 => ResponseClass.NotFound,
+        409 => ResponseClass.Conflict,
+        429 => ResponseClass.Throttled,
+        >= 500 or 408 => ResponseClass.ServerError,
+        _ => ResponseClass.Rejected,
+    };
+
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>The <c>evict</c> span of one planned eviction (a child of the caller's span), linked to the plugin run that planned it.</summary>
+    private Activity? StartSpan(Plan plan, PlannedEviction eviction)
+    {
+        ActivitySource source = RebalancerTelemetry.Source;
+        if (!source.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext proposer = _options.ProposedBy?.Invoke(eviction) ?? default;
+        ActivityLink[]? links = proposer == default ? null : [new ActivityLink(proposer)];
+        Activity? span = source.StartActivity(SpanNames.Evict, ActivityKind.Internal, parentContext: default, links: links);
+        if (span is not null)
+        {
+            ClusterSnapshot snapshot = plan.Snapshot;
+            span.SetTag(SpanAttributes.NamespaceName, snapshot.Strings[snapshot.Pods.Namespace[eviction.Pod]]);
+            span.SetTag(SpanAttributes.PodName, snapshot.Pods.Name[eviction.Pod]);
+            span.SetTag(SpanAttributes.NodeName, eviction.Node >= 0 ? snapshot.Nodes.Name[eviction.Node] : null);
+            span.SetTag(SpanAttributes.Profile, eviction.Profile);
+            span.SetTag(SpanAttributes.Plugin, eviction.Plugin);
+        }
+
+        return span;
+    }
+
+    /// <summary>Records the outcome; only <see cref="EvictionOutcomeKind.Failed"/> is an error (a PDB refusal is an expected answer).</summary>
+    private static void Describe(Activity? span, ExecutionOutcome outcome)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetTag(SpanAttributes.Outcome, outcome.Outcome.ToString());
+        span.SetTag(SpanAttributes.Attempts, outcome.Attempts);
+        if (outcome.HttpStatus is int status)
+        {
+            span.SetTag(SpanAttributes.HttpStatusCode, status);
+        }
+
+        if (outcome.Outcome == EvictionOutcomeKind.Failed)
+        {
+            span.SetStatus(ActivityStatusCode.Error, outcome.Message);
+        }
+    }
 
     /// <summary>One attempt's result as a value, so the Polly pipeline handles results, never exceptions.</summary>
     internal readonly record struct Attempt(ResponseClass Class, int? Status, string Message, TimeSpan? RetryAfter, bool Ambiguous)
     {
         public bool IsTransient => Class is ResponseClass.PdbNotReady or ResponseClass.Throttled or ResponseClass.ServerError or ResponseClass.Transport;
 
-        public static Attempt From(EvictionResponse response) =>
-            new(Classify(response), response.StatusCode, response.Status.Describe(response.StatusCode), response.RetryAfter, Ambiguous: false);
+        public static Attempt From(EvictionResponse response, ResponseClass responseClass) =>
+            new(responseClass, response.StatusCode, response.Status.Describe(response.StatusCode), response.RetryAfter, Ambiguous: false);
 
         public static Attempt Failure(string message, bool ambiguous) => new(ResponseClass.Transport, null, message, null, ambiguous);
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Strategies.RemoveDuplicates;
@@ -231,7 +230,7 @@ public sealed class HeadroomTests
     }
 
     [Fact]
-    public void Large_clusters_are_evaluated_quickly()
+    public void Large_clusters_with_room_survive_node_and_zone_loss()
     {
         // 5,000 nodes in 3 zones and 150,000 pods: the zone loss re-fits about 50,000 pods.
         string[] zones = ["z-a", "z-b", "z-c"];
@@ -252,16 +251,11 @@ public sealed class HeadroomTests
         ClusterSnapshot snapshot = cluster.Build();
         var projection = new Projection(snapshot);
         List<int> nodes = Enumerable.Range(0, snapshot.Nodes.Count).ToList();
-        Headroom.Evaluate(snapshot, nodes, projection.NodeOf, projection.Initial); // warm-up (JIT)
-
-        // Processor time rather than wall time, so a busy build machine does not fail the test; a scan of every node
-        // per pod would take seconds here, the indexed fit takes tens of milliseconds.
-        TimeSpan before = Process.GetCurrentProcess().TotalProcessorTime;
+        // Its cost is measured by PlannerBenchmarks (every plan evaluates it), not here: a unit test does not time code.
         HeadroomVerdict verdict = Headroom.Evaluate(snapshot, nodes, projection.NodeOf, projection.Initial);
-        TimeSpan spent = Process.GetCurrentProcess().TotalProcessorTime - before;
 
         Assert.True(verdict.NodeLossSurvivable);
         Assert.True(verdict.ZoneLossSurvivable);
-        Assert.True(spent < TimeSpan.FromSeconds(2), $"{spent.TotalMilliseconds} ms of processor time");
+        Assert.Empty(verdict.ZoneShortfall);
     }
 }

@@ -212,6 +212,9 @@ public sealed class ServerApiTests
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(280), $"took {clock.Elapsed}");
 
         await Assert.ThrowsAsync<HttpRequestException>(() => client.CoreV1.ListNamespacedPodAsync("shop", cancellationToken: Timeout()));
+
+        // The client sees the dropped connection before the server's pipeline has finished recording the request.
+        await ApiServerTestKit.EventuallyAsync(() => server.Journal.Find("GET", "/api/v1/namespaces/shop/pods").Any(), TimeSpan.FromSeconds(10), "the aborted request in the journal");
         Assert.Equal(0, server.Journal.Find("GET", "/api/v1/namespaces/shop/pods").Single().StatusCode);
         Assert.NotEmpty((await client.CoreV1.ListNamespacedPodAsync("shop", cancellationToken: Timeout())).Items);
     }

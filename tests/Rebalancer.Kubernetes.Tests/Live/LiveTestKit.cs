@@ -180,4 +180,6 @@ internal sealed class HookedEvictionApi(IEvictionApi inner, Action<EvictionReque
         afterCall(request, Interlocked.Increment(ref _calls));
         return response;
     }
+
+    public Task<EvictionResponse> CordonAsync(CordonRequest request, CancellationToken cancellationToken) => inner.CordonAsync(request, cancellationToken);
 }

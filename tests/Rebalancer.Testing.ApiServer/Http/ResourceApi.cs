@@ -777,6 +777,15 @@ internal sealed partial class ResourceApi
     {
         var type = request.Type;
         bool statusOnly = request.Subresource == "status";
+
+        // The real PatchResource checks the content type before anything else, options included (handlers/patch.go).
+        string? patchKind = patch ? Patching.Kind(context.Request.ContentType) : null;
+        if (patch && patchKind is null)
+        {
+            await Responses.WriteStatusAsync(context, KubeStatus.UnsupportedPatchType()).ConfigureAwait(false);
+            return;
+        }
+
         bool dryRun = IsDryRun(context, out var dryRunError, patch ? "PatchOptions.meta.k8s.io" : "UpdateOptions.meta.k8s.io");
         if (dryRunError is not null)
         {
@@ -784,17 +793,10 @@ internal sealed partial class ResourceApi
             return;
         }
 
-        string? patchKind = null;
         JsonNode? patchBody = null;
         JsonObject? replacement = null;
         if (patch)
         {
-            patchKind = Patching.Kind(context.Request.ContentType);
-            if (patchKind is null)
-            {
-                await Responses.WriteStatusAsync(context, KubeStatus.UnsupportedMediaType(context.Request.ContentType ?? "")).ConfigureAwait(false);
-                return;
-            }
 
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             string text = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);

@@ -156,9 +156,15 @@ internal sealed class KubeStatus
         Code = 405, Reason = "MethodNotAllowed", Message = "the server does not allow this method on the requested resource", HasDetails = true,
     };
 
-    public static KubeStatus UnsupportedMediaType(string contentType) => new()
+    /// <summary>
+    /// A PATCH with a content type that is not a patch type (<c>negotiation.NewUnsupportedMediaTypeError</c> over the
+    /// installer's <c>supportedTypes</c>, v1.32). The list names server-side apply, which the real server accepts and this
+    /// one answers with this same 415 (a documented gap).
+    /// </summary>
+    public static KubeStatus UnsupportedPatchType() => new()
     {
-        Code = 415, Reason = "UnsupportedMediaType", Message = $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {contentType})",
+        Code = 415, Reason = "UnsupportedMediaType",
+        Message = "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml",
     };
 
     /// <summary>An error without a reason (plain Go error / non-success Status returned as an object), e.g. multi-PDB eviction.</summary>

@@ -156,6 +156,7 @@ internal sealed class Search
             if (KeepsNodeLossHeadroom(node))
             {
                 _drained.Add(node);
+                _context.Targets.MarkDraining(node); // later plugins (SpotRatio, …) must not move pods onto it
                 return new DrainedNode(node, moves, weight[node]);
             }
 

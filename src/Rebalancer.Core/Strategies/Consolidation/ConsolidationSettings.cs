@@ -31,6 +31,18 @@ public sealed record ConsolidationSettings
     /// <summary>Never plan a state that fails the N-1 node check when the cluster passed it before.</summary>
     public bool KeepNodeLossHeadroom { get; init; } = true;
 
+    /// <summary>
+    /// Cordon each drained node right before its evictions, so the evicted pods cannot be scheduled back onto it. The
+    /// plan only marks the nodes; <c>rebalancer run</c> sends the PATCH (it needs <c>patch nodes</c>: deploy/components/cordon).
+    /// </summary>
+    public bool Cordon { get; init; }
+
+    /// <summary>
+    /// With <see cref="Cordon"/>: uncordon a node whose drain did not complete, so no half-drained node stays cordoned.
+    /// Without it the arg has no effect (not an error, so turning cordon off is a one-line change).
+    /// </summary>
+    public bool UncordonOnIncompleteDrain { get; init; } = true;
+
     public static ConsolidationSettings Bind(ArgsReader args)
     {
         var settings = new ConsolidationSettings();
@@ -82,6 +94,8 @@ public sealed record ConsolidationSettings
             PriceAnnotation = priceAnnotation,
             MaxSearchSteps = args.Integer("maxSearchSteps", 1_000, long.MaxValue) ?? settings.MaxSearchSteps,
             KeepNodeLossHeadroom = args.Bool("keepNodeLossHeadroom") ?? settings.KeepNodeLossHeadroom,
+            Cordon = args.Bool("cordon") ?? settings.Cordon,
+            UncordonOnIncompleteDrain = args.Bool("uncordonOnIncompleteDrain") ?? settings.UncordonOnIncompleteDrain,
         };
     }
 }

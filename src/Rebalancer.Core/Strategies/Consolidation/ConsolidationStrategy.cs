@@ -59,7 +59,7 @@ public sealed class ConsolidationStrategy : IStrategy
 
                 if (search.TryDrain(node, weight) is DrainedNode result)
                 {
-                    drained.Add(result);
+                    drained.Add(result with { Cordon = CordonOf(snapshot, node) });
                     progress = true;
                 }
                 else
@@ -90,8 +90,17 @@ public sealed class ConsolidationStrategy : IStrategy
             PackingBounds.FirstFitDecreasing(snapshot, pool, podsInPool),
             candidates.Count,
             search.Steps,
-            search.Exhausted);
+            search.Exhausted)
+        {
+            UncordonOnIncompleteDrain = _settings.UncordonOnIncompleteDrain,
+        };
     }
+
+    /// <summary>A node cordoned before the run is not ours to cordon, nor to uncordon.</summary>
+    private CordonAction CordonOf(ClusterSnapshot snapshot, int node) =>
+        !_settings.Cordon ? CordonAction.None
+        : snapshot.Nodes.IsUnschedulable(node) ? CordonAction.AlreadyCordoned
+        : CordonAction.Cordon;
 
     /// <summary>DaemonSet, mirror and static pods belong to their node: they vanish with it and need no new home.</summary>
     internal static bool IsNodeBound(ClusterSnapshot snapshot, int pod) =>

@@ -50,43 +50,30 @@ internal static class PackingBounds
         long capMemory = shape[ResourceCatalog.Memory];
         long capPods = shape[ResourceCatalog.Pods];
 
-        // Sorted as keys rather than through a comparison delegate: this sorts every movable pod of the pool.
+        // Only cpu and memory matter to this packing (each pod takes one slot), so pods are counted per (cpu, memory)
+        // and the distinct sizes sorted, largest first: sorting every movable pod of the pool cost more than packing them.
         PodTable table = snapshot.Pods;
-        var keys = new Planning.FitOrder[pods.Count];
-        for (int i = 0; i < keys.Length; i++)
+        var counts = new Dictionary<(long Cpu, long Memory), int>();
+        foreach (int pod in pods)
         {
-            ReadOnlySpan<long> requests = table.RequestsOf(pods[i]);
-            keys[i] = new Planning.FitOrder(requests[ResourceCatalog.Cpu], requests[ResourceCatalog.Memory], 0, pods[i]);
+            ReadOnlySpan<long> requests = table.RequestsOf(pod);
+            var size = (requests[ResourceCatalog.Cpu], requests[ResourceCatalog.Memory]);
+            counts[size] = counts.GetValueOrDefault(size) + 1;
         }
 
-        Array.Sort(keys);
-        int[] order = new int[keys.Length];
-        for (int i = 0; i < keys.Length; i++)
-        {
-            order[i] = keys[i].Pod;
-        }
+        var sizes = counts.Keys.ToArray();
+        Array.Sort(sizes, (x, y) => x.Cpu != y.Cpu ? y.Cpu.CompareTo(x.Cpu) : y.Memory.CompareTo(x.Memory));
 
         // Bins are opened left to right; a max-tree over free cpu, memory and pod slots finds the first with room. The
         // three maxima of a subtree may come from different bins, so the tree prunes (never wrongly) and the leaf check
-        // decides. A run of identical pods (replicas) fills each bin it finds before moving on, exactly as placing them
-        // one by one would: the bins before it had no room for one and have not changed.
-        var free = new BinTree(order.Length, capCpu, capMemory, capPods);
+        // decides. The pods of one size fill each bin they find before moving on, exactly as placing them one by one
+        // would: the bins before it had no room for one and have not changed.
+        var free = new BinTree(pods.Count, capCpu, capMemory, capPods);
         int opened = 0;
         int oversized = 0;
-        for (int i = 0; i < order.Length;)
+        foreach ((long cpu, long memory) in sizes)
         {
-            ReadOnlySpan<long> requests = table.RequestsOf(order[i]);
-            long cpu = requests[ResourceCatalog.Cpu];
-            long memory = requests[ResourceCatalog.Memory];
-            int run = 1;
-            while (i + run < order.Length
-                && table.RequestsOf(order[i + run])[ResourceCatalog.Cpu] == cpu
-                && table.RequestsOf(order[i + run])[ResourceCatalog.Memory] == memory)
-            {
-                run++;
-            }
-
-            i += run;
+            int run = counts[(cpu, memory)];
             if (cpu > capCpu || memory > capMemory)
             {
                 oversized += run; // fits no node of this shape: count each as needing a node of its own

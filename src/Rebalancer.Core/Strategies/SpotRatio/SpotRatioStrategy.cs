@@ -615,21 +615,25 @@ public sealed class SpotRatioStrategy : IStrategy
         /// <summary>Workloads (controller owners other than DaemonSets and nodes) by namespace, kind and name, with their replicas on considered nodes.</summary>
         private List<Workload> Workloads(Func<int, int> podNode)
         {
-            var byKey = new Dictionary<(int, int, int), Workload>();
+            // The pod → workload mapping and the workloads' order never change: computed once, the plugin asks four times.
+            (int[] workloadOf, (int Namespace, int Kind, int Name)[] keys) = _workloadIndex ??= IndexWorkloads();
+            var byRank = new Workload?[keys.Length];
             PodTable pods = _snapshot.Pods;
             for (int p = 0; p < pods.Count; p++)
             {
-                int node = podNode(p);
-                if (node < 0 || !_considered[node] || DiesWithNode(p) || Key(p) is not { } key)
+                int rank = workloadOf[p];
+                if (rank < 0)
                 {
                     continue;
                 }
 
-                if (!byKey.TryGetValue(key, out Workload? workload))
+                int node = podNode(p);
+                if (node < 0 || !_considered[node] || DiesWithNode(p))
                 {
-                    byKey[key] = workload = new Workload(key.Item1, key.Item2, key.Item3);
+                    continue;
                 }
 
+                Workload workload = byRank[rank] ??= new Workload(keys[rank].Namespace, keys[rank].Kind, keys[rank].Name);
                 workload.Replicas++;
                 if (_spot[node])
                 {
@@ -641,19 +645,73 @@ public sealed class SpotRatioStrategy : IStrategy
                 }
             }
 
-            List<Workload> result = [.. byKey.Values];
-            StringTable strings = _snapshot.Strings;
-            result.Sort((a, b) =>
+            var result = new List<Workload>();
+            foreach (Workload? workload in byRank)
             {
-                int c = string.CompareOrdinal(strings[a.Namespace], strings[b.Namespace]);
-                if (c == 0)
+                if (workload is not null)
                 {
-                    c = string.CompareOrdinal(strings[a.Kind], strings[b.Kind]);
+                    result.Add(workload);
+                }
+            }
+
+            return result;
+        }
+
+        private (int[] WorkloadOf, (int Namespace, int Kind, int Name)[] Keys)? _workloadIndex;
+
+        /// <summary>Each pod's workload as a rank in (namespace, kind, name) string order, or -1.</summary>
+        private (int[] WorkloadOf, (int Namespace, int Kind, int Name)[] Keys) IndexWorkloads()
+        {
+            PodTable pods = _snapshot.Pods;
+            var ids = new Dictionary<(int, int, int), int>();
+            var keys = new List<(int Namespace, int Kind, int Name)>();
+            int[] workloadOf = new int[pods.Count];
+            for (int p = 0; p < pods.Count; p++)
+            {
+                if (Key(p) is not { } key)
+                {
+                    workloadOf[p] = -1;
+                    continue;
                 }
 
-                return c != 0 ? c : string.CompareOrdinal(strings[a.Name], strings[b.Name]);
+                if (!ids.TryGetValue(key, out int id))
+                {
+                    ids[key] = id = keys.Count;
+                    keys.Add(key);
+                }
+
+                workloadOf[p] = id;
+            }
+
+            StringTable strings = _snapshot.Strings;
+            int[] order = [.. Enumerable.Range(0, keys.Count)];
+            Array.Sort(order, (a, b) =>
+            {
+                int c = string.CompareOrdinal(strings[keys[a].Namespace], strings[keys[b].Namespace]);
+                if (c == 0)
+                {
+                    c = string.CompareOrdinal(strings[keys[a].Kind], strings[keys[b].Kind]);
+                }
+
+                return c != 0 ? c : string.CompareOrdinal(strings[keys[a].Name], strings[keys[b].Name]);
             });
-            return result;
+            int[] rankOf = new int[keys.Count];
+            var sorted = new (int, int, int)[keys.Count];
+            for (int rank = 0; rank < order.Length; rank++)
+            {
+                rankOf[order[rank]] = rank;
+                sorted[rank] = keys[order[rank]];
+            }
+
+            for (int p = 0; p < workloadOf.Length; p++)
+            {
+                if (workloadOf[p] >= 0)
+                {
+                    workloadOf[p] = rankOf[workloadOf[p]];
+                }
+            }
+
+            return (workloadOf, sorted);
         }
 
         private (int, int, int)? Key(int pod)
@@ -663,8 +721,10 @@ public sealed class SpotRatioStrategy : IStrategy
                 return null;
             }
 
-            string kind = _snapshot.Strings[owner.Kind];
-            return kind is "DaemonSet" or "Node" ? null : (_snapshot.Pods.Namespace[pod], owner.Kind, owner.Name);
+            // Interned ids compare as the strings do.
+            return owner.Kind == _snapshot.Strings.Find("DaemonSet") || owner.Kind == _snapshot.Strings.Find("Node")
+                ? null
+                : (_snapshot.Pods.Namespace[pod], owner.Kind, owner.Name);
         }
 
         private List<OnDemandShortfall> BelowFloor(List<Workload> workloads)

@@ -2,6 +2,7 @@ using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Strategies.Consolidation;
+using Rebalancer.Core.Strategies.RemoveDuplicates;
 using Rebalancer.Testing.Builders;
 using Rebalancer.Testing.Planning;
 
@@ -61,6 +62,22 @@ public sealed class ConsolidationStrategyTests
         int drainedPods = plan.Consolidation.Drained.Sum(d => d.Moves.Count);
         Assert.Equal(drainedPods, plan.Evictions.Count);
         Assert.All(plan.Evictions, e => Assert.DoesNotContain(e.TargetNode, plan.Consolidation.Drained.Select(d => d.Node)));
+    }
+
+    [Fact]
+    public void Later_plugins_Should_NotMovePodsOntoADrainedNode()
+    {
+        // Consolidation empties "small"; RemoveDuplicates then moves a duplicate off big-2. LeastAllocated would pick the
+        // emptied node (0% requested) — but it is going away, so the duplicate must land on big-1.
+        ClusterSnapshot snapshot = ThreeNodes().ReplicaSetPods("dup", ["big-2", "big-2"], cpu: 100).Build();
+        var profile = new PlanningProfile("test", DefaultEvictorSettings.Default, [],
+            [new ConsolidationStrategy(HalfFull), new RemoveDuplicatesStrategy(new RemoveDuplicatesSettings())]);
+
+        Plan plan = Planner.Create(snapshot, new PlanningSettings { Profiles = [profile] }, TestPlanner.Now);
+
+        Assert.Equal(["small"], plan.Consolidation!.Drained.Select(d => snapshot.Nodes.Name[d.Node]));
+        PlannedEviction duplicate = Assert.Single(plan.Evictions, e => e.Plugin == RemoveDuplicatesStrategy.PluginName);
+        Assert.Equal("big-1", snapshot.Nodes.Name[duplicate.TargetNode]);
     }
 
     [Theory]

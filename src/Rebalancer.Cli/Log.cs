@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+
+namespace Rebalancer.Cli;
+
+/// <summary>
+/// Every log event of the CLI, source-generated, with stable event ids (log pipelines alert on them: never renumber).
+/// 1–9 inputs, 10–19 reading, 20–29 planning, 30–39 executing, 40–49 snapshots, 90–99 telemetry.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Warning, "{Source}: {Warning}", EventName = "PolicyWarning")]
+    public static partial void PolicyWarning(ILogger logger, string source, string warning);
+
+    [LoggerMessage(2, LogLevel.Warning, "{Source}: {Warning}", EventName = "SnapshotWarning")]
+    public static partial void SnapshotWarning(ILogger logger, string source, string warning);
+
+    [LoggerMessage(10, LogLevel.Information, "Loaded {Source}: {Nodes} nodes, {Pods} pods, {Bytes} bytes in {ElapsedMs} ms", EventName = "SnapshotLoaded")]
+    public static partial void SnapshotLoaded(ILogger logger, string source, int nodes, int pods, long bytes, long elapsedMs);
+
+    [LoggerMessage(11, LogLevel.Information, "Read {Cluster}: {Nodes} nodes, {Pods} pods, {Pages} pages, {Bytes} bytes in {ElapsedMs} ms", EventName = "ClusterRead")]
+    public static partial void ClusterRead(ILogger logger, string cluster, int nodes, int pods, int pages, long bytes, long elapsedMs);
+
+    [LoggerMessage(12, LogLevel.Warning, "{Cluster}: {Warning}", EventName = "ClusterWarning")]
+    public static partial void ClusterWarning(ILogger logger, string cluster, string warning);
+
+    [LoggerMessage(13, LogLevel.Error, "{Cluster}: {Problem}", EventName = "ClusterUnreadable")]
+    public static partial void ClusterUnreadable(ILogger logger, string cluster, string problem);
+
+    [LoggerMessage(14, LogLevel.Error, "{Problem}", EventName = "ClusterUnreachable")]
+    public static partial void ClusterUnreachable(ILogger logger, string problem);
+
+    [LoggerMessage(15, LogLevel.Error, "cancelled while reading the cluster; nothing was evicted", EventName = "ReadCancelled")]
+    public static partial void ReadCancelled(ILogger logger);
+
+    [LoggerMessage(20, LogLevel.Information, "Planned {Evictions} evictions over {Nodes} nodes and {Pods} pods in {ElapsedMs} ms", EventName = "PlanCreated")]
+    public static partial void PlanCreated(ILogger logger, int evictions, int nodes, int pods, long elapsedMs);
+
+    [LoggerMessage(30, LogLevel.Information, "{Outcome}: {Namespace}/{Pod} on {Node} ({Plugin}), {Attempts} attempt(s), HTTP {Status}: {Message}", EventName = "EvictionOutcome")]
+    public static partial void EvictionOutcome(ILogger logger, string outcome, string @namespace, string pod, string node, string plugin, int attempts, int? status, string? message);
+
+    [LoggerMessage(31, LogLevel.Information, "{Summary}", EventName = "RunSummary")]
+    public static partial void RunSummary(ILogger logger, string summary);
+
+    [LoggerMessage(32, LogLevel.Error, "the run aborted: {Reason}", EventName = "RunAborted")]
+    public static partial void RunAborted(ILogger logger, string reason);
+
+    [LoggerMessage(33, LogLevel.Error, "the run was cancelled; evictions not started are reported as NotAttempted", EventName = "RunCancelled")]
+    public static partial void RunCancelled(ILogger logger);
+
+    [LoggerMessage(34, LogLevel.Information, "{Outcome}: node {Node}, {Attempts} PATCH attempt(s), HTTP {Status}: {Message}", EventName = "CordonOutcome")]
+    public static partial void CordonOutcome(ILogger logger, string outcome, string node, int attempts, int? status, string? message);
+
+    // A node left cordoned after an incomplete drain, or one that could not be cordoned, needs someone's attention.
+    [LoggerMessage(35, LogLevel.Warning, "{Outcome}: node {Node}, {Attempts} PATCH attempt(s), HTTP {Status}: {Message}", EventName = "CordonProblem")]
+    public static partial void CordonProblem(ILogger logger, string outcome, string node, int attempts, int? status, string? message);
+
+    [LoggerMessage(40, LogLevel.Information, "snapshot of {Cluster} written to {Destination}: {Counts}", EventName = "SnapshotWritten")]
+    public static partial void SnapshotWritten(ILogger logger, string cluster, string destination, string counts);
+
+    [LoggerMessage(41, LogLevel.Error, "{Problem}", EventName = "SnapshotFailed")]
+    public static partial void SnapshotFailed(ILogger logger, string problem);
+
+    [LoggerMessage(90, LogLevel.Warning, "telemetry was not fully exported within {BudgetMs} ms; the rest is dropped", EventName = "TelemetryNotFlushed")]
+    public static partial void TelemetryNotFlushed(ILogger logger, long budgetMs);
+}
