@@ -49,6 +49,20 @@ public sealed class StaticFitIndex
         return row;
     }
 
+    /// <summary>The row of a constraint set given by value (e.g. a topology spread constraint's placement).</summary>
+    public int RowFor(PodConstraints constraints)
+    {
+        var key = new StaticKey(constraints);
+        if (!_rows.TryGetValue(key, out int row))
+        {
+            row = _fit.Count;
+            _rows[key] = row;
+            _fit.Add(Evaluate(constraints));
+        }
+
+        return row;
+    }
+
     /// <summary>Per node: <see cref="FitFailure.None"/>, <see cref="FitFailure.NodeSelector"/> or <see cref="FitFailure.Taint"/> (the first that fails).</summary>
     public FitFailure[] Row(int row) => _fit[row];
 

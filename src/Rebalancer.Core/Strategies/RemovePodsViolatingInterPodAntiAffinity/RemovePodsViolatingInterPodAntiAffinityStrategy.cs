@@ -38,25 +38,13 @@ public sealed class RemovePodsViolatingInterPodAntiAffinityStrategy : IStrategy
         }
 
         // The pods that count as conflicts: running and in scope (their projected node is checked when used).
-        var all = new List<int>();
-        var byNamespace = new Dictionary<int, List<int>>();
+        bool[] inScope = new bool[pods.Count];
         for (int p = 0; p < pods.Count; p++)
         {
-            if (context.Projection.NodeOf(p) < 0 || !scope.Contains(p))
-            {
-                continue;
-            }
-
-            all.Add(p);
-            if (!byNamespace.TryGetValue(pods.Namespace[p], out List<int>? list))
-            {
-                byNamespace[pods.Namespace[p]] = list = [];
-            }
-
-            list.Add(p);
+            inScope[p] = context.Projection.NodeOf(p) >= 0 && scope.Contains(p);
         }
 
-        var conflicts = new Conflicts(snapshot, context.Projection, considered, all, byNamespace);
+        var conflicts = new Conflicts(snapshot, context.Projection, considered, inScope);
         var candidates = new List<int>();
         foreach (int node in context.Nodes)
         {
@@ -128,42 +116,25 @@ public sealed class RemovePodsViolatingInterPodAntiAffinityStrategy : IStrategy
     }
 
     /// <summary>Finds, in the projection, a pod that a candidate's required anti-affinity term selects in the candidate's domain.</summary>
-    private sealed class Conflicts(ClusterSnapshot snapshot, Projection projection, bool[] considered, List<int> all, Dictionary<int, List<int>> byNamespace)
+    /// <remarks>
+    /// Terms are matched once per set of identically labelled pods (<see cref="PodLabelSets"/>), not once per pod: a
+    /// per-pod scan of the namespace for every anti-affinity pod was quadratic in the pods of a namespace.
+    /// </remarks>
+    private sealed class Conflicts(ClusterSnapshot snapshot, Projection projection, bool[] considered, bool[] inScope)
     {
         public bool Find(int pod, int node, PodAffinityTerm[] terms, out int other, out PodAffinityTerm? term)
         {
             int ownNamespace = snapshot.Pods.Namespace[pod];
+            PodLabelSets sets = snapshot.PodLabelSets;
             foreach (PodAffinityTerm t in terms)
             {
-                if (t.NamespaceSelector is not null)
+                IEnumerable<int> candidates = t.NamespaceSelector is not null ? Enumerable.Range(0, sets.Count)
+                    : t.Namespaces.Length == 0 ? sets.SetsIn(ownNamespace).ToArray()
+                    : t.Namespaces.SelectMany(ns => sets.SetsIn(ns).ToArray());
+                if (Scan(candidates, pod, node, ownNamespace, t, out other))
                 {
-                    if (Scan(all, pod, node, ownNamespace, t, out other))
-                    {
-                        term = t;
-                        return true;
-                    }
-
-                    continue;
-                }
-
-                if (t.Namespaces.Length == 0)
-                {
-                    if (byNamespace.TryGetValue(ownNamespace, out List<int>? own) && Scan(own, pod, node, ownNamespace, t, out other))
-                    {
-                        term = t;
-                        return true;
-                    }
-
-                    continue;
-                }
-
-                foreach (int ns in t.Namespaces)
-                {
-                    if (byNamespace.TryGetValue(ns, out List<int>? list) && Scan(list, pod, node, ownNamespace, t, out other))
-                    {
-                        term = t;
-                        return true;
-                    }
+                    term = t;
+                    return true;
                 }
             }
 
@@ -172,29 +143,42 @@ public sealed class RemovePodsViolatingInterPodAntiAffinityStrategy : IStrategy
             return false;
         }
 
-        private bool Scan(List<int> pods, int pod, int node, int ownNamespace, PodAffinityTerm term, out int found)
+        /// <summary>The lowest-index pod of the sets that the term selects and that runs in the node's topology domain.</summary>
+        private bool Scan(IEnumerable<int> candidateSets, int pod, int node, int ownNamespace, PodAffinityTerm term, out int found)
         {
+            PodLabelSets sets = snapshot.PodLabelSets;
             LabelView nodeLabels = snapshot.Nodes.Labels[node];
             bool hasDomain = nodeLabels.TryGet(term.TopologyKey, out int domain);
-            foreach (int other in pods)
+            found = -1;
+            foreach (int set in candidateSets)
             {
-                int otherNode = projection.NodeOf(other);
-                if (other == pod || otherNode < 0 || !considered[otherNode])
+                if (!Predicates.TermSelects(snapshot, term, ownNamespace, sets.RepresentativeOf(set)))
                 {
                     continue;
                 }
 
-                bool sameDomain = otherNode == node
-                    || (hasDomain && snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value) && value == domain);
-                if (sameDomain && Predicates.TermSelects(snapshot, term, ownNamespace, other))
+                foreach (int other in sets.PodsOf(set))
                 {
-                    found = other;
-                    return true;
+                    if (found >= 0 && other > found)
+                    {
+                        break; // pods of a set are ascending: nothing lower follows
+                    }
+
+                    int otherNode = projection.NodeOf(other);
+                    if (other == pod || !inScope[other] || otherNode < 0 || !considered[otherNode])
+                    {
+                        continue;
+                    }
+
+                    if (otherNode == node || (hasDomain && snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value) && value == domain))
+                    {
+                        found = other;
+                        break;
+                    }
                 }
             }
 
-            found = -1;
-            return false;
+            return found >= 0;
         }
     }
 }

@@ -43,6 +43,9 @@ internal sealed class TopologyBalancer
     private readonly int[] _domainOfNode;
     private readonly List<int> _domainValues = [];
     private readonly Dictionary<int, int> _domainIds = [];
+    // Domains depend only on the topology key, the inclusion policies and the placement's static predicates, which
+    // thousands of constraints share: computed once per such key instead of a pass over every node per constraint.
+    private readonly Dictionary<(int Key, NodeInclusionPolicy Affinity, NodeInclusionPolicy Taints, int Row), (int[] DomainOfNode, int[] Values)> _domainCache = [];
 
     public TopologyBalancer(PlanningContext context, RemovePodsViolatingTopologySpreadConstraintSettings settings)
     {
@@ -386,6 +389,15 @@ internal sealed class TopologyBalancer
     private int BuildDomains(SpreadConstraint constraint)
     {
         TopologySpreadConstraint tsc = constraint.Constraint;
+        var cacheKey = (tsc.TopologyKey, tsc.NodeAffinityPolicy, tsc.NodeTaintsPolicy, _context.StaticFit.RowFor(constraint.Placement));
+        if (_domainCache.TryGetValue(cacheKey, out (int[] DomainOfNode, int[] Values) cached))
+        {
+            Array.Copy(cached.DomainOfNode, _domainOfNode, _domainOfNode.Length);
+            _domainValues.Clear();
+            _domainValues.AddRange(cached.Values);
+            return _domainValues.Count;
+        }
+
         Array.Fill(_domainOfNode, -1);
         _domainValues.Clear();
         _domainIds.Clear();
@@ -418,6 +430,7 @@ internal sealed class TopologyBalancer
             _domainOfNode[node] = domain;
         }
 
+        _domainCache[cacheKey] = ((int[])_domainOfNode.Clone(), [.. _domainValues]);
         return _domainValues.Count;
     }
 
