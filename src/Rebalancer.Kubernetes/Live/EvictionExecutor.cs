@@ -422,7 +422,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
         }
 
         var uncordons = new Dictionary<int, PatchResult>();
-        if (!cordons.UncordonOnIncompleteDrain)
+        if (cordons.UncordonOnIncompleteDrain)
         {
             foreach (int drain in cordons.Incomplete(outcomes))
             {
@@ -453,7 +453,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
 
     /// <summary>The NotAttempted outcome of an eviction from a node whose cordon failed; null when it did not fail.</summary>
     private static ExecutionOutcome? NotCordoned(Plan plan, DrainCordons cordons, int drain) =>
-        cordons.CordonOf(drain) is { Succeeded: false, Attempts: < 0 } failed
+        cordons.CordonOf(drain) is { Succeeded: false } failed
             ? new ExecutionOutcome(EvictionOutcomeKind.NotAttempted, 0, null,
                 $"not attempted: cordoning {plan.Snapshot.Nodes.Name[cordons.NodeOf(drain)]} failed ({failed.Message}); no pod is evicted from a node that could not be cordoned")
             : null;

@@ -108,6 +108,37 @@ public sealed class KubectlTests
     }
 
     [KubectlFact]
+    public async Task Cordon_and_uncordon_patch_the_node_as_against_a_real_server()
+    {
+        await using var server = await StartDemoAsync();
+        using var kubectl = new Kubectl(server);
+        string node = NodeOf(server, "payments", LedgerPod(server));
+
+        var cordon = await kubectl.RunAsync(["cordon", node, "--request-timeout=20s"], Bound);
+
+        Assert.True(cordon.ExitCode == 0, cordon.ToString());
+        Assert.Equal($"node/{node} cordoned", cordon.Output.Trim());
+        Assert.True(server.Store.Get("nodes", null, node)!["spec"]!["unschedulable"]!.GetValue<bool>());
+        JournalEntry patch = server.Journal.Find("PATCH", "/api/v1/nodes/*").Single();
+        Assert.Equal(($"/api/v1/nodes/{node}", "application/strategic-merge-patch+json", """{"spec":{"unschedulable":true}}""", 200),
+            (patch.Path, patch.ContentType, patch.Body, patch.StatusCode));
+
+        var again = await kubectl.RunAsync(["cordon", node, "--request-timeout=20s"], Bound);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal($"node/{node} already cordoned", again.Output.Trim()); // kubectl reads spec.unschedulable first: no second PATCH
+        Assert.Single(server.Journal.Find("PATCH", "/api/v1/nodes/*"));
+
+        var uncordon = await kubectl.RunAsync(["uncordon", node, "--request-timeout=20s"], Bound);
+        Assert.True(uncordon.ExitCode == 0, uncordon.ToString());
+        Assert.Equal($"node/{node} uncordoned", uncordon.Output.Trim());
+        Assert.Null(server.Store.Get("nodes", null, node)!["spec"]!["unschedulable"]);
+
+        var missing = await kubectl.RunAsync(["cordon", "no-such-node", "--request-timeout=20s"], Bound);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("Error from server (NotFound): nodes \"no-such-node\" not found", missing.Error, StringComparison.Ordinal);
+    }
+
+    [KubectlFact]
     public async Task Drain_retries_a_budget_blocked_pod_until_the_budget_is_freed()
     {
         await using var server = await StartDemoAsync();

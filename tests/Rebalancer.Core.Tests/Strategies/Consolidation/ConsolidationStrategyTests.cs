@@ -1,7 +1,9 @@
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
+using Rebalancer.Core.Policy;
 using Rebalancer.Core.Strategies.Consolidation;
+using Rebalancer.Core.Tests.Policy;
 using Rebalancer.Core.Strategies.RemoveDuplicates;
 using Rebalancer.Testing.Builders;
 using Rebalancer.Testing.Planning;
@@ -162,6 +164,75 @@ public sealed class ConsolidationStrategyTests
 
         Assert.NotEmpty(first.Evictions);
         Assert.Equal(first.Evictions.Select(e => (e.Pod, e.TargetNode)), second.Evictions.Select(e => (e.Pod, e.TargetNode)));
+    }
+
+    [Theory]
+    [InlineData(false, false, CordonAction.None)]
+    [InlineData(true, false, CordonAction.Cordon)]
+    [InlineData(true, true, CordonAction.AlreadyCordoned)]
+    public void Consolidation_Should_MarkTheNodesToCordon_When_Asked(bool cordon, bool cordonedBefore, CordonAction expected)
+    {
+        ClusterSnapshot snapshot = new TestCluster()
+            .Node("big-1", 4000).Node("big-2", 4000).Node("small", 4000, configure: cordonedBefore ? n => n.Unschedulable() : null)
+            .ReplicaSetPods("a", ["big-1", "big-1", "big-1"], cpu: 1000)
+            .ReplicaSetPods("b", ["big-2", "big-2", "big-2"], cpu: 1000)
+            .ReplicaSetPods("c", ["small"], cpu: 500)
+            .Build();
+
+        Plan plan = TestPlanner.Plan(snapshot, new ConsolidationStrategy(HalfFull with { Cordon = cordon, UncordonOnIncompleteDrain = false }));
+
+        // The plan only says so: cordoning is the executor's (a cordoned node is drained like any other).
+        DrainedNode drained = Assert.Single(plan.Consolidation!.Drained);
+        Assert.Equal("small", snapshot.Nodes.Name[drained.Node]);
+        Assert.Equal(expected, drained.Cordon);
+        Assert.False(plan.Consolidation.UncordonOnIncompleteDrain);
+    }
+
+    // ---- Settings --------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Bind_Should_UseTheDefaults()
+    {
+        (ConsolidationSettings settings, string[] problems) = Bind("{}");
+
+        Assert.Empty(problems);
+        Assert.Equal(new ConsolidationSettings(), settings);
+        Assert.False(settings.Cordon);
+        Assert.True(settings.UncordonOnIncompleteDrain);
+    }
+
+    [Theory]
+    [InlineData("""{"cordon": true}""", true, true)]
+    [InlineData("""{"cordon": true, "uncordonOnIncompleteDrain": false}""", true, false)]
+    [InlineData("""{"cordon": false}""", false, true)]
+    [InlineData("""{"uncordonOnIncompleteDrain": false}""", false, false)] // no effect without cordon, and no error: cordon off is a one-line change
+    public void Bind_Should_ReadTheCordonArgs(string json, bool cordon, bool uncordon)
+    {
+        (ConsolidationSettings settings, string[] problems) = Bind(json);
+
+        Assert.Empty(problems);
+        Assert.Equal((cordon, uncordon), (settings.Cordon, settings.UncordonOnIncompleteDrain));
+    }
+
+    [Theory]
+    [InlineData("""{"cordon": "true"}""", "args.cordon: 'true' is not a boolean (true or false)")]
+    [InlineData("""{"cordon": 1}""", "args.cordon: '1' is not a boolean (true or false)")]
+    [InlineData("""{"uncordonOnIncompleteDrain": "no"}""", "args.uncordonOnIncompleteDrain: 'no' is not a boolean (true or false)")]
+    [InlineData("""{"cordonNodes": true}""", "args.cordonNodes: unknown field 'cordonNodes' (known: cordon, keepNodeLossHeadroom, maxNodesPerRun, maxSearchSteps, minUtilizationToKeep, nodeSelector, priceAnnotation, priceLabel, uncordonOnIncompleteDrain)")]
+    public void Bind_Should_ReportProblemsWithTheirPaths(string json, string expected)
+    {
+        (_, string[] problems) = Bind(json);
+
+        Assert.Equal([expected], problems);
+    }
+
+    private static (ConsolidationSettings Settings, string[] Problems) Bind(string json)
+    {
+        var problems = new ConfigProblems();
+        var reader = new ArgsReader(PolicyJson.Parse(json, "args"), problems, "args");
+        ConsolidationSettings settings = ConsolidationSettings.Bind(reader);
+        reader.RejectUnknown();
+        return (settings, problems.All.Select(p => p.ToString()).ToArray());
     }
 
     private static TestCluster PerfectPacking(int k, int seed)
