@@ -15,9 +15,12 @@ public sealed class PodLabelSets
     private readonly int[] _podStart;
     private readonly int[] _pods;
     private readonly Dictionary<int, int[]> _setsByNamespace;
+    private readonly PodTable _podTable;
+    private Dictionary<(int Namespace, int Key, int Value), List<int>>? _postings;
 
     internal PodLabelSets(PodTable pods)
     {
+        _podTable = pods;
         var interner = new SequenceInterner();
         var scratch = new List<int>();
         _setOfPod = new int[pods.Count];
@@ -94,4 +97,68 @@ public sealed class PodLabelSets
 
     /// <summary>The sets of a namespace, ascending.</summary>
     public ReadOnlySpan<int> SetsIn(int ns) => _setsByNamespace.TryGetValue(ns, out int[]? sets) ? sets : [];
+
+    /// <summary>
+    /// The sets of a namespace that <paramref name="selector"/> may select, ascending: when it has an <c>In</c>
+    /// requirement (matchLabels are one each), only the sets carrying one of its values, looked up in an inverted index;
+    /// otherwise every set of the namespace. A superset: callers still match the selector on each set's labels. With
+    /// thousands of workloads in one namespace, a term naming one app no longer tests every set.
+    /// </summary>
+    public IReadOnlyList<int> CandidateSets(int ns, LabelSelector selector)
+    {
+        SelectorRequirement? narrowing = null;
+        foreach (SelectorRequirement requirement in selector.Requirements)
+        {
+            if (requirement.Operator == SelectorOperator.In && (narrowing is null || requirement.Values.Length < narrowing.Values.Length))
+            {
+                narrowing = requirement;
+            }
+        }
+
+        if (narrowing is null || selector.MatchesNothing)
+        {
+            return selector.MatchesNothing ? [] : SetsIn(ns).ToArray();
+        }
+
+        Dictionary<(int, int, int), List<int>> postings = _postings ??= BuildPostings();
+        if (narrowing.Values.Length == 1)
+        {
+            return postings.TryGetValue((ns, narrowing.Key, narrowing.Values[0]), out List<int>? only) ? only : [];
+        }
+
+        var union = new SortedSet<int>();
+        foreach (int value in narrowing.Values)
+        {
+            if (postings.TryGetValue((ns, narrowing.Key, value), out List<int>? sets))
+            {
+                union.UnionWith(sets);
+            }
+        }
+
+        return [.. union];
+    }
+
+    /// <summary>(namespace, label key, label value) → the sets with that label, ascending.</summary>
+    private Dictionary<(int, int, int), List<int>> BuildPostings()
+    {
+        var postings = new Dictionary<(int, int, int), List<int>>();
+        for (int set = 0; set < Count; set++)
+        {
+            LabelView labels = _podTable.Labels[RepresentativeOf(set)];
+            ReadOnlySpan<int> keys = labels.Keys;
+            ReadOnlySpan<int> values = labels.Values;
+            for (int i = 0; i < keys.Length; i++)
+            {
+                var key = (_namespace[set], keys[i], values[i]);
+                if (!postings.TryGetValue(key, out List<int>? list))
+                {
+                    postings[key] = list = [];
+                }
+
+                list.Add(set);
+            }
+        }
+
+        return postings;
+    }
 }

@@ -48,7 +48,7 @@ public sealed class PdbLedger
         {
             PdbRecord pdb = snapshot.Pdbs[b];
             List<int> selected = [];
-            foreach (int set in sets.SetsIn(pdb.Namespace))
+            foreach (int set in sets.CandidateSets(pdb.Namespace, pdb.Selector))
             {
                 if (!pdb.Selector.Matches(pods.Labels[sets.RepresentativeOf(set)]))
                 {

@@ -263,17 +263,22 @@ public sealed class TargetFinder
     /// <summary>The first predicate <paramref name="pod"/> fails on <paramref name="node"/> in the projection, with its detail.</summary>
     public FitFailure Check(int pod, int node, out string detail)
     {
+        FitFailure result = Check(pod, node);
+        detail = result == FitFailure.None ? string.Empty : Describe(pod, node, result);
+        return result;
+    }
+
+    /// <summary>
+    /// The first predicate <paramref name="pod"/> fails on <paramref name="node"/> in the projection, without building
+    /// its explanation: searches that try many nodes per pod (Consolidation's best fit) call this.
+    /// </summary>
+    public FitFailure Check(int pod, int node)
+    {
         FitFailure result = node == _projection.NodeOf(pod) ? FitFailure.SameNode
             : _snapshot.Nodes.IsUnschedulable(node) ? FitFailure.Unschedulable
             : _draining[node] ? FitFailure.Draining
             : _staticFit.ForPod(pod)[node];
-        if (result == FitFailure.None)
-        {
-            result = CheckDynamic(pod, node, Blocked(pod));
-        }
-
-        detail = result == FitFailure.None ? string.Empty : Describe(pod, node, result);
-        return result;
+        return result == FitFailure.None ? CheckDynamic(pod, node, Blocked(pod)) : result;
     }
 
     private FitFailure CheckDynamic(int pod, int node, (HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers) blocked)
@@ -513,10 +518,10 @@ public sealed class TargetFinder
 
         if (term.Namespaces.Length == 0)
         {
-            return sets.SetsIn(ownNamespace).ToArray();
+            return sets.CandidateSets(ownNamespace, term.Selector);
         }
 
-        return term.Namespaces.SelectMany(ns => sets.SetsIn(ns).ToArray());
+        return term.Namespaces.SelectMany(ns => sets.CandidateSets(ns, term.Selector));
     }
 
     private double Score(int pod, int node, TargetScoring scoring)

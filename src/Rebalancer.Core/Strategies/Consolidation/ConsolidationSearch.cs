@@ -212,7 +212,7 @@ internal sealed class Search
                 return -1;
             }
 
-            if (_context.Targets.Check(pod, candidate, out _) == FitFailure.None)
+            if (_context.Targets.Check(pod, candidate) == FitFailure.None)
             {
                 return candidate;
             }

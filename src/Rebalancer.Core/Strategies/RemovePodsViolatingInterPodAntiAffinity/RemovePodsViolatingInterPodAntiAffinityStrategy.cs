@@ -129,8 +129,8 @@ public sealed class RemovePodsViolatingInterPodAntiAffinityStrategy : IStrategy
             foreach (PodAffinityTerm t in terms)
             {
                 IEnumerable<int> candidates = t.NamespaceSelector is not null ? Enumerable.Range(0, sets.Count)
-                    : t.Namespaces.Length == 0 ? sets.SetsIn(ownNamespace).ToArray()
-                    : t.Namespaces.SelectMany(ns => sets.SetsIn(ns).ToArray());
+                    : t.Namespaces.Length == 0 ? sets.CandidateSets(ownNamespace, t.Selector)
+                    : t.Namespaces.SelectMany(ns => sets.CandidateSets(ns, t.Selector));
                 if (Scan(candidates, pod, node, ownNamespace, t, out other))
                 {
                     term = t;
