@@ -80,6 +80,7 @@ public sealed class RemovePodsViolatingNodeAffinityStrategy : IStrategy
     {
         ClusterSnapshot snapshot = context.Snapshot;
         var scores = new Dictionary<int, int[]>();
+        var bestNodes = new Dictionary<int, int>();
         foreach (int node in context.Nodes)
         {
             foreach (int pod in snapshot.PodsOn(node))
@@ -92,13 +93,21 @@ public sealed class RemovePodsViolatingNodeAffinityStrategy : IStrategy
 
                 int[] score = Scores(context, scores, pod);
                 int current = score[node];
-                int best = -1;
-                foreach (int n in context.Nodes)
+
+                // The best node depends only on the constraint set: found once per set, not once per pod (O(P × N)).
+                int constraintsId = snapshot.Pods.Constraints[pod];
+                if (!bestNodes.TryGetValue(constraintsId, out int best))
                 {
-                    if (best < 0 || score[n] > score[best])
+                    best = -1;
+                    foreach (int n in context.Nodes)
                     {
-                        best = n;
+                        if (best < 0 || score[n] > score[best])
+                        {
+                            best = n;
+                        }
                     }
+
+                    bestNodes[constraintsId] = best;
                 }
 
                 if (best < 0 || score[best] <= current)
