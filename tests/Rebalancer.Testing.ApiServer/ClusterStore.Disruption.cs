@@ -46,9 +46,16 @@ public sealed partial class ClusterStore
     {
         lock (_gate)
         {
+            NamespacePods? pods = null;
             foreach (var pdb in State.List(ResourceCatalog.PodDisruptionBudgets, null).ToList())
             {
-                SyncPdb(pdb);
+                // PDBs come in namespace order and status writes change no pod: one view per namespace.
+                if (pods?.Namespace != pdb.Namespace)
+                {
+                    pods = new NamespacePods(pdb.Namespace, State.List(ResourceCatalog.Pods, pdb.Namespace));
+                }
+
+                SyncPdb(pdb, pods);
             }
 
             _dirtyNamespaces.Clear();
@@ -99,9 +106,17 @@ public sealed partial class ClusterStore
             _dirtyNamespaces.Clear();
             foreach (string ns in namespaces)
             {
-                foreach (var pdb in State.List(ResourceCatalog.PodDisruptionBudgets, ns).ToList())
+                var pdbs = State.List(ResourceCatalog.PodDisruptionBudgets, ns).ToList();
+                if (pdbs.Count == 0)
                 {
-                    SyncPdb(pdb);
+                    continue;
+                }
+
+                // Status writes change no pod, so the namespace's pods are listed and grouped once for all its PDBs.
+                var pods = new NamespacePods(ns, State.List(ResourceCatalog.Pods, ns));
+                foreach (var pdb in pdbs)
+                {
+                    SyncPdb(pdb, pods);
                 }
             }
         }
@@ -166,7 +181,7 @@ public sealed partial class ClusterStore
     }
 
     /// <summary>One <c>trySync</c> of a PDB: writes the status when it changed; on errors <c>failSafe</c>.</summary>
-    private StoredObject SyncPdb(StoredObject pdb)
+    private StoredObject SyncPdb(StoredObject pdb, NamespacePods? pods = null)
     {
         var now = Now;
         var node = Json.ToNode(pdb.Json);
@@ -174,7 +189,7 @@ public sealed partial class ClusterStore
         var previous = Json.ToElement(status);
         try
         {
-            var computed = ComputeStatus(pdb, now);
+            var computed = ComputeStatus(pdb, pods ?? new NamespacePods(pdb.Namespace, State.List(ResourceCatalog.Pods, pdb.Namespace)), now);
             long generation = pdb.Json.Long("metadata", "generation") ?? 0;
             var fresh = new JsonObject { ["observedGeneration"] = generation };
             if (computed.DisruptedPods.Count > 0)
@@ -226,10 +241,10 @@ public sealed partial class ClusterStore
     private sealed record ComputedStatus(int ExpectedPods, int DesiredHealthy, int CurrentHealthy, int DisruptionsAllowed,
         Dictionary<string, string> DisruptedPods, DateTimeOffset? RecheckAt);
 
-    private ComputedStatus ComputeStatus(StoredObject pdb, DateTimeOffset now)
+    private ComputedStatus ComputeStatus(StoredObject pdb, NamespacePods namespacePods, DateTimeOffset now)
     {
         var selector = LabelSelector.FromStructured(pdb.Json.At("spec", "selector"));
-        var pods = State.List(ResourceCatalog.Pods, pdb.Namespace).Where(p => selector.Matches(p.Labels)).ToList();
+        var pods = namespacePods.Matching(selector);
 
         int expected, desired;
         var maxUnavailable = pdb.Json.At("spec", "maxUnavailable");
@@ -569,4 +584,57 @@ public sealed partial class ClusterStore
     }
 
     internal static string FormatInt(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A namespace's pods in key order, grouped by label set. Pods of one workload share their labels, so a PDB's
+    /// selector is evaluated once per distinct set instead of once per pod: a namespace with thousands of pods and
+    /// hundreds of PDBs is re-synced after every pod change and eviction.
+    /// </summary>
+    internal sealed class NamespacePods
+    {
+        private readonly List<StoredObject> _pods = [];
+        private readonly List<int> _setOf = [];
+        private readonly List<IReadOnlyDictionary<string, string>> _sets = [];
+
+        public NamespacePods(string ns, IEnumerable<StoredObject> pods)
+        {
+            Namespace = ns;
+            var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var pod in pods)
+            {
+                if (!ids.TryGetValue(pod.LabelSetKey, out int id))
+                {
+                    id = _sets.Count;
+                    ids.Add(pod.LabelSetKey, id);
+                    _sets.Add(pod.Labels);
+                }
+
+                _pods.Add(pod);
+                _setOf.Add(id);
+            }
+        }
+
+        public string Namespace { get; }
+
+        /// <summary>The pods the selector matches, in key order (the order the controller's errors depend on).</summary>
+        public List<StoredObject> Matching(LabelSelector selector)
+        {
+            var matches = new bool[_sets.Count];
+            for (int i = 0; i < matches.Length; i++)
+            {
+                matches[i] = selector.Matches(_sets[i]);
+            }
+
+            var result = new List<StoredObject>();
+            for (int i = 0; i < _pods.Count; i++)
+            {
+                if (matches[_setOf[i]])
+                {
+                    result.Add(_pods[i]);
+                }
+            }
+
+            return result;
+        }
+    }
 }

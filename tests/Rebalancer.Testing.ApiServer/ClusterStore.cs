@@ -21,8 +21,8 @@ public sealed partial class ClusterStore : IDisposable
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private readonly int _historyLimit;
-    private readonly List<StoreState> _history = [StoreState.Empty];
-    private readonly List<StoreChange> _changes = [];
+    private readonly SlidingList<StoreState> _history = new();
+    private readonly SlidingList<StoreChange> _changes = new();
     private readonly List<WatchSubscription> _watchers = [];
     private readonly HashSet<string> _dirtyNamespaces = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
@@ -37,6 +37,7 @@ public sealed partial class ClusterStore : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(historyLimit, 1);
         _time = timeProvider ?? TimeProvider.System;
         _historyLimit = historyLimit;
+        _history.Add(StoreState.Empty);
     }
 
     /// <summary>The latest committed resourceVersion.</summary>
@@ -79,16 +80,35 @@ public sealed partial class ClusterStore : IDisposable
     public int Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        using var buffer = new MemoryStream();
+        // Sized up front when the length is known (files): growing by doubling would copy a large snapshot several times.
+        using var buffer = stream.CanSeek ? new MemoryStream(checked((int)(stream.Length - stream.Position))) : new MemoryStream();
         stream.CopyTo(buffer);
-        var documents = ParseDocuments(buffer.ToArray());
+
+        // Parsed in place and kept (not cloned) until every object has been rewritten into its own stored element: a
+        // snapshot of 150k pods is ~800 MB, and each copy of it costs as much again.
+        var documents = ParseDocuments(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        try
+        {
+            return LoadDocuments(documents);
+        }
+        finally
+        {
+            foreach (var document in documents)
+            {
+                document.Dispose();
+            }
+        }
+    }
+
+    private int LoadDocuments(List<JsonDocument> documents)
+    {
         int stored = 0;
         lock (_gate)
         {
             var pods = new List<JsonElement>();
             foreach (var document in documents)
             {
-                foreach (var (type, item, kind, apiVersion) in Flatten(document))
+                foreach (var (type, item, kind, apiVersion) in Flatten(document.RootElement))
                 {
                     var obj = CommitLoaded(type, item, kind, apiVersion);
                     stored++;
@@ -111,14 +131,25 @@ public sealed partial class ClusterStore : IDisposable
         return stored;
     }
 
-    private static List<JsonElement> ParseDocuments(byte[] utf8)
+    private static List<JsonDocument> ParseDocuments(ReadOnlySpan<byte> utf8)
     {
-        var documents = new List<JsonElement>();
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
-        while (reader.Read())
+        var documents = new List<JsonDocument>();
+        try
         {
-            using var document = JsonDocument.ParseValue(ref reader);
-            documents.Add(document.RootElement.Clone());
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
+            while (reader.Read())
+            {
+                documents.Add(JsonDocument.ParseValue(ref reader));
+            }
+        }
+        catch
+        {
+            foreach (var document in documents)
+            {
+                document.Dispose();
+            }
+
+            throw;
         }
 
         return documents;
@@ -567,15 +598,20 @@ public sealed partial class ClusterStore : IDisposable
         Volatile.Write(ref _state, next);
         _history.Add(next);
         _changes.Add(change);
-        while (_changes.Count > _historyLimit)
+        if (_changes.Count > _historyLimit)
         {
+            _changes.RemoveFirst(_changes.Count - _historyLimit - 1);
             _compactedRevision = _changes[0].Revision;
-            _changes.RemoveAt(0);
-            int drop = _history.FindIndex(s => s.Revision >= _compactedRevision);
-            if (drop > 0)
+            _changes.RemoveFirst(1);
+
+            // Revisions are ascending: drop the states older than the compacted revision.
+            int drop = 0;
+            while (drop < _history.Count && _history[drop].Revision < _compactedRevision)
             {
-                _history.RemoveRange(0, drop);
+                drop++;
             }
+
+            _history.RemoveFirst(drop);
         }
 
         foreach (var watcher in _watchers)
@@ -604,21 +640,7 @@ public sealed partial class ClusterStore : IDisposable
                 return _state;
             }
 
-            int lo = 0, hi = _history.Count - 1, found = -1;
-            while (lo <= hi)
-            {
-                int mid = (lo + hi) / 2;
-                if (_history[mid].Revision <= revision)
-                {
-                    found = mid;
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid - 1;
-                }
-            }
-
+            int found = _history.LastAtMost(revision, s => s.Revision);
             return found < 0 ? null : _history[found];
         }
     }
@@ -667,9 +689,11 @@ public sealed partial class ClusterStore : IDisposable
             }
             else
             {
-                foreach (var change in _changes)
+                // Changes are in revision order: start after the last one the watcher has already seen.
+                for (int i = _changes.LastAtMost(fromRevision.Value, c => c.Revision) + 1; i < _changes.Count; i++)
                 {
-                    if (change.Revision > fromRevision && change.Type == type)
+                    var change = _changes[i];
+                    if (change.Type == type)
                     {
                         subscription.Offer(change);
                     }

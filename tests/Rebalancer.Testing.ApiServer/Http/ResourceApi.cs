@@ -340,20 +340,43 @@ internal sealed partial class ResourceApi
             state = _store.State; // NotOlderThan / legacy "at least this fresh"
         }
 
-        var matching = Filter(state, request, labels, fields)
-            .Where(o => start.Length == 0 || string.CompareOrdinal(o.Key, start) >= 0)
-            .ToList();
+        // The page starts at the token's key (found by binary search in the pinned revision's key order) and reads only
+        // until it has found one matching object more than the limit (so a full last page gets no token): a page costs
+        // O((limit + skipped) · log n), not a pass over the rest of the collection.
+        var collection = state.Of(type);
+        var (first, end) = collection.Range(type.Namespaced ? request.Namespace : null);
+        if (start.Length > 0)
+        {
+            first = Math.Max(first, collection.LowerBound(start));
+        }
+
+        bool everything = labels.IsEverything && fields.IsEverything;
+        var matching = new List<StoredObject>(limit > 0 ? Math.Min(limit, Math.Max(0, end - first)) : Math.Max(0, end - first));
         string? next = null;
         long? remaining = null;
-        if (limit > 0 && matching.Count > limit)
+        int i = first - 1;
+        foreach (var obj in collection.Slice(first, end))
         {
-            next = ContinueToken.Encode(state.Revision, matching[limit].Key, page + 1);
-            if (labels.IsEverything && fields.IsEverything)
+            i++;
+            if (!everything && !(labels.Matches(obj.Labels) && fields.Matches(type, obj.Json)))
             {
-                remaining = matching.Count - limit;
+                continue;
             }
 
-            matching = matching.Take(limit).ToList();
+            if (limit > 0 && matching.Count == limit)
+            {
+                // As etcd3's GetList: the token starts right after the last key returned (key + "\0"), so a token
+                // continued inconsistently after a 410 also sees objects created after that key meanwhile.
+                next = ContinueToken.Encode(state.Revision, matching[^1].Key + "\0", page + 1);
+                if (everything)
+                {
+                    remaining = end - i; // every object from here on is in the rest of the list
+                }
+
+                break;
+            }
+
+            matching.Add(obj);
         }
 
         await WriteListAsync(context, request, matching, state.Revision.ToString(CultureInfo.InvariantCulture), next, remaining).ConfigureAwait(false);

@@ -62,7 +62,8 @@ internal static class Responses
 }
 
 /// <summary>Opaque continue tokens: base64url JSON <c>{"v":"meta.k8s.io/v1","rv":N,"start":KEY,"p":PAGE}</c>
-/// (the real format plus a page number used by fault injection).</summary>
+/// (the real format plus a page number used by fault injection). KEY is where the next page starts (inclusive): the
+/// last returned key followed by "\0", as etcd3's <c>encodeContinue(lastKey + "\x00", …)</c>.</summary>
 internal static class ContinueToken
 {
     public static string Encode(long revision, string start, int page)
