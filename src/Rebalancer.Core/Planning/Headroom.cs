@@ -570,22 +570,14 @@ internal sealed class CapacityFitter
     /// <summary>The target positions a static-predicate set allows, and their tree when there are many.</summary>
     private sealed record Feasibility(int[] Positions, RangeMaxTree? Tree);
 
-    /// <summary>
-    /// A segment tree over some target positions (ascending) with the maximum free cpu, memory and pod slots of each range.
-    /// Leaves hold free amounts clamped at 0, so a request of 0 matches an overcommitted node as <see cref="Fits"/> does.
-    /// </summary>
+    /// <summary>A <see cref="ResourceMaxTree"/> over some target positions (ascending), addressed by position.</summary>
     private sealed class RangeMaxTree
     {
-        private readonly int _count;
         private readonly int[] _local;
-        private readonly int _leaves;
-        private readonly long[] _cpu;
-        private readonly long[] _memory;
-        private readonly long[] _pods;
+        private readonly ResourceMaxTree _tree;
 
         public RangeMaxTree(int[] positions, int totalPositions)
         {
-            _count = positions.Length;
             _local = new int[totalPositions];
             Array.Fill(_local, -1);
             for (int i = 0; i < positions.Length; i++)
@@ -593,76 +585,23 @@ internal sealed class CapacityFitter
                 _local[positions[i]] = i;
             }
 
-            _leaves = 1;
-            while (_leaves < _count)
-            {
-                _leaves <<= 1;
-            }
-
-            _cpu = new long[2 * _leaves];
-            _memory = new long[2 * _leaves];
-            _pods = new long[2 * _leaves];
-            Array.Fill(_cpu, -1);
-            Array.Fill(_memory, -1);
-            Array.Fill(_pods, -1);
+            _tree = new ResourceMaxTree(positions.Length);
         }
 
-        public void Init(int position, long cpu, long memory, long pods)
-        {
-            int tree = _local[position] + _leaves;
-            _cpu[tree] = Math.Max(0, cpu);
-            _memory[tree] = Math.Max(0, memory);
-            _pods[tree] = Math.Max(0, pods);
-        }
+        public void Init(int position, long cpu, long memory, long pods) => _tree.Init(_local[position], cpu, memory, pods);
 
-        public void Build()
-        {
-            for (int tree = _leaves - 1; tree >= 1; tree--)
-            {
-                Pull(tree);
-            }
-        }
+        public void Build() => _tree.Build();
 
         /// <summary>Updates a position's leaf and its ancestors; a position outside this tree is ignored.</summary>
         public void Set(int position, long cpu, long memory, long pods)
         {
-            if (_local[position] < 0)
+            if (_local[position] >= 0)
             {
-                return;
-            }
-
-            Init(position, cpu, memory, pods);
-            for (int tree = (_local[position] + _leaves) >> 1; tree >= 1; tree >>= 1)
-            {
-                Pull(tree);
+                _tree.Set(_local[position], cpu, memory, pods);
             }
         }
 
         /// <summary>The first local index at or after <paramref name="from"/> whose cpu, memory and pod slots all hold the request; -1 if none.</summary>
-        public int FirstAtLeast(int from, long cpu, long memory, long pods) => Search(1, 0, _leaves - 1, from, cpu, memory, pods);
-
-        private int Search(int tree, int low, int high, int from, long cpu, long memory, long pods)
-        {
-            if (high < from || _cpu[tree] < cpu || _memory[tree] < memory || _pods[tree] < pods)
-            {
-                return -1;
-            }
-
-            if (low == high)
-            {
-                return low < _count ? low : -1;
-            }
-
-            int middle = (low + high) >> 1;
-            int left = Search(2 * tree, low, middle, from, cpu, memory, pods);
-            return left >= 0 ? left : Search((2 * tree) + 1, middle + 1, high, from, cpu, memory, pods);
-        }
-
-        private void Pull(int tree)
-        {
-            _cpu[tree] = Math.Max(_cpu[2 * tree], _cpu[(2 * tree) + 1]);
-            _memory[tree] = Math.Max(_memory[2 * tree], _memory[(2 * tree) + 1]);
-            _pods[tree] = Math.Max(_pods[2 * tree], _pods[(2 * tree) + 1]);
-        }
+        public int FirstAtLeast(int from, long cpu, long memory, long pods) => _tree.FirstAtLeast(from, cpu, memory, pods);
     }
 }

@@ -111,82 +111,46 @@ internal static class PackingBounds
         return opened + oversized;
     }
 
-    /// <summary>Free cpu, memory and pod slots of the bins, with subtree maxima for first-fit queries.</summary>
+    /// <summary>Free cpu, memory and pod slots of the bins, indexed by a <see cref="Planning.ResourceMaxTree"/> for first-fit queries.</summary>
     private sealed class BinTree
     {
-        private readonly int _size;
         private readonly long[] _cpu;
         private readonly long[] _memory;
         private readonly long[] _pods;
+        private readonly Planning.ResourceMaxTree _tree;
 
         public BinTree(int bins, long cpu, long memory, long pods)
         {
-            _size = 1;
-            while (_size < bins)
+            _cpu = new long[bins];
+            _memory = new long[bins];
+            _pods = new long[bins];
+            Array.Fill(_cpu, cpu);
+            Array.Fill(_memory, memory);
+            Array.Fill(_pods, pods);
+            _tree = new Planning.ResourceMaxTree(bins);
+            for (int bin = 0; bin < bins; bin++)
             {
-                _size <<= 1;
+                _tree.Init(bin, cpu, memory, pods);
             }
 
-            _cpu = new long[2 * _size];
-            _memory = new long[2 * _size];
-            _pods = new long[2 * _size];
-            for (int i = 0; i < _size; i++)
-            {
-                bool real = i < bins;
-                _cpu[_size + i] = real ? cpu : long.MinValue;
-                _memory[_size + i] = real ? memory : long.MinValue;
-                _pods[_size + i] = real ? pods : long.MinValue;
-            }
-
-            for (int i = _size - 1; i >= 1; i--)
-            {
-                Pull(i);
-            }
+            _tree.Build();
         }
 
-        public long Cpu(int bin) => _cpu[_size + bin];
+        public long Cpu(int bin) => _cpu[bin];
 
-        public long Memory(int bin) => _memory[_size + bin];
+        public long Memory(int bin) => _memory[bin];
 
-        public long Pods(int bin) => _pods[_size + bin];
+        public long Pods(int bin) => _pods[bin];
 
         public void Take(int bin, long cpu, long memory, long pods)
         {
-            int leaf = _size + bin;
-            _cpu[leaf] -= cpu;
-            _memory[leaf] -= memory;
-            _pods[leaf] -= pods;
-            for (int i = leaf >> 1; i >= 1; i >>= 1)
-            {
-                Pull(i);
-            }
+            _cpu[bin] -= cpu;
+            _memory[bin] -= memory;
+            _pods[bin] -= pods;
+            _tree.Set(bin, _cpu[bin], _memory[bin], _pods[bin]);
         }
 
         /// <summary>The first bin at or after <paramref name="from"/> with room for the request, or -1.</summary>
-        public int First(int from, long cpu, long memory, long pods) => Search(1, 0, _size - 1, from, cpu, memory, pods);
-
-        private int Search(int index, int low, int high, int from, long cpu, long memory, long pods)
-        {
-            if (high < from || _cpu[index] < cpu || _memory[index] < memory || _pods[index] < pods)
-            {
-                return -1;
-            }
-
-            if (low == high)
-            {
-                return low;
-            }
-
-            int middle = (low + high) >> 1;
-            int left = Search(2 * index, low, middle, from, cpu, memory, pods);
-            return left >= 0 ? left : Search((2 * index) + 1, middle + 1, high, from, cpu, memory, pods);
-        }
-
-        private void Pull(int i)
-        {
-            _cpu[i] = Math.Max(_cpu[2 * i], _cpu[(2 * i) + 1]);
-            _memory[i] = Math.Max(_memory[2 * i], _memory[(2 * i) + 1]);
-            _pods[i] = Math.Max(_pods[2 * i], _pods[(2 * i) + 1]);
-        }
+        public int First(int from, long cpu, long memory, long pods) => _tree.FirstAtLeast(from, cpu, memory, pods);
     }
 }
