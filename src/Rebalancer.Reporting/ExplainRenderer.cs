@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Spectre.Console;
+using static Rebalancer.Reporting.TerminalCells;
 
 namespace Rebalancer.Reporting;
 
@@ -52,14 +53,7 @@ public static class ExplainRenderer
             writer.WriteStartObject();
             writer.WriteString("apiVersion", JsonReportRenderer.ApiVersion);
             writer.WriteString("kind", ExplainReport.Kind);
-            writer.WriteStartObject("metadata");
-            writer.WriteString("mode", report.Context.Mode);
-            writer.WriteString("source", report.Context.Source);
-            writer.WriteString("policy", report.Context.PolicySource);
-            writer.WriteString("policyDigest", report.Context.PolicyDigest);
-            writer.WriteString("now", ReportFormat.Timestamp(report.Now));
-            writer.WriteString("version", report.Context.Version);
-            writer.WriteEndObject();
+            JsonReportRenderer.WriteMetadata(writer, report.Context, report.Now);
 
             writer.WriteStartObject("pod");
             writer.WriteString("namespace", report.Namespace);
@@ -154,17 +148,7 @@ public static class ExplainRenderer
 
             writer.WriteEndArray();
 
-            writer.WriteStartArray("warnings");
-            foreach (ReportMessage message in report.Warnings)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("profile", message.Profile);
-                writer.WriteString("plugin", message.Plugin);
-                writer.WriteString("message", message.Message);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            JsonReportRenderer.WriteMessages(writer, "warnings", report.Warnings);
             writer.WriteEndObject();
         }
 
@@ -192,42 +176,11 @@ public static class ExplainRenderer
         writer.WriteEndArray();
     }
 
-    private static void RenderText(ExplainReport report, TextWriter output, ReportRenderOptions options)
-    {
-        // Same buffering and normalisation as the plan's text report: trimmed cells, "\n" line ends.
-        using var buffer = new StringWriter();
-        IAnsiConsole console = CreateConsole(buffer, options);
-        new TextSections(console, report, options).Write();
-        foreach (string line in buffer.ToString().ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'))
-        {
-            output.Write(line.TrimEnd(' '));
-            output.Write('\n');
-        }
-    }
-
-    /// <summary>A console with every capability fixed, as the plan's text report does, so output depends on the report alone.</summary>
-    private static IAnsiConsole CreateConsole(TextWriter writer, ReportRenderOptions options)
-    {
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = options.Color ? AnsiSupport.Yes : AnsiSupport.No,
-            ColorSystem = options.Color ? ColorSystemSupport.Standard : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Enrichment = new ProfileEnrichment { UseDefaultEnrichers = false },
-            EnvironmentVariables = new Dictionary<string, string>(),
-        });
-        console.Profile.Width = options.Width;
-        console.Profile.Capabilities.Unicode = options.Unicode;
-        return console;
-    }
+    private static void RenderText(ExplainReport report, TextWriter output, ReportRenderOptions options) =>
+        TerminalCells.Render(output, options, console => new TextSections(console, report, options).Write());
 
     private sealed class TextSections(IAnsiConsole console, ExplainReport report, ReportRenderOptions options)
     {
-        private static readonly Style Heading = new(decoration: Decoration.Bold);
-        private static readonly Style Dim = new(decoration: Decoration.Dim);
-        private static readonly Style Good = new(Color.Green);
-        private static readonly Style Caution = new(Color.Yellow);
 
         private readonly string _arrow = options.Unicode ? "→" : "->";
         private readonly bool _showProfile = report.Evictor.Count > 1;
@@ -343,7 +296,7 @@ public static class ExplainRenderer
                 return;
             }
 
-            Table table = NewTable();
+            Table table = NewTable(options.Unicode);
             table.AddColumn(Column("Plugin"));
             table.AddColumn(Column("Extension point"));
             table.AddColumn(Column("Evictions", right: true));
@@ -381,21 +334,5 @@ public static class ExplainRenderer
             console.WriteLine();
         }
 
-        private Table NewTable() => new Table().Border(options.Unicode ? TableBorder.Rounded : TableBorder.Ascii);
-
-        private static Grid KeyValueGrid() =>
-            new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-
-        private static void AddRow(Grid grid, string key, string value, Style? style = null) =>
-            grid.AddRow(new Text(key, Dim), new Text(value, style ?? Style.Plain));
-
-        private static TableColumn Column(string header, bool right = false)
-        {
-            var column = new TableColumn(new Text(header, Heading));
-            return right ? column.RightAligned() : column;
-        }
-
-        /// <summary>Text, never markup: reasons and names may contain '['.</summary>
-        private static Text Cell(string value, Style? style = null) => new(value, style ?? Style.Plain);
     }
 }

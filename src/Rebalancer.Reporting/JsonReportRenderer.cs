@@ -79,15 +79,17 @@ public sealed class JsonReportRenderer : IReportRenderer
         output.Write('\n');
     }
 
-    private static void WriteMetadata(Utf8JsonWriter writer, PlanReport report)
+    private static void WriteMetadata(Utf8JsonWriter writer, PlanReport report) => WriteMetadata(writer, report.Context, report.Now);
+
+    /// <summary>The <c>metadata</c> object every rebalancer.io document carries (plan reports and pod explanations).</summary>
+    internal static void WriteMetadata(Utf8JsonWriter writer, ReportContext context, DateTimeOffset now)
     {
-        ReportContext context = report.Context;
         writer.WriteStartObject("metadata");
         writer.WriteString("mode", context.Mode);
         writer.WriteString("source", context.Source);
         writer.WriteString("policy", context.PolicySource);
         writer.WriteString("policyDigest", context.PolicyDigest);
-        writer.WriteString("now", ReportFormat.Timestamp(report.Now));
+        writer.WriteString("now", ReportFormat.Timestamp(now));
         writer.WriteString("version", context.Version);
         writer.WriteEndObject();
     }
@@ -231,7 +233,7 @@ public sealed class JsonReportRenderer : IReportRenderer
         writer.WriteEndObject();
     }
 
-    private static void WriteMessages(Utf8JsonWriter writer, string name, IReadOnlyList<ReportMessage> messages)
+    internal static void WriteMessages(Utf8JsonWriter writer, string name, IReadOnlyList<ReportMessage> messages)
     {
         writer.WriteStartArray(name);
         foreach (ReportMessage message in messages)

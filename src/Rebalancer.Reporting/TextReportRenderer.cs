@@ -1,4 +1,5 @@
 using Spectre.Console;
+using static Rebalancer.Reporting.TerminalCells;
 using Spectre.Console.Rendering;
 
 namespace Rebalancer.Reporting;
@@ -46,58 +47,25 @@ public sealed class TextReportRenderer : IReportRenderer
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(output);
 
-        // Render into a buffer first: trailing blanks (Spectre pads grid cells) are trimmed and line ends become "\n",
-        // so a copied report or a golden file does not change with the OS or an editor's whitespace settings.
-        using var buffer = new StringWriter();
-        IAnsiConsole console = CreateConsole(buffer);
-        var sections = new Sections(console, report, _options, MaxSkippedRows, MaxSectionRows);
-        sections.Header();
-        sections.Summary();
-        sections.Evictions();
-        sections.Skipped();
-        sections.Utilization();
-        sections.Headroom();
-        sections.Spot();
-        sections.Consolidation();
-        sections.Warnings();
-        sections.Notes();
-
-        foreach (string line in buffer.ToString().ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'))
+        TerminalCells.Render(output, _options, console =>
         {
-            output.Write(line.TrimEnd(' '));
-            output.Write('\n');
-        }
-    }
-
-    private IAnsiConsole CreateConsole(TextWriter writer)
-    {
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = _options.Color ? AnsiSupport.Yes : AnsiSupport.No,
-
-            // The 16 standard colours are all the report uses and every colour terminal has them; detecting more
-            // would make the escapes depend on COLORTERM.
-            ColorSystem = _options.Color ? ColorSystemSupport.Standard : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-
-            // No CI-specific profile tweaks and no environment lookups: the caller has decided everything already.
-            Enrichment = new ProfileEnrichment { UseDefaultEnrichers = false },
-            EnvironmentVariables = new Dictionary<string, string>(),
+            var sections = new Sections(console, report, _options, MaxSkippedRows, MaxSectionRows);
+            sections.Header();
+            sections.Summary();
+            sections.Evictions();
+            sections.Skipped();
+            sections.Utilization();
+            sections.Headroom();
+            sections.Spot();
+            sections.Consolidation();
+            sections.Warnings();
+            sections.Notes();
         });
-        console.Profile.Width = _options.Width;
-        console.Profile.Capabilities.Unicode = _options.Unicode;
-        return console;
     }
 
     /// <summary>One render: the console, the report and the glyphs and styles chosen for it.</summary>
     private sealed class Sections(IAnsiConsole console, PlanReport report, ReportRenderOptions options, int maxSkippedRows, int maxSectionRows)
     {
-        private static readonly Style Heading = new(decoration: Decoration.Bold);
-        private static readonly Style Dim = new(decoration: Decoration.Dim);
-        private static readonly Style Good = new(Color.Green);
-        private static readonly Style Caution = new(Color.Yellow);
-        private static readonly Style Bad = new(Color.Red);
 
         private readonly string _arrow = options.Unicode ? "→" : "->";
         private readonly bool _showProfile = ReportFormat.HasSeveralProfiles(report);
@@ -153,7 +121,7 @@ public sealed class TextReportRenderer : IReportRenderer
             }
 
             console.WriteLine();
-            Table table = NewTable();
+            Table table = NewTable(options.Unicode);
             table.AddColumn(Column("Profile"));
             table.AddColumn(Column("Plugin"));
             table.AddColumn(Column("Extension point"));
@@ -182,7 +150,7 @@ public sealed class TextReportRenderer : IReportRenderer
             }
 
             bool outcomes = report.HasOutcomes;
-            Table table = NewTable();
+            Table table = NewTable(options.Unicode);
             table.AddColumn(Column("#", right: true));
             table.AddColumn(Column("Pod"));
             table.AddColumn(Column($"From {_arrow} To"));
@@ -228,7 +196,7 @@ public sealed class TextReportRenderer : IReportRenderer
                 return;
             }
 
-            Table reasons = NewTable();
+            Table reasons = NewTable(options.Unicode);
             reasons.AddColumn(Column("Reason"));
             reasons.AddColumn(Column("Count", right: true));
             reasons.AddColumn(Column("By plugin"));
@@ -248,7 +216,7 @@ public sealed class TextReportRenderer : IReportRenderer
             Note(shown < report.Skipped.Count
                 ? $"The first {ReportFormat.Count(shown)} of {ReportFormat.Count(report.Skipped.Count)} skips, in plan order (the JSON report lists all):"
                 : "Skips, in plan order:");
-            Table table = NewTable();
+            Table table = NewTable(options.Unicode);
             table.AddColumn(Column("Pod"));
             table.AddColumn(Column("Node"));
             table.AddColumn(Column("Plugin"));
@@ -278,7 +246,7 @@ public sealed class TextReportRenderer : IReportRenderer
             }
 
             console.WriteLine();
-            Table table = NewTable();
+            Table table = NewTable(options.Unicode);
             table.AddColumn(Column("Node"));
 
             // No pool column: the table above has the pools, and a 40-character node name must fit on one line at 120 columns.
@@ -303,7 +271,7 @@ public sealed class TextReportRenderer : IReportRenderer
         /// <summary>Summed requests per pool and zone; after the plan, drained nodes are left out (the autoscaler removes them).</summary>
         private void PoolTable()
         {
-            Table table = NewTable();
+            Table table = NewTable(options.Unicode);
             table.AddColumn(Column("Pool"));
             table.AddColumn(Column("Zone"));
             table.AddColumn(Column("Nodes", right: true));
@@ -342,7 +310,7 @@ public sealed class TextReportRenderer : IReportRenderer
             }
 
             Title("N-1 headroom (the largest node or zone lost)");
-            Table table = NewTable();
+            Table table = NewTable(options.Unicode);
             table.AddColumn(Column("Lost"));
             table.AddColumn(Column("Before the plan"));
             table.AddColumn(Column("After the plan"));
@@ -389,7 +357,7 @@ public sealed class TextReportRenderer : IReportRenderer
             }
 
             console.WriteLine();
-            Table table = NewTable();
+            Table table = NewTable(options.Unicode);
             table.AddColumn(Column("Workload"));
             table.AddColumn(Column("Replicas", right: true));
             table.AddColumn(Column("Floor", right: true));
@@ -427,7 +395,7 @@ public sealed class TextReportRenderer : IReportRenderer
             }
 
             console.WriteLine();
-            Table table = NewTable();
+            Table table = NewTable(options.Unicode);
             table.AddColumn(Column("Drained node"));
             table.AddColumn(Column("Pods", right: true));
             table.AddColumn(Column("Moved to"));
@@ -511,21 +479,5 @@ public sealed class TextReportRenderer : IReportRenderer
             console.WriteLine();
         }
 
-        private Table NewTable() => new Table().Border(options.Unicode ? TableBorder.Rounded : TableBorder.Ascii);
-
-        private static Grid KeyValueGrid() =>
-            new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-
-        private static void AddRow(Grid grid, string key, string value, Style? style = null) =>
-            grid.AddRow(new Text(key, Dim), new Text(value, style ?? Style.Plain));
-
-        private static TableColumn Column(string header, bool right = false)
-        {
-            var column = new TableColumn(new Text(header, Heading));
-            return right ? column.RightAligned() : column;
-        }
-
-        /// <summary>Cells are <see cref="Text"/>, never markup: reasons and names may contain '[' and must print as they are.</summary>
-        private static Text Cell(string value, Style? style = null) => new(value, style ?? Style.Plain);
     }
 }
