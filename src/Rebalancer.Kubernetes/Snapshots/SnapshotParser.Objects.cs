@@ -80,7 +80,7 @@ internal sealed partial class SnapshotParser
     /// Reads <c>metadata</c>. Lists that are null are skipped rather than collected; <c>managedFields</c> and the
     /// last-applied-configuration annotation (often most of a kubectl dump) are skipped without decoding.
     /// </summary>
-    private void ParseMetadata(ref Utf8JsonReader r, List<(int Key, int Value)>? labels, List<(int Key, int Value)>? annotations,
+    private void ParseMetadata(ref TapeReader r, List<(int Key, int Value)>? labels, List<(int Key, int Value)>? annotations,
         List<OwnerRef>? owners, bool wantUid)
     {
         _path.Push("metadata");
@@ -142,7 +142,7 @@ internal sealed partial class SnapshotParser
         _path.Pop();
     }
 
-    private void ParseStringMap(ref Utf8JsonReader r, List<(int Key, int Value)> target, bool annotations)
+    private void ParseStringMap(ref TapeReader r, List<(int Key, int Value)> target, bool annotations)
     {
         if (!BeginObject(ref r))
         {
@@ -162,7 +162,7 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private void ParseOwnerReferences(ref Utf8JsonReader r, List<OwnerRef> owners)
+    private void ParseOwnerReferences(ref TapeReader r, List<OwnerRef> owners)
     {
         if (!BeginArray(ref r))
         {
@@ -227,7 +227,7 @@ internal sealed partial class SnapshotParser
     // ---- resources --------------------------------------------------------------------------------------------------
 
     /// <summary>A ResourceList (<c>{"cpu": "500m", "memory": "1Gi"}</c>): cpu in millicores, everything else in units.</summary>
-    private void ParseResourceList(ref Utf8JsonReader r, List<ResourceAmount> target)
+    private void ParseResourceList(ref TapeReader r, List<ResourceAmount> target)
     {
         if (!BeginObject(ref r))
         {
@@ -257,7 +257,7 @@ internal sealed partial class SnapshotParser
 
     // ---- Pod --------------------------------------------------------------------------------------------------------
 
-    private void ParsePod(ref Utf8JsonReader r)
+    private void ParsePod(ref TapeReader r)
     {
         PodRecord pod = _pod;
         pod.Clear();
@@ -344,7 +344,7 @@ internal sealed partial class SnapshotParser
         return flags;
     }
 
-    private void ParsePodSpec(ref Utf8JsonReader r, PodRecord pod)
+    private void ParsePodSpec(ref TapeReader r, PodRecord pod)
     {
         if (!BeginObject(ref r))
         {
@@ -398,7 +398,7 @@ internal sealed partial class SnapshotParser
                 Enter(ref r, "resourceClaims");
                 if (BeginArray(ref r))
                 {
-                    Utf8JsonReader probe = r;
+                    TapeReader probe = r;
                     if (NextElement(ref probe))
                     {
                         pod.Flags |= PodFlags.ResourceClaims;
@@ -440,7 +440,7 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private void ParseContainers(ref Utf8JsonReader r, PodRecord pod, ContainerKind kind)
+    private void ParseContainers(ref TapeReader r, PodRecord pod, ContainerKind kind)
     {
         if (!BeginArray(ref r))
         {
@@ -488,7 +488,7 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private void ParseContainerResources(ref Utf8JsonReader r, ContainerRecord container)
+    private void ParseContainerResources(ref TapeReader r, ContainerRecord container)
     {
         if (!BeginObject(ref r))
         {
@@ -516,7 +516,7 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private void ParseVolumes(ref Utf8JsonReader r, PodRecord pod)
+    private void ParseVolumes(ref TapeReader r, PodRecord pod)
     {
         if (!BeginArray(ref r))
         {
@@ -590,7 +590,7 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private void ParsePodStatus(ref Utf8JsonReader r, PodRecord pod)
+    private void ParsePodStatus(ref TapeReader r, PodRecord pod)
     {
         if (!BeginObject(ref r))
         {
@@ -640,7 +640,7 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private PodPhase ReadPhase(ref Utf8JsonReader r)
+    private PodPhase ReadPhase(ref TapeReader r)
     {
         ReadOnlySpan<byte> text = ReadUtf8(ref r, "phase");
         if (text.IsEmpty || text.SequenceEqual("Running"u8))
@@ -655,7 +655,7 @@ internal sealed partial class SnapshotParser
             : throw InvalidValue(ref r, "phase", "Pending, Running, Succeeded, Failed, Unknown");
     }
 
-    private QosClass? ReadQosClass(ref Utf8JsonReader r)
+    private QosClass? ReadQosClass(ref TapeReader r)
     {
         ReadOnlySpan<byte> text = ReadUtf8(ref r, "qosClass");
         if (text.IsEmpty)
@@ -669,7 +669,7 @@ internal sealed partial class SnapshotParser
             : throw InvalidValue(ref r, "qosClass", "Guaranteed, Burstable, BestEffort");
     }
 
-    private void ParsePodConditions(ref Utf8JsonReader r, PodRecord pod)
+    private void ParsePodConditions(ref TapeReader r, PodRecord pod)
     {
         if (!BeginArray(ref r))
         {
@@ -724,7 +724,7 @@ internal sealed partial class SnapshotParser
     /// Container statuses keep the current state's waiting reason and terminated reason/exit code, which is what
     /// RemoveFailedPods, PodLifeTime and RemovePodsHavingTooManyRestarts match on; <c>lastState</c> is not used.
     /// </summary>
-    private void ParseContainerStatuses(ref Utf8JsonReader r, PodRecord pod, bool init)
+    private void ParseContainerStatuses(ref TapeReader r, PodRecord pod, bool init)
     {
         if (!BeginArray(ref r))
         {
@@ -776,7 +776,7 @@ internal sealed partial class SnapshotParser
 
     private readonly record struct ContainerStateInfo(int WaitingReason, int TerminatedReason, int ExitCode, bool HasExitCode);
 
-    private ContainerStateInfo ParseContainerState(ref Utf8JsonReader r)
+    private ContainerStateInfo ParseContainerState(ref TapeReader r)
     {
         int waiting = 0;
         int terminated = 0;
@@ -830,7 +830,7 @@ internal sealed partial class SnapshotParser
 
     // ---- Node -------------------------------------------------------------------------------------------------------
 
-    private void ParseNode(ref Utf8JsonReader r)
+    private void ParseNode(ref TapeReader r)
     {
         NodeRecord node = _node;
         node.Clear();
@@ -864,7 +864,7 @@ internal sealed partial class SnapshotParser
         _builder.AddNode(node);
     }
 
-    private void ParseNodeSpec(ref Utf8JsonReader r, NodeRecord node)
+    private void ParseNodeSpec(ref TapeReader r, NodeRecord node)
     {
         if (!BeginObject(ref r))
         {
@@ -890,7 +890,7 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private void ParseTaints(ref Utf8JsonReader r, List<Taint> taints)
+    private void ParseTaints(ref TapeReader r, List<Taint> taints)
     {
         if (!BeginArray(ref r))
         {
@@ -937,7 +937,7 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private void ParseNodeStatus(ref Utf8JsonReader r, NodeRecord node)
+    private void ParseNodeStatus(ref TapeReader r, NodeRecord node)
     {
         if (!BeginObject(ref r))
         {
@@ -975,7 +975,7 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private bool ReadyConditionIsTrue(ref Utf8JsonReader r)
+    private bool ReadyConditionIsTrue(ref TapeReader r)
     {
         bool ready = false;
         if (!BeginArray(ref r))
@@ -1017,7 +1017,7 @@ internal sealed partial class SnapshotParser
 
     // ---- PodDisruptionBudget (policy/v1) ----------------------------------------------------------------------------
 
-    private void ParsePodDisruptionBudget(ref Utf8JsonReader r)
+    private void ParsePodDisruptionBudget(ref TapeReader r)
     {
         _meta.Clear();
         var pdb = new PdbRecord();
@@ -1051,7 +1051,7 @@ internal sealed partial class SnapshotParser
         _builder.AddPdb(pdb);
     }
 
-    private void ParsePdbSpec(ref Utf8JsonReader r, PdbRecord pdb)
+    private void ParsePdbSpec(ref TapeReader r, PdbRecord pdb)
     {
         if (!BeginObject(ref r))
         {
@@ -1092,7 +1092,7 @@ internal sealed partial class SnapshotParser
     /// An int or a percentage string, as intstr.GetScaledValueFromIntOrPercent accepts them: a string must end in
     /// <c>%</c> ("1" as a string is the controller's "invalid type: string is not a percentage").
     /// </summary>
-    private IntOrPercent? ReadIntOrPercent(ref Utf8JsonReader r, string segment)
+    private IntOrPercent? ReadIntOrPercent(ref TapeReader r, string segment)
     {
         Enter(ref r, segment);
         IntOrPercent? value;
@@ -1122,7 +1122,7 @@ internal sealed partial class SnapshotParser
         return value;
     }
 
-    private void ParsePdbStatus(ref Utf8JsonReader r, PdbRecord pdb)
+    private void ParsePdbStatus(ref TapeReader r, PdbRecord pdb)
     {
         if (!BeginObject(ref r))
         {
@@ -1176,7 +1176,7 @@ internal sealed partial class SnapshotParser
 
     // ---- Namespace, PriorityClass, PersistentVolumeClaim ------------------------------------------------------------
 
-    private void ParseNamespace(ref Utf8JsonReader r)
+    private void ParseNamespace(ref TapeReader r)
     {
         _meta.Clear();
         _labels.Clear();
@@ -1195,7 +1195,7 @@ internal sealed partial class SnapshotParser
         _builder.AddNamespace(RequireName(), _labels);
     }
 
-    private void ParsePriorityClass(ref Utf8JsonReader r)
+    private void ParsePriorityClass(ref TapeReader r)
     {
         _meta.Clear();
         int value = 0;
@@ -1223,7 +1223,7 @@ internal sealed partial class SnapshotParser
         _builder.AddPriorityClass(RequireName(), value, globalDefault);
     }
 
-    private void ParsePersistentVolumeClaim(ref Utf8JsonReader r)
+    private void ParsePersistentVolumeClaim(ref TapeReader r)
     {
         _meta.Clear();
         string? storageClass = null;
@@ -1266,7 +1266,7 @@ internal sealed partial class SnapshotParser
 
     // ---- metrics.k8s.io ---------------------------------------------------------------------------------------------
 
-    private void ParseNodeMetrics(ref Utf8JsonReader r)
+    private void ParseNodeMetrics(ref TapeReader r)
     {
         _meta.Clear();
         long cpu = 0;
@@ -1292,7 +1292,7 @@ internal sealed partial class SnapshotParser
         _builder.AddNodeMetrics(RequireName(), cpu, memory);
     }
 
-    private void ParsePodMetrics(ref Utf8JsonReader r)
+    private void ParsePodMetrics(ref TapeReader r)
     {
         _meta.Clear();
         long cpu = 0;
@@ -1345,7 +1345,7 @@ internal sealed partial class SnapshotParser
     }
 
     /// <summary>Adds a metrics <c>usage</c> map: cpu (metrics-server reports nanocores) in millicores rounded up, memory in bytes.</summary>
-    private void ParseUsage(ref Utf8JsonReader r, ref long cpu, ref long memory)
+    private void ParseUsage(ref TapeReader r, ref long cpu, ref long memory)
     {
         if (!BeginObject(ref r))
         {

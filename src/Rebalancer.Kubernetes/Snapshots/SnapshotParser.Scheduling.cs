@@ -72,15 +72,14 @@ internal sealed partial class SnapshotParser
 
     /// <summary>
     /// Looks up the raw bytes of the array or object starting at <paramref name="r"/>. On a hit the reader moves past it;
-    /// on a miss it stays, and <paramref name="start"/>/<paramref name="length"/> locate the bytes for <see cref="Remember{T}"/>.
+    /// on a miss it stays, and <paramref name="raw"/> holds the bytes for <see cref="Remember{T}"/>.
     /// </summary>
-    private bool TryGetCached<T>(ref Utf8JsonReader r, Utf8Dictionary<T> cache, [MaybeNullWhen(false)] out T value, out int start, out int length)
+    private static bool TryGetCached<T>(ref TapeReader r, Utf8Dictionary<T> cache, [MaybeNullWhen(false)] out T value, out ReadOnlySpan<byte> raw)
     {
-        Utf8JsonReader probe = r;
+        TapeReader probe = r;
         Skip(ref probe);
-        start = (int)r.TokenStartIndex;
-        length = (int)(probe.BytesConsumed - r.TokenStartIndex);
-        if (cache.TryGetValue(Window.Slice(start, length), out value))
+        raw = r.RawUntil(probe);
+        if (cache.TryGetValue(raw, out value))
         {
             r = probe;
             return true;
@@ -89,24 +88,24 @@ internal sealed partial class SnapshotParser
         return false;
     }
 
-    private void Remember<T>(Utf8Dictionary<T> cache, int start, int length, T value)
+    private static void Remember<T>(Utf8Dictionary<T> cache, ReadOnlySpan<byte> raw, T value)
     {
         if (cache.Count < CacheLimit)
         {
-            cache.Set(Window.Slice(start, length), value);
+            cache.Set(raw, value);
         }
     }
 
     // ---- tolerations and taint effects ------------------------------------------------------------------------------
 
-    private Toleration[] ReadTolerations(ref Utf8JsonReader r)
+    private Toleration[] ReadTolerations(ref TapeReader r)
     {
         if (!BeginArray(ref r))
         {
             return [];
         }
 
-        if (TryGetCached(ref r, _tolerationCache, out Toleration[]? cached, out int start, out int length))
+        if (TryGetCached(ref r, _tolerationCache, out Toleration[]? cached, out ReadOnlySpan<byte> raw))
         {
             return cached;
         }
@@ -155,12 +154,12 @@ internal sealed partial class SnapshotParser
         }
 
         Toleration[] result = tolerations.Count == 0 ? [] : [.. tolerations];
-        Remember(_tolerationCache, start, length, result);
+        Remember(_tolerationCache, raw, result);
         return result;
     }
 
     /// <summary>A taint effect; the empty effect (<see cref="TaintEffect.Any"/>) only exists on tolerations.</summary>
-    private TaintEffect ReadTaintEffect(ref Utf8JsonReader r, bool allowAny)
+    private TaintEffect ReadTaintEffect(ref TapeReader r, bool allowAny)
     {
         ReadOnlySpan<byte> text = ReadUtf8(ref r, "effect");
         if (text.IsEmpty && allowAny)
@@ -176,14 +175,14 @@ internal sealed partial class SnapshotParser
 
     // ---- nodeSelector -----------------------------------------------------------------------------------------------
 
-    private (int Key, int Value)[] ReadNodeSelector(ref Utf8JsonReader r)
+    private (int Key, int Value)[] ReadNodeSelector(ref TapeReader r)
     {
         if (!BeginObject(ref r))
         {
             return [];
         }
 
-        if (TryGetCached(ref r, _nodeSelectorCache, out (int Key, int Value)[]? cached, out int start, out int length))
+        if (TryGetCached(ref r, _nodeSelectorCache, out (int Key, int Value)[]? cached, out ReadOnlySpan<byte> raw))
         {
             return cached;
         }
@@ -196,7 +195,7 @@ internal sealed partial class SnapshotParser
         }
 
         (int Key, int Value)[] result = pairs.Count == 0 ? [] : [.. pairs];
-        Remember(_nodeSelectorCache, start, length, result);
+        Remember(_nodeSelectorCache, raw, result);
         return result;
     }
 
@@ -218,14 +217,14 @@ internal sealed partial class SnapshotParser
         public WeightedPodAffinityTerm[] PreferredPodAntiAffinity { get; init; } = [];
     }
 
-    private AffinityParts ReadAffinity(ref Utf8JsonReader r)
+    private AffinityParts ReadAffinity(ref TapeReader r)
     {
         if (!BeginObject(ref r))
         {
             return AffinityParts.None;
         }
 
-        if (TryGetCached(ref r, _affinityCache, out AffinityParts? cached, out int start, out int length))
+        if (TryGetCached(ref r, _affinityCache, out AffinityParts? cached, out ReadOnlySpan<byte> raw))
         {
             return cached;
         }
@@ -320,12 +319,12 @@ internal sealed partial class SnapshotParser
                 RequiredPodAntiAffinity = requiredAnti,
                 PreferredPodAntiAffinity = preferredAnti,
             };
-        Remember(_affinityCache, start, length, result);
+        Remember(_affinityCache, raw, result);
         return result;
     }
 
     /// <summary>A v1.NodeSelector: null when absent; its terms otherwise (an empty list matches no node, as in the scheduler).</summary>
-    private NodeSelectorTerm[]? ParseNodeSelectorTerms(ref Utf8JsonReader r)
+    private NodeSelectorTerm[]? ParseNodeSelectorTerms(ref TapeReader r)
     {
         if (!BeginObject(ref r))
         {
@@ -358,7 +357,7 @@ internal sealed partial class SnapshotParser
         return [.. terms];
     }
 
-    private PreferredSchedulingTerm[] ParsePreferredSchedulingTerms(ref Utf8JsonReader r)
+    private PreferredSchedulingTerm[] ParsePreferredSchedulingTerms(ref TapeReader r)
     {
         if (!BeginArray(ref r))
         {
@@ -401,7 +400,7 @@ internal sealed partial class SnapshotParser
     }
 
     /// <summary>A term's matchExpressions (on node labels) and matchFields (on <c>metadata.name</c>), all required.</summary>
-    private NodeSelectorTerm ParseNodeSelectorTerm(ref Utf8JsonReader r)
+    private NodeSelectorTerm ParseNodeSelectorTerm(ref TapeReader r)
     {
         var requirements = new List<NodeSelectorRequirement>();
         if (BeginObject(ref r))
@@ -437,7 +436,7 @@ internal sealed partial class SnapshotParser
         return new NodeSelectorTerm([.. requirements]);
     }
 
-    private NodeSelectorRequirement ParseNodeSelectorRequirement(ref Utf8JsonReader r, bool isField)
+    private NodeSelectorRequirement ParseNodeSelectorRequirement(ref TapeReader r, bool isField)
     {
         (int key, SelectorOperator op, int[] values) = ParseRequirement(ref r, allowNumeric: true);
 
@@ -451,7 +450,7 @@ internal sealed partial class SnapshotParser
         return new NodeSelectorRequirement(key, op, values, raw, isField);
     }
 
-    private PodAffinityTerm[] ParsePodAffinityTerms(ref Utf8JsonReader r)
+    private PodAffinityTerm[] ParsePodAffinityTerms(ref TapeReader r)
     {
         if (!BeginArray(ref r))
         {
@@ -473,7 +472,7 @@ internal sealed partial class SnapshotParser
         return [.. terms];
     }
 
-    private WeightedPodAffinityTerm[] ParseWeightedPodAffinityTerms(ref Utf8JsonReader r)
+    private WeightedPodAffinityTerm[] ParseWeightedPodAffinityTerms(ref TapeReader r)
     {
         if (!BeginArray(ref r))
         {
@@ -522,7 +521,7 @@ internal sealed partial class SnapshotParser
     /// A pod (anti-)affinity term, at its StartObject. A missing labelSelector selects nothing (LabelSelectorAsSelector(nil));
     /// a missing namespaceSelector stays null (the term's namespaces, or the pod's own), while <c>{}</c> means all namespaces.
     /// </summary>
-    private PodAffinityTerm ParsePodAffinityTerm(ref Utf8JsonReader r)
+    private PodAffinityTerm ParsePodAffinityTerm(ref TapeReader r)
     {
         LabelSelector selector = LabelSelector.Nothing;
         LabelSelector? namespaceSelector = null;
@@ -563,14 +562,14 @@ internal sealed partial class SnapshotParser
 
     // ---- topologySpreadConstraints ----------------------------------------------------------------------------------
 
-    private TopologySpreadConstraint[] ReadTopologySpread(ref Utf8JsonReader r)
+    private TopologySpreadConstraint[] ReadTopologySpread(ref TapeReader r)
     {
         if (!BeginArray(ref r))
         {
             return [];
         }
 
-        if (TryGetCached(ref r, _spreadCache, out TopologySpreadConstraint[]? cached, out int start, out int length))
+        if (TryGetCached(ref r, _spreadCache, out TopologySpreadConstraint[]? cached, out ReadOnlySpan<byte> raw))
         {
             return cached;
         }
@@ -588,7 +587,7 @@ internal sealed partial class SnapshotParser
         }
 
         TopologySpreadConstraint[] result = constraints.Count == 0 ? [] : [.. constraints];
-        Remember(_spreadCache, start, length, result);
+        Remember(_spreadCache, raw, result);
         return result;
     }
 
@@ -596,7 +595,7 @@ internal sealed partial class SnapshotParser
     /// One constraint. Defaults are the API's: a null labelSelector matches no pod, nodeAffinityPolicy defaults to Honor
     /// and nodeTaintsPolicy to Ignore.
     /// </summary>
-    private TopologySpreadConstraint ParseTopologySpreadConstraint(ref Utf8JsonReader r)
+    private TopologySpreadConstraint ParseTopologySpreadConstraint(ref TapeReader r)
     {
         int maxSkew = 0;
         int topologyKey = 0;
@@ -656,7 +655,7 @@ internal sealed partial class SnapshotParser
         return new TopologySpreadConstraint(maxSkew, topologyKey, action, selector, minDomains, affinityPolicy, taintsPolicy, matchLabelKeys);
     }
 
-    private NodeInclusionPolicy ReadInclusionPolicy(ref Utf8JsonReader r, string segment, NodeInclusionPolicy absent)
+    private NodeInclusionPolicy ReadInclusionPolicy(ref TapeReader r, string segment, NodeInclusionPolicy absent)
     {
         ReadOnlySpan<byte> text = ReadUtf8(ref r, segment);
         return text.IsEmpty ? absent
@@ -671,7 +670,7 @@ internal sealed partial class SnapshotParser
     /// A metav1.LabelSelector at its value: null is <see cref="LabelSelector.Nothing"/> and <c>{}</c>
     /// <see cref="LabelSelector.Everything"/> (apimachinery LabelSelectorAsSelector); matchLabels become In requirements.
     /// </summary>
-    private LabelSelector ParseLabelSelector(ref Utf8JsonReader r)
+    private LabelSelector ParseLabelSelector(ref TapeReader r)
     {
         if (!BeginObject(ref r))
         {
@@ -723,14 +722,14 @@ internal sealed partial class SnapshotParser
         return requirements.Count == 0 ? LabelSelector.Everything : new LabelSelector([.. requirements]);
     }
 
-    private SelectorRequirement ParseSelectorRequirement(ref Utf8JsonReader r)
+    private SelectorRequirement ParseSelectorRequirement(ref TapeReader r)
     {
         (int key, SelectorOperator op, int[] values) = ParseRequirement(ref r, allowNumeric: false);
         return new SelectorRequirement(key, op, values);
     }
 
     /// <summary>The <c>{key, operator, values}</c> of a label or node selector requirement.</summary>
-    private (int Key, SelectorOperator Operator, int[] Values) ParseRequirement(ref Utf8JsonReader r, bool allowNumeric)
+    private (int Key, SelectorOperator Operator, int[] Values) ParseRequirement(ref TapeReader r, bool allowNumeric)
     {
         int key = 0;
         SelectorOperator op = SelectorOperator.In;
@@ -761,7 +760,7 @@ internal sealed partial class SnapshotParser
     }
 
     /// <summary>A selector operator; Gt and Lt exist only in node selector requirements.</summary>
-    private SelectorOperator ReadSelectorOperator(ref Utf8JsonReader r, bool allowNumeric)
+    private SelectorOperator ReadSelectorOperator(ref TapeReader r, bool allowNumeric)
     {
         ReadOnlySpan<byte> text = ReadUtf8(ref r, "operator");
         if (text.SequenceEqual("In"u8))
@@ -798,7 +797,7 @@ internal sealed partial class SnapshotParser
     }
 
     /// <summary>An array of strings as interned ids; null is empty.</summary>
-    private int[] ParseStringIds(ref Utf8JsonReader r)
+    private int[] ParseStringIds(ref TapeReader r)
     {
         if (!BeginArray(ref r))
         {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -8,34 +7,20 @@ using Rebalancer.Core.Model;
 namespace Rebalancer.Kubernetes.Snapshots;
 
 /// <summary>
-/// Streams kubectl-style JSON into a <see cref="SnapshotBuilder"/> with a <see cref="Utf8JsonReader"/> over a pooled
-/// buffer, so an 800 MB List never has to fit in memory.
-/// <para>
-/// The input is consumed in units: the opening of a document, one property of a List, one item of its <c>items</c>, or a
-/// whole single-object document. After each unit the reader state and the buffer offset are committed. When the reader
-/// runs out of bytes inside a unit, the unit's partial work is dropped (nothing reaches the builder before a unit ends),
-/// the uncommitted bytes move to the front of the buffer, which doubles when one unit fills it, more bytes are read, and
-/// the unit is parsed again from its start. The parse code itself is therefore plain recursive descent.
-/// </para>
+/// Streams kubectl-style JSON into a <see cref="SnapshotBuilder"/>, so an 800 MB List never has to fit in memory. A
+/// <see cref="JsonTape"/> tokenizes the input on a second thread; this class walks the tokens in document order on the
+/// calling thread: the opening of a document, the properties of a List, one item of its <c>items</c> at a time, or a
+/// whole single-object document. Nothing reaches the builder before an object ends, and the tape's blocks are handed
+/// back between items, so memory stays a few blocks whatever the input size. The parse code itself is plain recursive
+/// descent.
 /// </summary>
 internal sealed partial class SnapshotParser : IDisposable
 {
     internal const int DefaultBufferSize = 1 << 20;
 
-    private const int MaxBufferSize = 1 << 30;
-
-    private static readonly JsonReaderOptions ReaderOptions = new()
-    {
-        AllowMultipleValues = true,
-        CommentHandling = JsonCommentHandling.Skip,
-
-        // CRDs and other kinds the loader skips can nest deeper than the default 64.
-        MaxDepth = 512,
-    };
-
     private static readonly NeedMoreDataException NeedMoreData = new();
 
-    private readonly Stream _stream;
+    private readonly JsonTape _tape;
     private readonly string _source;
     private readonly SnapshotBuilder _builder;
     private readonly SnapshotLoadStatistics _stats;
@@ -45,13 +30,6 @@ internal sealed partial class SnapshotParser : IDisposable
     private readonly Utf8Dictionary<string> _kinds = new();
     private readonly Dictionary<string, int> _skipped = new(StringComparer.Ordinal);
 
-    private byte[] _buffer;
-    private int _start;
-    private int _end;
-    private bool _eof;
-    private int _readerBase;
-    private int _readerLength;
-    private JsonReaderState _state = new(ReaderOptions);
     private byte[] _nameScratch = new byte[256];
     private byte[] _valueScratch = new byte[256];
 
@@ -64,13 +42,12 @@ internal sealed partial class SnapshotParser : IDisposable
     public SnapshotParser(Stream stream, string source, SnapshotBuilder builder, SnapshotLoadStatistics stats, List<string> warnings, int bufferSize = DefaultBufferSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 16);
-        _stream = stream;
+        _tape = new JsonTape(stream, bufferSize);
         _source = source;
         _builder = builder;
         _stats = stats;
         _warnings = warnings;
         _strings = new Utf8Interner(builder.Strings);
-        _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         InitializeWellKnownIds();
     }
 
@@ -81,43 +58,30 @@ internal sealed partial class SnapshotParser : IDisposable
         Items,
     }
 
-    /// <summary>The bytes the current reader was created over; token indices are relative to it.</summary>
-    private ReadOnlySpan<byte> Window => _buffer.AsSpan(_readerBase, _readerLength);
-
     public void Run()
     {
-        Refill();
-        CheckPreamble();
-        while (true)
+        _tape.Start(CheckPreamble(_tape.ReadHead()));
+        TapeReader reader = _tape.CreateReader();
+        try
         {
-            _readerBase = _start;
-            _readerLength = _end - _start;
-
-            // Never a final block, even at the end of the input: running dry then means "truncated here", with the
-            // path of the innermost value, instead of a reader error about depth.
-            var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _readerLength), isFinalBlock: false, _state);
-            try
-            {
-                if (ParseUnits(ref reader))
-                {
-                    break;
-                }
-            }
-            catch (NeedMoreDataException)
-            {
-                if (_eof)
-                {
-                    throw Error("unexpected end of the input: the JSON is truncated");
-                }
-
-                // Otherwise the unit in progress is parsed again from its start once more bytes are in.
-            }
-            catch (JsonException ex)
-            {
-                throw Error("invalid JSON: " + ex.Message, innerException: ex);
-            }
-
-            Refill();
+            ParseUnits(ref reader);
+        }
+        catch (NeedMoreDataException)
+        {
+            // The tape ran out inside a unit: the input ended inside a document.
+            throw Error("unexpected end of the input: the JSON is truncated");
+        }
+        catch (JsonException ex)
+        {
+            throw Error("invalid JSON: " + ex.Message, innerException: ex);
+        }
+        catch (JsonTape.TapeLimitException ex)
+        {
+            throw Error(ex.Message);
+        }
+        finally
+        {
+            _stats.Bytes += _tape.BytesRead;
         }
 
         if (_document == 0)
@@ -131,18 +95,10 @@ internal sealed partial class SnapshotParser : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        byte[] buffer = _buffer;
-        _buffer = [];
-        if (buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public void Dispose() => _tape.Dispose();
 
-    /// <summary>Parses and commits units until the input ends (true) or runs dry (<see cref="NeedMoreDataException"/>).</summary>
-    private bool ParseUnits(ref Utf8JsonReader r)
+    /// <summary>Parses units until the input ends; a unit cut by the end of the input throws <see cref="NeedMoreDataException"/>.</summary>
+    private void ParseUnits(ref TapeReader r)
     {
         while (true)
         {
@@ -150,15 +106,9 @@ internal sealed partial class SnapshotParser : IDisposable
             switch (_phase)
             {
                 case Phase.BetweenDocuments:
-                    BlankByteOrderMark(ref r);
                     if (!r.Read())
                     {
-                        if (!_eof)
-                        {
-                            throw NeedMoreData;
-                        }
-
-                        return FinishInput(ref r);
+                        return;
                     }
 
                     if (r.TokenType != JsonTokenType.StartObject)
@@ -225,8 +175,8 @@ internal sealed partial class SnapshotParser : IDisposable
                     break;
             }
 
-            _start = _readerBase + (int)r.BytesConsumed;
-            _state = r.CurrentState;
+            // Between units nothing points back into the blocks already parsed.
+            _tape.Release(r);
         }
     }
 
@@ -237,7 +187,7 @@ internal sealed partial class SnapshotParser : IDisposable
     public string? ListContinue { get; private set; }
 
     /// <summary>Reads a List's <c>metadata</c>, keeping only <c>continue</c>. Re-parsing the unit sets it again, so it is idempotent.</summary>
-    private void ReadListMetadata(ref Utf8JsonReader r)
+    private void ReadListMetadata(ref TapeReader r)
     {
         Enter(ref r, "metadata");
         string? token = null;
@@ -258,48 +208,6 @@ internal sealed partial class SnapshotParser : IDisposable
 
         _path.Pop();
         ListContinue = string.IsNullOrEmpty(token) ? null : token;
-    }
-
-    /// <summary>
-    /// Files concatenated with <c>cat</c> may each start with a UTF-8 byte order mark, which the reader rejects. Between
-    /// documents nothing has been read past the committed position, so the mark can simply be overwritten with spaces.
-    /// </summary>
-    private void BlankByteOrderMark(ref Utf8JsonReader r)
-    {
-        ReadOnlySpan<byte> bom = [0xEF, 0xBB, 0xBF];
-        int consumed = (int)r.BytesConsumed;
-        ReadOnlySpan<byte> ahead = Window[consumed..];
-        int next = ahead.IndexOfAnyExcept(" \t\r\n"u8);
-        if (next < 0 || ahead[next] != bom[0])
-        {
-            return;
-        }
-
-        if (ahead.Length - next < bom.Length && !_eof)
-        {
-            throw NeedMoreData; // the mark is split across the end of the buffer
-        }
-
-        if (ahead[next..].StartsWith(bom))
-        {
-            _buffer.AsSpan(_readerBase + consumed + next, bom.Length).Fill((byte)' ');
-        }
-    }
-
-    /// <summary>
-    /// At the end of the input between documents: only whitespace (or comments) may remain. Anything else is read with
-    /// a final-block reader so it is reported as what it is.
-    /// </summary>
-    private bool FinishInput(ref Utf8JsonReader r)
-    {
-        ReadOnlySpan<byte> rest = Window[(int)r.BytesConsumed..];
-        if (rest.IndexOfAnyExcept(" \t\r\n"u8) < 0)
-        {
-            return true;
-        }
-
-        var last = new Utf8JsonReader(rest, isFinalBlock: true, r.CurrentState);
-        return !last.Read() ? true : throw Expected(ref last, "a Kubernetes object or List");
     }
 
     private void CompleteDocument()
@@ -333,7 +241,7 @@ internal sealed partial class SnapshotParser : IDisposable
     /// move). kubectl prints <c>kind</c> second, so this is usually two tokens; objects with <c>kind</c> last cost a scan.
     /// With <paramref name="stopAtItems"/> an <c>items</c> property ends the search: the document is a List.
     /// </summary>
-    private string? LookaheadKind(Utf8JsonReader probe, bool stopAtItems, out bool hasItems)
+    private string? LookaheadKind(TapeReader probe, bool stopAtItems, out bool hasItems)
     {
         hasItems = false;
         while (NextProperty(ref probe, out ReadOnlySpan<byte> property))
@@ -374,7 +282,7 @@ internal sealed partial class SnapshotParser : IDisposable
         return null;
     }
 
-    private void ParseObject(ref Utf8JsonReader r, string? kind)
+    private void ParseObject(ref TapeReader r, string? kind)
     {
         kind ??= LookaheadKind(r, stopAtItems: false, out _)
             ?? throw Error("the object has no \"kind\" (items of a v1 List must each name their kind)");
@@ -417,58 +325,16 @@ internal sealed partial class SnapshotParser : IDisposable
     private static void Increment(Dictionary<string, int> counts, string key) =>
         CollectionsMarshal.GetValueRefOrAddDefault(counts, key, out _)++;
 
-    // ---- Buffer management ------------------------------------------------------------------------------------------
-
-    private void Refill()
+    /// <summary>
+    /// Turns the usual wrong inputs into clear errors before the JSON reader reports a bare syntax error. Returns the
+    /// number of bytes to skip: a UTF-8 byte order mark.
+    /// </summary>
+    private int CheckPreamble(ReadOnlySpan<byte> head)
     {
-        int pending = _end - _start;
-        if (_start == 0 && _end == _buffer.Length)
-        {
-            Grow();
-        }
-        else if (_start > 0)
-        {
-            _buffer.AsSpan(_start, pending).CopyTo(_buffer);
-            _start = 0;
-            _end = pending;
-        }
-
-        // Fill the buffer completely: a unit is re-parsed after every refill, so small reads (pipes, slow streams) must
-        // not turn into many partial parses.
-        while (_end < _buffer.Length)
-        {
-            int read = _stream.Read(_buffer, _end, _buffer.Length - _end);
-            if (read == 0)
-            {
-                _eof = true;
-                break;
-            }
-
-            _end += read;
-            _stats.Bytes += read;
-        }
-    }
-
-    private void Grow()
-    {
-        if (_buffer.Length >= MaxBufferSize)
-        {
-            throw Error($"a single object is larger than {MaxBufferSize >> 20} MiB");
-        }
-
-        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, MaxBufferSize));
-        _buffer.AsSpan(0, _end).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = larger;
-    }
-
-    /// <summary>Turns the usual wrong inputs into clear errors before the JSON reader reports a bare syntax error.</summary>
-    private void CheckPreamble()
-    {
-        ReadOnlySpan<byte> head = _buffer.AsSpan(_start, _end - _start);
+        int skip = 0;
         if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
-            _start += 3;
+            skip = 3;
             head = head[3..];
         }
         else if (head.Length >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
@@ -490,11 +356,13 @@ internal sealed partial class SnapshotParser : IDisposable
             throw new SnapshotFormatException(_source, "$",
                 "the input is not JSON; snapshot files are the output of 'kubectl get … -o json'", Encoding.UTF8.GetString(line));
         }
+
+        return skip;
     }
 
     // ---- Token helpers ----------------------------------------------------------------------------------------------
 
-    private static void Next(ref Utf8JsonReader r)
+    private static void Next(ref TapeReader r)
     {
         if (!r.Read())
         {
@@ -503,7 +371,7 @@ internal sealed partial class SnapshotParser : IDisposable
     }
 
     /// <summary>Skips the value of the current property, or the object/array starting at the current token.</summary>
-    private static void Skip(ref Utf8JsonReader r)
+    private static void Skip(ref TapeReader r)
     {
         if (!r.TrySkip())
         {
@@ -516,7 +384,7 @@ internal sealed partial class SnapshotParser : IDisposable
     private static void OutOfData() => throw NeedMoreData;
 
     /// <summary>Moves to the next property of the current object; false at its end. <paramref name="name"/> lives until the next read.</summary>
-    private bool NextProperty(ref Utf8JsonReader r, out ReadOnlySpan<byte> name)
+    private bool NextProperty(ref TapeReader r, out ReadOnlySpan<byte> name)
     {
         Next(ref r);
         if (r.TokenType != JsonTokenType.PropertyName)
@@ -530,21 +398,21 @@ internal sealed partial class SnapshotParser : IDisposable
     }
 
     /// <summary>Moves to the next element of the current array; false at its end.</summary>
-    private static bool NextElement(ref Utf8JsonReader r)
+    private static bool NextElement(ref TapeReader r)
     {
         Next(ref r);
         return r.TokenType != JsonTokenType.EndArray;
     }
 
     /// <summary>Moves to the value of the property just read, with <paramref name="segment"/> on the path.</summary>
-    private void Enter(ref Utf8JsonReader r, string segment)
+    private void Enter(ref TapeReader r, string segment)
     {
         _path.Push(segment);
         Next(ref r);
     }
 
     /// <summary>True at the start of an object, false for null (an absent value); anything else is an error.</summary>
-    private bool BeginObject(ref Utf8JsonReader r) => r.TokenType switch
+    private bool BeginObject(ref TapeReader r) => r.TokenType switch
     {
         JsonTokenType.StartObject => true,
         JsonTokenType.Null => false,
@@ -552,7 +420,7 @@ internal sealed partial class SnapshotParser : IDisposable
     };
 
     /// <summary>True at the start of an array, false for null; anything else is an error.</summary>
-    private bool BeginArray(ref Utf8JsonReader r) => r.TokenType switch
+    private bool BeginArray(ref TapeReader r) => r.TokenType switch
     {
         JsonTokenType.StartArray => true,
         JsonTokenType.Null => false,
@@ -560,7 +428,7 @@ internal sealed partial class SnapshotParser : IDisposable
     };
 
     /// <summary>Reads the value of the current property and reports whether it is present (not null); the value is skipped.</summary>
-    private static bool PresentValue(ref Utf8JsonReader r)
+    private static bool PresentValue(ref TapeReader r)
     {
         Next(ref r);
         bool present = r.TokenType != JsonTokenType.Null;
@@ -568,7 +436,7 @@ internal sealed partial class SnapshotParser : IDisposable
         return present;
     }
 
-    private static ReadOnlySpan<byte> Unescape(ref Utf8JsonReader r, ref byte[] scratch)
+    private static ReadOnlySpan<byte> Unescape(ref TapeReader r, ref byte[] scratch)
     {
         if (scratch.Length < r.ValueSpan.Length)
         {
@@ -580,13 +448,13 @@ internal sealed partial class SnapshotParser : IDisposable
     }
 
     /// <summary>The unescaped UTF-8 of the current string token.</summary>
-    private ReadOnlySpan<byte> Utf8Value(ref Utf8JsonReader r) => r.ValueIsEscaped ? Unescape(ref r, ref _valueScratch) : r.ValueSpan;
+    private ReadOnlySpan<byte> Utf8Value(ref TapeReader r) => r.ValueIsEscaped ? Unescape(ref r, ref _valueScratch) : r.ValueSpan;
 
     // The scalar readers below move to the value of the property just read. Its name is on the path while the value is
     // read, so a truncation or syntax error inside the value is reported at the value itself.
 
     /// <summary>The UTF-8 text of the next value, which must be a string; empty for null.</summary>
-    private ReadOnlySpan<byte> ReadUtf8(ref Utf8JsonReader r, string segment)
+    private ReadOnlySpan<byte> ReadUtf8(ref TapeReader r, string segment)
     {
         Enter(ref r, segment);
         ReadOnlySpan<byte> text = r.TokenType switch
@@ -600,16 +468,16 @@ internal sealed partial class SnapshotParser : IDisposable
     }
 
     /// <summary>The interned id of the next value, a string; 0 (the empty string) for null.</summary>
-    private int ReadStringId(ref Utf8JsonReader r, string segment) => _strings.Intern(ReadUtf8(ref r, segment));
+    private int ReadStringId(ref TapeReader r, string segment) => _strings.Intern(ReadUtf8(ref r, segment));
 
     /// <summary>The next value as a new string (for unique values such as names and uids); null for null.</summary>
-    private string? ReadString(ref Utf8JsonReader r, string segment)
+    private string? ReadString(ref TapeReader r, string segment)
     {
         ReadOnlySpan<byte> text = ReadUtf8(ref r, segment);
         return r.TokenType == JsonTokenType.Null ? null : Encoding.UTF8.GetString(text);
     }
 
-    private bool TryReadInt32(ref Utf8JsonReader r, string segment, out int value)
+    private bool TryReadInt32(ref TapeReader r, string segment, out int value)
     {
         Enter(ref r, segment);
         value = 0;
@@ -623,7 +491,7 @@ internal sealed partial class SnapshotParser : IDisposable
         return present;
     }
 
-    private bool TryReadInt64(ref Utf8JsonReader r, string segment, out long value)
+    private bool TryReadInt64(ref TapeReader r, string segment, out long value)
     {
         Enter(ref r, segment);
         value = 0;
@@ -637,7 +505,7 @@ internal sealed partial class SnapshotParser : IDisposable
         return present;
     }
 
-    private bool ReadBool(ref Utf8JsonReader r, string segment)
+    private bool ReadBool(ref TapeReader r, string segment)
     {
         Enter(ref r, segment);
         bool value = r.TokenType switch
@@ -651,7 +519,7 @@ internal sealed partial class SnapshotParser : IDisposable
     }
 
     /// <summary>An RFC 3339 timestamp as Unix milliseconds; <see cref="UnixTime.None"/> for null.</summary>
-    private long ReadTime(ref Utf8JsonReader r, string segment)
+    private long ReadTime(ref TapeReader r, string segment)
     {
         Enter(ref r, segment);
         long time = r.TokenType switch
@@ -669,7 +537,7 @@ internal sealed partial class SnapshotParser : IDisposable
     /// A resource quantity at <paramref name="scale"/>; false for null. Like Go's Quantity.UnmarshalJSON it takes a JSON
     /// string or a bare number and ignores surrounding whitespace.
     /// </summary>
-    private bool TryReadQuantity(ref Utf8JsonReader r, string segment, int scale, out long value)
+    private bool TryReadQuantity(ref TapeReader r, string segment, int scale, out long value)
     {
         Enter(ref r, segment);
         scoped ReadOnlySpan<byte> text;
@@ -704,7 +572,7 @@ internal sealed partial class SnapshotParser : IDisposable
         new(_source, _path.ToString(), problem, value, innerException);
 
     /// <summary>A wrong-type error at the current token, optionally one segment below the current path.</summary>
-    private SnapshotFormatException Expected(ref Utf8JsonReader r, string what, string? segment = null)
+    private SnapshotFormatException Expected(ref TapeReader r, string what, string? segment = null)
     {
         if (segment is not null)
         {
@@ -715,7 +583,7 @@ internal sealed partial class SnapshotParser : IDisposable
     }
 
     /// <summary>An error for a string value outside an enumeration, one segment below the current path.</summary>
-    private SnapshotFormatException InvalidValue(ref Utf8JsonReader r, string segment, string allowed)
+    private SnapshotFormatException InvalidValue(ref TapeReader r, string segment, string allowed)
     {
         _path.Push(segment);
         return Error($"expected one of {allowed}", TokenText(ref r));
@@ -735,7 +603,7 @@ internal sealed partial class SnapshotParser : IDisposable
     };
 
     /// <summary>The current scalar token as text for an error message; null for objects and arrays.</summary>
-    private string? TokenText(ref Utf8JsonReader r) => r.TokenType switch
+    private string? TokenText(ref TapeReader r) => r.TokenType switch
     {
         JsonTokenType.String => Encoding.UTF8.GetString(Utf8Value(ref r)),
         JsonTokenType.Number => Encoding.UTF8.GetString(r.ValueSpan),

@@ -115,6 +115,82 @@ public class SnapshotLoaderStreamingTests
         Assert.Equal(Dump(Load(json)), Dump(result));
     }
 
+    [Theory]
+    [InlineData(16)]
+    [InlineData(23)]
+    [InlineData(64)]
+    [InlineData(4096)]
+    public void Byte_order_marks_between_documents_are_found_wherever_a_block_ends(int bufferSize)
+    {
+        // Each position of the mark relative to a block boundary is reached by one of the sizes.
+        string json = "\uFEFF" + List(Node("node-a")) + "\r\n\uFEFF" + List(Pod("web-1")) + "\n\uFEFF" + Node("node-b");
+        SnapshotLoadResult result = Load(new TrickleStream(Encoding.UTF8.GetBytes(json), 5), bufferSize);
+
+        Assert.Equal(Dump(Load(json)), Dump(result));
+        Assert.Equal(["node-a", "node-b"], result.Snapshot.Nodes.Name);
+    }
+
+    [Theory]
+    [InlineData(64)]
+    [InlineData(1024)]
+    public void Constraints_that_cross_a_block_boundary_are_cached_by_their_bytes(int bufferSize)
+    {
+        // The same affinity in every pod: wherever a block ends inside it, all pods must share one constraint set.
+        const string spec = ""","affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"labelSelector":{"matchLabels":{"app":"web"}},"topologyKey":"kubernetes.io/hostname"}]}},"tolerations":[{"operator":"Exists"}]""";
+        string json = List([.. Enumerable.Range(0, 200).Select(i => Pod($"web-{i}", spec: spec))]);
+        SnapshotLoadResult result = Load(new MemoryStream(Encoding.UTF8.GetBytes(json)), bufferSize);
+
+        Assert.Equal(200, result.Snapshot.Pods.Count);
+        Assert.Single(result.Snapshot.Pods.Constraints.Distinct());
+        Assert.Equal(Dump(Load(json)), Dump(result));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_parser_that_stops_early_stops_the_tokenizer(bool dispose)
+    {
+        // The tokenizer runs ahead on its own thread and waits when its queue is full. When the parser gives up (an
+        // error, a cancelled read) and disposes the tape, the tokenizer must return instead of waiting for ever.
+        byte[] bytes = Encoding.UTF8.GetBytes(List([.. Enumerable.Range(0, 3000).Select(i => Pod($"p{i}"))]));
+        var stream = new TrickleStream(bytes, 4096);
+        var tape = new JsonTape(stream, blockSize: 1024);
+        _ = tape.ReadHead();
+        tape.Start(skip: 0);
+        Assert.True(ReadFirstToken(tape));
+        if (dispose)
+        {
+            tape.Dispose();
+        }
+
+        Task first = await Task.WhenAny(tape.Stopped, Task.Delay(TimeSpan.FromSeconds(dispose ? 10 : 1)));
+        bool stopped = first == tape.Stopped;
+
+        Assert.Equal(dispose, stopped);
+        Assert.True(stream.Delivered < bytes.Length / 2, $"read {stream.Delivered} of {bytes.Length} bytes");
+        tape.Dispose();
+    }
+
+    private static bool ReadFirstToken(JsonTape tape)
+    {
+        TapeReader reader = tape.CreateReader();
+        return reader.Read();
+    }
+
+    [Fact]
+    public void An_error_early_in_a_large_input_is_reported_before_the_rest_is_read()
+    {
+        var items = new List<string> { Pod("bad", spec: ""","priority":"high" """) };
+        items.AddRange(Enumerable.Range(0, 3000).Select(i => Pod($"p{i}")));
+        byte[] bytes = Encoding.UTF8.GetBytes(List([.. items]));
+        var stream = new TrickleStream(bytes, 4096);
+
+        SnapshotFormatException error = Assert.Throws<SnapshotFormatException>(() => Load(stream, bufferSize: 1024));
+
+        Assert.Equal("items[0].spec.priority", error.JsonPath);
+        Assert.True(stream.Delivered < bytes.Length / 2, $"read {stream.Delivered} of {bytes.Length} bytes");
+    }
+
     /// <summary>Every kind and shape in one input, several documents, CRLF and escapes included.</summary>
     private static string BuildMixed()
     {

@@ -190,6 +190,9 @@ internal sealed class TrickleStream(byte[] data, int chunk = 1) : Stream
 
     public int Reads { get; private set; }
 
+    /// <summary>Bytes handed out so far (the loader reads on its own thread).</summary>
+    public int Delivered => Volatile.Read(ref _position);
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -211,7 +214,7 @@ internal sealed class TrickleStream(byte[] data, int chunk = 1) : Stream
         Reads++;
         int n = Math.Min(Math.Min(chunk, buffer.Length), data.Length - _position);
         data.AsSpan(_position, n).CopyTo(buffer);
-        _position += n;
+        Volatile.Write(ref _position, _position + n);
         return n;
     }
 
