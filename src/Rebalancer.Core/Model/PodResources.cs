@@ -24,16 +24,18 @@ public static class PodResources
         sidecars.Clear();
         initMax.Clear();
 
-        foreach (ContainerRecord container in containers)
+        // Index loops here and in Qos: a foreach over IReadOnlyList boxes the enumerator, and these run for every pod.
+        for (int i = 0; i < containers.Count; i++)
         {
-            if (container.Kind == ContainerKind.Regular)
+            if (containers[i].Kind == ContainerKind.Regular)
             {
-                AddRequests(requests, container);
+                AddRequests(requests, containers[i]);
             }
         }
 
-        foreach (ContainerRecord container in containers)
+        for (int i = 0; i < containers.Count; i++)
         {
+            ContainerRecord container = containers[i];
             if (container.Kind == ContainerKind.Regular)
             {
                 continue;
@@ -82,8 +84,9 @@ public static class PodResources
         long cpuLimits = 0;
         long memoryLimits = 0;
         bool everyContainerLimitsBoth = true;
-        foreach (ContainerRecord container in containers)
+        for (int i = 0; i < containers.Count; i++)
         {
+            ContainerRecord container = containers[i];
             long cpuLimit = Find(container.Limits, ResourceCatalog.Cpu, out _);
             long memoryLimit = Find(container.Limits, ResourceCatalog.Memory, out _);
             long cpuRequest = Find(container.Requests, ResourceCatalog.Cpu, out bool hasCpuRequest);

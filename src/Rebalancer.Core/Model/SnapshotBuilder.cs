@@ -10,52 +10,52 @@ public sealed class SnapshotBuilder
     private const int ExpectedResources = 8;
 
     // Nodes.
-    private GrowableArray<string> _nodeName = new(0);
-    private GrowableArray<NodeFlags> _nodeFlags = new(0);
-    private GrowableArray<long> _nodeCreation = new(0);
+    private GrowableArray<string> _nodeName = new();
+    private GrowableArray<NodeFlags> _nodeFlags = new();
+    private GrowableArray<long> _nodeCreation = new();
     private KeyValueBuilder _nodeLabels = new();
     private KeyValueBuilder _nodeAnnotations = new();
-    private GrowableArray<int> _taintStart = new(0);
-    private GrowableArray<Taint> _taints = new(0);
-    private GrowableArray<ResourceAmount> _allocatable = new(0);
-    private GrowableArray<int> _allocatableStart = new(0);
+    private GrowableArray<int> _taintStart = new();
+    private GrowableArray<Taint> _taints = new();
+    private GrowableArray<ResourceAmount> _allocatable = new();
+    private GrowableArray<int> _allocatableStart = new();
 
     // Pods.
-    private GrowableArray<int> _podNamespace = new(0);
-    private GrowableArray<string> _podName = new(0);
-    private GrowableArray<string> _podUid = new(0);
-    private GrowableArray<int> _podNodeName = new(0);
-    private GrowableArray<PodPhase> _podPhase = new(0);
-    private GrowableArray<QosClass> _podQos = new(0);
-    private GrowableArray<PodFlags> _podFlags = new(0);
-    private GrowableArray<int> _podPriority = new(0);
-    private GrowableArray<int> _podPriorityClass = new(0);
-    private GrowableArray<int> _podStatusReason = new(0);
-    private GrowableArray<long> _podCreation = new(0);
-    private GrowableArray<long> _podStart = new(0);
-    private GrowableArray<long> _podDeletion = new(0);
+    private GrowableArray<int> _podNamespace = new();
+    private GrowableArray<string> _podName = new();
+    private GrowableArray<string> _podUid = new();
+    private GrowableArray<int> _podNodeName = new();
+    private GrowableArray<PodPhase> _podPhase = new();
+    private GrowableArray<QosClass> _podQos = new();
+    private GrowableArray<PodFlags> _podFlags = new();
+    private GrowableArray<int> _podPriority = new();
+    private GrowableArray<int> _podPriorityClass = new();
+    private GrowableArray<int> _podStatusReason = new();
+    private GrowableArray<long> _podCreation = new();
+    private GrowableArray<long> _podStart = new();
+    private GrowableArray<long> _podDeletion = new();
     private KeyValueBuilder _podLabels = new();
     private KeyValueBuilder _podAnnotations = new();
-    private GrowableArray<int> _ownerStart = new(0);
-    private GrowableArray<OwnerRef> _owners = new(0);
-    private GrowableArray<int> _imageStart = new(0);
-    private GrowableArray<int> _images = new(0);
-    private GrowableArray<int> _requestStart = new(0);
-    private GrowableArray<ResourceAmount> _requests = new(0);
-    private GrowableArray<int> _podConstraints = new(0);
-    private GrowableArray<int> _pvcStart = new(0);
-    private GrowableArray<int> _pvcClaims = new(0);
-    private GrowableArray<int> _statusStart = new(0);
-    private GrowableArray<ContainerStatus> _statuses = new(0);
-    private GrowableArray<int> _conditionStart = new(0);
-    private GrowableArray<PodCondition> _conditions = new(0);
-    private GrowableArray<int> _restarts = new(0);
-    private GrowableArray<int> _initRestarts = new(0);
+    private GrowableArray<int> _ownerStart = new();
+    private GrowableArray<OwnerRef> _owners = new();
+    private GrowableArray<int> _imageStart = new();
+    private GrowableArray<int> _images = new();
+    private GrowableArray<int> _requestStart = new();
+    private GrowableArray<ResourceAmount> _requests = new();
+    private GrowableArray<int> _podConstraints = new();
+    private GrowableArray<int> _pvcStart = new();
+    private GrowableArray<int> _pvcClaims = new();
+    private GrowableArray<int> _statusStart = new();
+    private GrowableArray<ContainerStatus> _statuses = new();
+    private GrowableArray<int> _conditionStart = new();
+    private GrowableArray<PodCondition> _conditions = new();
+    private GrowableArray<int> _restarts = new();
+    private GrowableArray<int> _initRestarts = new();
 
     private readonly Dictionary<PodConstraints, int> _constraintIds = [];
     private readonly List<PodConstraints> _constraintSets = [];
     private readonly List<PdbRecord> _pdbs = [];
-    private GrowableArray<int> _namespaceName = new(0);
+    private GrowableArray<int> _namespaceName = new();
     private KeyValueBuilder _namespaceLabels = new();
     private readonly Dictionary<int, PriorityClassInfo> _priorityClasses = [];
     private readonly Dictionary<(int, int), int> _pvcs = [];
@@ -230,11 +230,28 @@ public sealed class SnapshotBuilder
         _pvcs[(Strings.Intern(@namespace), Strings.Intern(name))] = storageClass is null ? 0 : Strings.Intern(storageClass);
 
     /// <summary>Node usage from a NodeMetrics item: cpu in millicores, memory in bytes.</summary>
-    public void AddNodeMetrics(string node, long cpuMilli, long memoryBytes) => _nodeMetrics[node] = (cpuMilli, memoryBytes);
+    public void AddNodeMetrics(string node, long cpuMilli, long memoryBytes)
+    {
+        // Metrics usually follow the objects they measure, one each: size the table once instead of doubling it.
+        if (_nodeMetrics.Count == 0)
+        {
+            _nodeMetrics.EnsureCapacity(NodeCount);
+        }
+
+        _nodeMetrics[node] = (cpuMilli, memoryBytes);
+    }
 
     /// <summary>Pod usage from a PodMetrics item (already summed over containers).</summary>
-    public void AddPodMetrics(string @namespace, string name, long cpuMilli, long memoryBytes) =>
+    public void AddPodMetrics(string @namespace, string name, long cpuMilli, long memoryBytes)
+    {
+        // As for nodes; a doubling table for 150,000 pods would allocate about twice its final size again.
+        if (_podMetrics.Count == 0)
+        {
+            _podMetrics.EnsureCapacity(PodCount);
+        }
+
         _podMetrics[(Strings.Intern(@namespace), name)] = (cpuMilli, memoryBytes);
+    }
 
     public ClusterSnapshot Build()
     {
@@ -379,17 +396,11 @@ public sealed class SnapshotBuilder
 
     private struct KeyValueBuilder
     {
-        private GrowableArray<int> _start;
-        private GrowableArray<int> _keys;
-        private GrowableArray<int> _values;
+        private GrowableArray<int> _start = new();
+        private GrowableArray<int> _keys = new();
+        private GrowableArray<int> _values = new();
 
-        public KeyValueBuilder()
-        {
-            _start = new GrowableArray<int>(16);
-            _start.Add(0);
-            _keys = new GrowableArray<int>(0);
-            _values = new GrowableArray<int>(0);
-        }
+        public KeyValueBuilder() => _start.Add(0);
 
         public void Add(IReadOnlyList<(int Key, int Value)> pairs)
         {

@@ -16,6 +16,7 @@ internal sealed partial class SnapshotParser
     private readonly ObjectMeta _meta = new();
     private readonly List<(int Key, int Value)> _labels = [];
     private readonly List<int> _ephemeralVolumes = [];
+    private byte[] _volumeName = new byte[64];
     private readonly Utf8Dictionary<int> _resourceIds = new();
 
     // Interned ids of the strings the parsers compare against.
@@ -528,13 +529,22 @@ internal sealed partial class SnapshotParser
             _path.PushIndex(i);
             if (BeginObject(ref r))
             {
-                int volume = 0;
+                // Volume names are per pod (kube-api-access-xxxxx) and only a generic ephemeral volume's is needed, so
+                // the name is kept as bytes and interned only then.
+                int volumeLength = 0;
                 bool ephemeral = false;
                 while (NextProperty(ref r, out ReadOnlySpan<byte> name))
                 {
                     if (name.SequenceEqual("name"u8))
                     {
-                        volume = ReadStringId(ref r, "name");
+                        ReadOnlySpan<byte> volumeName = ReadUtf8(ref r, "name");
+                        if (volumeName.Length > _volumeName.Length)
+                        {
+                            _volumeName = new byte[volumeName.Length * 2];
+                        }
+
+                        volumeName.CopyTo(_volumeName);
+                        volumeLength = volumeName.Length;
                     }
                     else if (name.SequenceEqual("emptyDir"u8))
                     {
@@ -582,7 +592,7 @@ internal sealed partial class SnapshotParser
                 if (ephemeral)
                 {
                     pod.Flags |= PodFlags.PvcVolume;
-                    _ephemeralVolumes.Add(volume);
+                    _ephemeralVolumes.Add(_strings.Intern(_volumeName.AsSpan(0, volumeLength)));
                 }
             }
 
