@@ -13,14 +13,15 @@ ARG TARGETARCH
 WORKDIR /src
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Restore first, from the project files only, so a source edit does not invalidate the package layer.
+# Restore first, from the project files only, so a source edit does not invalidate the package layer. With
+# PublishReadyToRun, as .ci/publish.sh publishes, so the layer also holds the Crossgen2 and runtime packs it needs.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Rebalancer.Core/Rebalancer.Core.csproj src/Rebalancer.Core/
 COPY src/Rebalancer.Kubernetes/Rebalancer.Kubernetes.csproj src/Rebalancer.Kubernetes/
 COPY src/Rebalancer.Reporting/Rebalancer.Reporting.csproj src/Rebalancer.Reporting/
 COPY src/Rebalancer.Cli/Rebalancer.Cli.csproj src/Rebalancer.Cli/
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
- && dotnet restore src/Rebalancer.Cli -r "$RID"
+ && dotnet restore src/Rebalancer.Cli -r "$RID" -p:PublishReadyToRun=true
 
 COPY . .
 
@@ -28,7 +29,8 @@ COPY . .
 ARG RUN_TESTS=false
 RUN if [ "$RUN_TESTS" = true ]; then dotnet test Rebalancer.sln; fi
 
-# The one publish command, shared with CI (framework-dependent; docs/deployment.md says why not trimmed or AOT).
+# The one publish command, shared with CI (framework-dependent, ReadyToRun; docs/deployment.md says why not trimmed
+# or AOT).
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" .ci/publish.sh /app
 
 # No shell and no package manager in the final image: nothing below may need a RUN.
