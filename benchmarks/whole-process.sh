@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Scale harness for whole `rebalancer plan` processes (start, load, plan, JSON report): wall time, user and system CPU
+# and peak RSS from /usr/bin/time, N runs per cell, medians. Two builds can be compared in the same run (runs
+# interleaved, so both see the same machine load); the load average before each run is kept with every sample.
+#
+#   benchmarks/whole-process.sh [-n RUNS] [-s SIZES] [-p POLICIES] BIN [BASELINE_BIN]
+#
+#   BIN, BASELINE_BIN  rebalancer executables, e.g. the output of .ci/publish.sh
+#   -n RUNS            runs per cell (default 5)
+#   -s SIZES           comma-separated pod counts of the BenchmarkData files (default 15000,50000,150000)
+#   -p POLICIES        comma-separated names in benchmarks/Rebalancer.Benchmarks/policies (default none,product)
+#
+# The snapshot files come from BenchmarkData's cache (REBALANCER_BENCH_DIR, default /tmp/rebalancer-bench); create them
+# with `dotnet run -c Release --project benchmarks/Rebalancer.Benchmarks -- generate --nodes N --pods P --seed 42 -o F`
+# or by running any SnapshotLoadBenchmarks once. Raw samples go to stdout as TSV after the summary's header line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=5
+sizes=15000,50000,150000
+policies=none,product
+while getopts "n:s:p:" opt; do
+  case $opt in
+    n) runs=$OPTARG ;;
+    s) sizes=$OPTARG ;;
+    p) policies=$OPTARG ;;
+    *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+[[ $# -ge 1 && $# -le 2 ]] || { sed -n '2,16p' "$0" >&2; exit 2; }
+bins=("$@")
+[[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
+dir="${REBALANCER_BENCH_DIR:-/tmp/rebalancer-bench}"
+
+file_for() {
+  local pods=$1 f
+  f=$(ls "$dir"/synthetic-"${pods}"p-*n-s42-v*.json 2>/dev/null | sort -V | tail -1)
+  [[ -n "$f" ]] || { echo "no snapshot for $pods pods in $dir (see the header of $0)" >&2; exit 2; }
+  echo "$f"
+}
+
+samples=$(mktemp)
+out=$(mktemp -d)
+trap 'rm -rf "$out" "$samples"' EXIT
+
+for pods in ${sizes//,/ }; do
+  file=$(file_for "$pods")
+  for policy in ${policies//,/ }; do
+    for ((i = 1; i <= runs; i++)); do
+      for b in "${!bins[@]}"; do
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        stats=$(/usr/bin/time -f "%x %e %U %S %M" "${bins[$b]}" plan --snapshot "$file" \
+          --policy "benchmarks/Rebalancer.Benchmarks/policies/$policy.yaml" --output json --out "$out/plan.json" \
+          2>&1 >/dev/null | tail -1)
+        [[ "${stats%% *}" == 0 ]] || { echo "${bins[$b]} failed on $file with $policy: $stats" >&2; exit 1; }
+        stats=${stats#* }
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$b" "$pods" "$policy" "$i" "$load" "${stats// /$'\t'}" >>"$samples"
+      done
+    done
+  done
+done
+
+# Summary: medians per build, size and policy.
+printf 'build\tpods\tpolicy\truns\tload(min-max)\twall(s)\tuser(s)\tsys(s)\tpeakRSS(MB)\n'
+sort -t$'\t' -k1,1n -k2,2n -k3,3 "$samples" | awk -F'\t' '
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  function flush() {
+    if (key == "") return
+    printf "%s\t%s\t%s\t%d\t%s-%s\t%.2f\t%.2f\t%.2f\t%.0f\n", b, p, pol, n, lmin, lmax, median(w), median(u), median(s), median(m) / 1024
+  }
+  { k = $1 FS $2 FS $3
+    if (k != key) { flush(); key = k; b = $1; p = $2; pol = $3; n = 0; w = u = s = m = ""; lmin = lmax = $5 }
+    n++; w = w " " $6; u = u " " $7; s = s " " $8; m = m " " $9
+    if ($5 + 0 < lmin + 0) lmin = $5; if ($5 + 0 > lmax + 0) lmax = $5 }
+  END { flush() }'
+echo
+echo "# samples: build pods policy run load wall user sys peakKB"
+cat "$samples"
