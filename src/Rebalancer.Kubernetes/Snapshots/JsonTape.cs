@@ -8,8 +8,9 @@ namespace Rebalancer.Kubernetes.Snapshots;
 /// Splits loading into two stages on two threads. A producer reads the stream into blocks and tokenizes them with a
 /// <see cref="Utf8JsonReader"/> (which validates the JSON: syntax, escapes, comments, depth) into a tape of tokens; the
 /// parser walks the tape with a <see cref="TapeReader"/> on the calling thread and does the semantic work (interning,
-/// quantities, constraints, the builder). The two stages cost about the same on a kubectl dump, so a 790 MB List loads
-/// in about half the wall time of one thread doing both, and the parser never has to re-parse after a buffer refill.
+/// quantities, constraints, the builder). The two stages cost about the same CPU on a kubectl dump, so where a second
+/// core is free they overlap (docs/benchmarks.md has the measurements), and the parser never re-parses anything after a
+/// buffer refill.
 /// <para>
 /// Each block holds the bytes of whole tokens only: the bytes of a token cut by the end of a block move to the start of
 /// the next one, so a token's bytes never straddle two blocks. Blocks travel through a small bounded queue (memory stays
@@ -52,7 +53,6 @@ internal sealed class JsonTape : IDisposable
     // Shared state, under _gate.
     private bool _finished;
     private bool _abandoned;
-    private bool _truncated;
     private ExceptionDispatchInfo? _failure;
     private TapeSegment _oldestHeld;
 
@@ -70,18 +70,6 @@ internal sealed class JsonTape : IDisposable
 
     /// <summary>Completes when the producer has returned: at the end of the input, on an error, or after <see cref="Dispose"/>.</summary>
     internal Task Stopped => _stopped.Task;
-
-    /// <summary>True when the input ended inside a document (the parser reports it as truncated, with its path).</summary>
-    public bool Truncated
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _truncated;
-            }
-        }
-    }
 
     /// <summary>
     /// Reads the first block and returns its bytes, so the caller can check what kind of input it is before anything is
@@ -275,8 +263,8 @@ internal sealed class JsonTape : IDisposable
     /// <summary>At the end of the input: trailing text between documents is tokenized with a final block; inside a document the input is truncated.</summary>
     private void Finish(TapeSegment block, int consumed, bool betweenDocuments, JsonReaderState state)
     {
+        // Inside a document the tape simply ends: the parser, needing more tokens, reports the truncation at its path.
         ReadOnlySpan<byte> rest = block.Bytes.AsSpan(consumed, block.Filled - consumed);
-        bool truncated = false;
         if (betweenDocuments)
         {
             if (rest.IndexOfAnyExcept(" \t\r\n"u8) >= 0)
@@ -302,13 +290,11 @@ internal sealed class JsonTape : IDisposable
         }
         else
         {
-            truncated = true;
             Publish(block);
         }
 
         lock (_gate)
         {
-            _truncated = truncated;
             _finished = true;
             Monitor.PulseAll(_gate);
         }
