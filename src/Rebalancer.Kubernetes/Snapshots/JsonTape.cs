@@ -29,6 +29,13 @@ internal sealed class JsonTape : IDisposable
 
     private const int MaxBlockSize = 1 << 30;
 
+    /// <summary>Blocks of this size outlive their tape in a small shared pool (a live read parses hundreds of pages).</summary>
+    internal const int PooledBlockSize = 1 << 20;
+
+    private const int MaxPooled = 6;
+
+    private static readonly Stack<TapeSegment> SharedPool = new();
+
     private static readonly JsonReaderOptions ReaderOptions = new()
     {
         AllowMultipleValues = true,
@@ -43,6 +50,7 @@ internal sealed class JsonTape : IDisposable
     private readonly object _gate = new();
     private readonly Queue<TapeSegment> _ready = new();
     private readonly Stack<TapeSegment> _free = new();
+    private readonly List<TapeSegment> _owned = [];
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Producer state (only the producer touches these after Start).
@@ -61,7 +69,7 @@ internal sealed class JsonTape : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 16);
         _stream = stream;
         _blockSize = blockSize;
-        _current = new TapeSegment(blockSize);
+        _current = Rent(blockSize);
         _oldestHeld = TapeSegment.Head();
     }
 
@@ -130,7 +138,10 @@ internal sealed class JsonTape : IDisposable
         }
     }
 
-    /// <summary>Stops the producer if it is still running; it returns at its next block. Never waits for it.</summary>
+    /// <summary>
+    /// Stops the producer if it is still running; it returns at its next block. Never waits for it. When the producer has
+    /// finished, its blocks go back to the shared pool; a producer still running keeps its blocks.
+    /// </summary>
     public void Dispose()
     {
         lock (_gate)
@@ -138,7 +149,24 @@ internal sealed class JsonTape : IDisposable
             _abandoned = true;
             _ready.Clear();
             Monitor.PulseAll(_gate);
+            if (!_finished)
+            {
+                return;
+            }
         }
+
+        lock (SharedPool)
+        {
+            foreach (TapeSegment segment in _owned)
+            {
+                if (segment.Bytes.Length == PooledBlockSize && SharedPool.Count < MaxPooled)
+                {
+                    SharedPool.Push(segment);
+                }
+            }
+        }
+
+        _owned.Clear();
     }
 
     /// <summary>The block after <paramref name="segment"/>, waiting for the producer; null when the input has ended.</summary>
@@ -373,7 +401,36 @@ internal sealed class JsonTape : IDisposable
             }
         }
 
-        return new TapeSegment(size);
+        return Rent(size);
+    }
+
+    /// <summary>A block from the shared pool or a new one; the tape owns it until <see cref="Dispose"/>.</summary>
+    private TapeSegment Rent(int size)
+    {
+        TapeSegment? segment = null;
+        if (size == PooledBlockSize)
+        {
+            lock (SharedPool)
+            {
+                SharedPool.TryPop(out segment);
+            }
+        }
+
+        if (segment is null)
+        {
+            segment = new TapeSegment(size);
+        }
+        else
+        {
+            segment.Reset();
+        }
+
+        lock (_gate)
+        {
+            _owned.Add(segment);
+        }
+
+        return segment;
     }
 
     private void Publish(TapeSegment block)

@@ -16,7 +16,7 @@ namespace Rebalancer.Kubernetes.Snapshots;
 /// </summary>
 internal sealed partial class SnapshotParser : IDisposable
 {
-    internal const int DefaultBufferSize = 1 << 20;
+    internal const int DefaultBufferSize = JsonTape.PooledBlockSize;
 
     private static readonly NeedMoreDataException NeedMoreData = new();
 

@@ -191,6 +191,25 @@ public class SnapshotLoaderStreamingTests
         Assert.True(stream.Delivered < bytes.Length / 2, $"read {stream.Delivered} of {bytes.Length} bytes");
     }
 
+    [Fact]
+    public void Blocks_reused_from_earlier_loads_carry_nothing_over()
+    {
+        // Loads of more than one block hand their blocks to a shared pool (a live read parses hundreds of pages); a
+        // reused block must not leak tokens or bytes of the input it held before.
+        string first = List([.. Enumerable.Range(0, 7000).Select(i => Pod($"a-{i}", ns: "first", spec: ""","priority":7"""))]);
+        string second = List([.. Enumerable.Range(0, 6000).Select(i => Pod($"b-{i}", ns: "second", node: "node-b"))]);
+        Assert.True(Encoding.UTF8.GetByteCount(first) > 2 * SnapshotParser.DefaultBufferSize);
+        Assert.True(Encoding.UTF8.GetByteCount(second) > 2 * SnapshotParser.DefaultBufferSize);
+
+        string firstAlone = Dump(Load(first));
+        string secondAfterFirst = Dump(Load(second));
+        string firstAfterSecond = Dump(Load(new TrickleStream(Encoding.UTF8.GetBytes(first), 300_000), SnapshotParser.DefaultBufferSize));
+
+        Assert.Equal(firstAlone, firstAfterSecond);
+        Assert.DoesNotContain("a-", secondAfterFirst, StringComparison.Ordinal);
+        Assert.Equal(6000, Load(second).Snapshot.Pods.Count);
+    }
+
     /// <summary>Every kind and shape in one input, several documents, CRLF and escapes included.</summary>
     private static string BuildMixed()
     {
