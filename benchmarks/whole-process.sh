@@ -62,7 +62,7 @@ for pods in ${sizes//,/ }; do
 done
 
 # Summary: medians per build, size and policy.
-printf 'build\tpods\tpolicy\truns\tload(min-max)\twall(s)\tuser(s)\tsys(s)\tpeakRSS(MB)\n'
+printf 'build\tpods\tpolicy\truns\tload(min-max)\twall(s)\tuser(s)\tsys(s)\tpeakRSS(MiB)\n'
 sort -t$'\t' -k1,1n -k2,2n -k3,3 "$samples" | awk -F'\t' '
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
