@@ -7,7 +7,8 @@ namespace Rebalancer.Kubernetes.Snapshots;
 /// Reads cluster snapshots saved with kubectl: a <c>v1 List</c> (<c>kubectl get nodes,pods,pdb -A -o json</c>), typed lists
 /// (<c>PodList</c>, <c>NodeMetricsList</c>…), single objects, or several such JSON documents one after another. Supported
 /// kinds are Node, Pod, PodDisruptionBudget, Namespace, PriorityClass, PersistentVolumeClaim, NodeMetrics and PodMetrics;
-/// other kinds are skipped with one warning per kind. Input is streamed, so file size is bounded by disk, not memory.
+/// other kinds are skipped with one warning per kind. Input is streamed, so file size is bounded by disk, not memory; an
+/// input larger than one 1 MiB block is tokenized on a second thread while this one parses (design 0002, "Loading").
 /// </summary>
 public static class SnapshotLoader
 {
