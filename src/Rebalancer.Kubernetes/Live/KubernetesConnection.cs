@@ -4,6 +4,9 @@ using System.Text.Json;
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
 
 namespace Rebalancer.Kubernetes.Live;
 
@@ -56,6 +59,20 @@ public sealed record KubernetesConnectionOptions
 /// </summary>
 public sealed class KubernetesConnection : IDisposable
 {
+    /// <summary>
+    /// Reads kubeconfig files with the settings <c>KubernetesYaml</c> applies to the kubeconfig model types (camelCase
+    /// names, unmatched properties ignored, untyped scalars typed), but without it: its static initialiser reflects over
+    /// every API model type to build three (de)serialisers, ~300 ms of CPU before <c>run</c> could contact the cluster,
+    /// for a file that uses none of them. KubernetesClient locks around its deserialiser; so does <see cref="ReadKubeconfig"/>.
+    /// </summary>
+    private static readonly IDeserializer KubeconfigDeserializer = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .WithAttemptingUnquotedStringTypeDeserialization()
+        .IgnoreUnmatchedProperties()
+        .Build();
+
+    private static readonly Lock KubeconfigDeserializerLock = new();
+
     private readonly k8s.Kubernetes _client;
 
     private KubernetesConnection(k8s.Kubernetes client, string description, string? context, string? kubeconfig)
@@ -116,11 +133,11 @@ public sealed class KubernetesConnection : IDisposable
             }
         }
 
-        string context = ResolveContext(kubeconfig, options.Context);
+        (K8SConfiguration file, string context) = ResolveContext(kubeconfig, options.Context);
         KubernetesClientConfiguration config;
         try
         {
-            config = KubernetesClientConfiguration.BuildConfigFromConfigFile(new FileInfo(kubeconfig), context);
+            config = KubernetesClientConfiguration.BuildConfigFromConfigObject(file, context);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -277,13 +294,13 @@ public sealed class KubernetesConnection : IDisposable
         return home is null ? "KUBECONFIG is not set" : $"KUBECONFIG is not set and {Path.Combine(home, ".kube", "config")} does not exist";
     }
 
-    /// <summary>The context to use: the requested one, which must exist, or the file's current-context.</summary>
-    private static string ResolveContext(string kubeconfig, string? requested)
+    /// <summary>The parsed file and the context to use: the requested one, which must exist, or the file's current-context.</summary>
+    private static (K8SConfiguration File, string Context) ResolveContext(string kubeconfig, string? requested)
     {
         K8SConfiguration file;
         try
         {
-            file = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(kubeconfig), useRelativePaths: true);
+            file = ReadKubeconfig(kubeconfig);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -295,7 +312,7 @@ public sealed class KubernetesConnection : IDisposable
         if (requested is not null)
         {
             return names.Contains(requested, StringComparer.Ordinal)
-                ? requested
+                ? (file, requested)
                 : throw new ClusterConnectionException($"kubeconfig {kubeconfig}: no context named {requested} ({available})", ConnectionProblem.InvalidConfiguration);
         }
 
@@ -305,7 +322,7 @@ public sealed class KubernetesConnection : IDisposable
         }
 
         return names.Contains(file.CurrentContext, StringComparer.Ordinal)
-            ? file.CurrentContext
+            ? (file, file.CurrentContext)
             : throw new ClusterConnectionException($"kubeconfig {kubeconfig}: current-context {file.CurrentContext} is not defined ({available})", ConnectionProblem.InvalidConfiguration);
     }
 
@@ -313,7 +330,7 @@ public sealed class KubernetesConnection : IDisposable
     {
         try
         {
-            return (KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(kubeconfig), useRelativePaths: true).Contexts ?? []).Select(c => c.Name).ToList();
+            return (ReadKubeconfig(kubeconfig).Contexts ?? []).Select(c => c.Name).ToList();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -325,11 +342,35 @@ public sealed class KubernetesConnection : IDisposable
     {
         try
         {
-            return !string.IsNullOrEmpty(KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(kubeconfig), useRelativePaths: true).CurrentContext);
+            return !string.IsNullOrEmpty(ReadKubeconfig(kubeconfig).CurrentContext);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// What <see cref="KubernetesClientConfiguration.LoadKubeConfig(FileInfo, bool)"/> returns with relative paths on:
+    /// the file's model, with <see cref="K8SConfiguration.FileName"/> set so relative certificate and key paths resolve
+    /// next to the file. An empty file has no model: it is reported as empty, where KubernetesClient failed with a
+    /// <see cref="NullReferenceException"/>.
+    /// </summary>
+    private static K8SConfiguration ReadKubeconfig(string kubeconfig)
+    {
+        string text = File.ReadAllText(kubeconfig);
+        K8SConfiguration? file;
+        lock (KubeconfigDeserializerLock)
+        {
+            file = KubeconfigDeserializer.Deserialize<K8SConfiguration?>(new MergingParser(new Parser(new StringReader(text))));
+        }
+
+        if (file is null)
+        {
+            throw new KubeConfigException("the file is empty");
+        }
+
+        file.FileName = Path.GetFullPath(kubeconfig);
+        return file;
     }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Rebalancer.Kubernetes.Live;
 using Rebalancer.Testing.ApiServer;
 using static Rebalancer.Kubernetes.Tests.Live.LiveTestKit;
@@ -71,6 +73,50 @@ public sealed class KubernetesConnectionTests : IDisposable
 
         Assert.Equal(ConnectionProblem.InvalidConfiguration, error.Problem);
         Assert.Equal($"kubeconfig {kubeconfig}: no context named prod (contexts: staging)", error.Message);
+    }
+
+    [Fact]
+    public void Open_Should_ResolveCertificatePathsNextToTheKubeconfig_When_TheyAreRelative()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using X509Certificate2 ca = new CertificateRequest("CN=test-ca", key, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllBytes(Path.Combine(_home, "ca.crt"), ca.Export(X509ContentType.Cert));
+        string kubeconfig = Path.Combine(_home, "config");
+        File.WriteAllText(kubeconfig, """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: tls
+              cluster:
+                server: https://127.0.0.1:6443
+                certificate-authority: ca.crt
+            contexts:
+            - name: tls
+              context: {cluster: tls, user: tls}
+            current-context: tls
+            preferences: {colors: true}
+            users:
+            - name: tls
+              user: {token: abc}
+            """);
+
+        using KubernetesConnection connection = KubernetesConnection.Open(Options() with { Kubeconfig = kubeconfig });
+
+        Assert.Equal("tls", connection.Context);
+        Assert.Equal("https://127.0.0.1:6443/", connection.Server.ToString());
+    }
+
+    [Fact]
+    public void Open_Should_FailClearly_When_TheKubeconfigIsEmpty()
+    {
+        string kubeconfig = Path.Combine(_home, "config");
+        File.WriteAllText(kubeconfig, string.Empty);
+
+        var error = Assert.Throws<ClusterConnectionException>(() => KubernetesConnection.Open(Options() with { Kubeconfig = kubeconfig }));
+
+        Assert.Equal(ConnectionProblem.InvalidConfiguration, error.Problem);
+        Assert.Equal($"kubeconfig {kubeconfig}: cannot be read: the file is empty", error.Message);
     }
 
     [Fact]
