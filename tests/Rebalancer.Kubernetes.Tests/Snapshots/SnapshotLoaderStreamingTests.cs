@@ -210,6 +210,73 @@ public class SnapshotLoaderStreamingTests
         Assert.Equal(6000, Load(second).Snapshot.Pods.Count);
     }
 
+    [Theory]
+    [InlineData("2025-01-31T12:00:00Z")]
+    [InlineData("2024-02-29T23:59:59Z")]
+    [InlineData("2025-02-29T00:00:00Z")]
+    [InlineData("2025-04-31T00:00:00Z")]
+    [InlineData("2025-01-01T24:00:00Z")]
+    [InlineData("2025-01-01T00:60:00Z")]
+    [InlineData("2016-12-31T23:59:60Z")]
+    [InlineData("0000-01-01T00:00:00Z")]
+    [InlineData("2025-01-01T00:00:00.123Z")]
+    [InlineData("2025-01-01T02:00:00+02:00")]
+    [InlineData("2025-01-01 00:00:00Z")]
+    [InlineData("2025-1-01T00:00:00Z")]
+    [InlineData("2025-01-01T00:00:00")]
+    [InlineData("2025-01-01T00:00:0xZ")]
+    [InlineData(@"2025-01-01T00:00:00\u005A")]
+    [InlineData("yesterday")]
+    public void Tape_values_follow_the_readers_own_rules(string text)
+    {
+        // The tape decodes the common timestamp shape itself and numbers with Utf8Parser; both must agree with
+        // Utf8JsonReader on every input, valid or not.
+        string json = $"[\"{text}\", 12, -0, 1e3, 2147483648, 9223372036854775808, 1.5]";
+        var reader = new System.Text.Json.Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        var tape = new JsonTape(new MemoryStream(Encoding.UTF8.GetBytes(json)), blockSize: 4096);
+        _ = tape.ReadHead();
+        tape.Start(skip: 0);
+
+        Assert.Equal(ReaderValues(ref reader), TapeValues(tape));
+    }
+
+    private static List<string> ReaderValues(ref System.Text.Json.Utf8JsonReader reader)
+    {
+        var values = new List<string>();
+        while (reader.Read())
+        {
+            if (reader.TokenType == System.Text.Json.JsonTokenType.String)
+            {
+                values.Add(reader.TryGetDateTimeOffset(out DateTimeOffset time) ? time.ToString("O") : "not a time");
+            }
+            else if (reader.TokenType == System.Text.Json.JsonTokenType.Number)
+            {
+                values.Add((reader.TryGetInt32(out int i) ? i.ToString() : "-") + "/" + (reader.TryGetInt64(out long l) ? l.ToString() : "-"));
+            }
+        }
+
+        return values;
+    }
+
+    private static List<string> TapeValues(JsonTape tape)
+    {
+        var values = new List<string>();
+        TapeReader reader = tape.CreateReader();
+        while (reader.Read())
+        {
+            if (reader.TokenType == System.Text.Json.JsonTokenType.String)
+            {
+                values.Add(reader.TryGetDateTimeOffset(out DateTimeOffset time) ? time.ToString("O") : "not a time");
+            }
+            else if (reader.TokenType == System.Text.Json.JsonTokenType.Number)
+            {
+                values.Add((reader.TryGetInt32(out int i) ? i.ToString() : "-") + "/" + (reader.TryGetInt64(out long l) ? l.ToString() : "-"));
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>Every kind and shape in one input, several documents, CRLF and escapes included.</summary>
     private static string BuildMixed()
     {
