@@ -18,7 +18,7 @@ internal sealed partial class SnapshotParser : IDisposable
 {
     internal const int DefaultBufferSize = JsonTape.PooledBlockSize;
 
-    private static readonly NeedMoreDataException NeedMoreData = new();
+    private static readonly InputEndedException InputEnded = new();
 
     private readonly JsonTape _tape;
     private readonly string _source;
@@ -33,7 +33,7 @@ internal sealed partial class SnapshotParser : IDisposable
     private byte[] _nameScratch = new byte[256];
     private byte[] _valueScratch = new byte[256];
 
-    // Where the committed position is in the document structure.
+    // Where the parser is in the document structure.
     private Phase _phase;
     private int _document;
     private int _item;
@@ -66,7 +66,7 @@ internal sealed partial class SnapshotParser : IDisposable
         {
             ParseUnits(ref reader);
         }
-        catch (NeedMoreDataException)
+        catch (InputEndedException)
         {
             // The tape ran out inside a unit: the input ended inside a document.
             throw Error("unexpected end of the input: the JSON is truncated");
@@ -97,7 +97,7 @@ internal sealed partial class SnapshotParser : IDisposable
 
     public void Dispose() => _tape.Dispose();
 
-    /// <summary>Parses units until the input ends; a unit cut by the end of the input throws <see cref="NeedMoreDataException"/>.</summary>
+    /// <summary>Parses units until the input ends; a unit cut by the end of the input throws <see cref="InputEndedException"/>.</summary>
     private void ParseUnits(ref TapeReader r)
     {
         while (true)
@@ -186,7 +186,7 @@ internal sealed partial class SnapshotParser : IDisposable
     /// </summary>
     public string? ListContinue { get; private set; }
 
-    /// <summary>Reads a List's <c>metadata</c>, keeping only <c>continue</c>. Re-parsing the unit sets it again, so it is idempotent.</summary>
+    /// <summary>Reads a List's <c>metadata</c>, keeping only <c>continue</c>.</summary>
     private void ReadListMetadata(ref TapeReader r)
     {
         Enter(ref r, "metadata");
@@ -219,7 +219,7 @@ internal sealed partial class SnapshotParser : IDisposable
 
     private static bool IsListKind(string? kind) => kind is not null && kind.EndsWith("List", StringComparison.Ordinal);
 
-    /// <summary>Rebuilds the path of the unit about to be parsed (units restart, so the tracker cannot carry over).</summary>
+    /// <summary>Rebuilds the path of the unit about to be parsed from the phase, rather than unwinding it at every phase change.</summary>
     private void BeginUnitPath()
     {
         _path.Clear();
@@ -379,9 +379,9 @@ internal sealed partial class SnapshotParser : IDisposable
         }
     }
 
-    /// <summary>The unit needs bytes beyond the buffer; <see cref="Run"/> refills, or reports truncation at the end of the input.</summary>
+    /// <summary>The tape ended inside a unit: the input is truncated, and <see cref="Run"/> reports it at the current path.</summary>
     [DoesNotReturn]
-    private static void OutOfData() => throw NeedMoreData;
+    private static void OutOfData() => throw InputEnded;
 
     /// <summary>Moves to the next property of the current object; false at its end. <paramref name="name"/> lives until the next read.</summary>
     private bool NextProperty(ref TapeReader r, out ReadOnlySpan<byte> name)
@@ -613,8 +613,8 @@ internal sealed partial class SnapshotParser : IDisposable
         _ => null,
     };
 
-    /// <summary>Thrown (one shared instance) when a unit needs bytes that are not in the buffer yet; never escapes.</summary>
-    private sealed class NeedMoreDataException : Exception
+    /// <summary>Thrown (one shared instance) when the tape ends inside a unit; <see cref="Run"/> turns it into the truncation error.</summary>
+    private sealed class InputEndedException : Exception
     {
     }
 }
