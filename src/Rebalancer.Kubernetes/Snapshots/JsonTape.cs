@@ -81,7 +81,7 @@ internal sealed class JsonTape : IDisposable
 
     /// <summary>
     /// Reads the first block and returns its bytes, so the caller can check what kind of input it is before anything is
-    /// tokenized. <see cref="Start"/> then begins after <c>skip</c> bytes (a byte order mark).
+    /// tokenized.
     /// </summary>
     public ReadOnlySpan<byte> ReadHead()
     {
@@ -89,10 +89,12 @@ internal sealed class JsonTape : IDisposable
         return _current.Bytes.AsSpan(0, _current.Filled);
     }
 
-    /// <summary>Starts tokenizing after <paramref name="skip"/> bytes of the head; on a second thread unless the whole input is in the head.</summary>
-    public void Start(int skip)
+    /// <summary>
+    /// Starts tokenizing, on a second thread unless the whole input is in the head. A leading byte order mark is blanked
+    /// like the ones between documents.
+    /// </summary>
+    public void Start()
     {
-        _current.Position = skip;
         if (_eof)
         {
             Produce();
@@ -226,7 +228,6 @@ internal sealed class JsonTape : IDisposable
         TapeSegment block = _current;
         while (true)
         {
-            int start = block.Position;
             bool betweenDocuments;
             try
             {
@@ -248,7 +249,7 @@ internal sealed class JsonTape : IDisposable
             // The bytes of the token cut by the end of the block start the next block, which grows when one token
             // fills a whole block.
             int tail = block.Filled - consumed;
-            int size = consumed == start && block.Filled == block.Bytes.Length ? NextSize(block.Bytes.Length) : Math.Max(_blockSize, tail * 2);
+            int size = consumed == 0 && block.Filled == block.Bytes.Length ? NextSize(block.Bytes.Length) : Math.Max(_blockSize, tail * 2);
             TapeSegment next = TakeBlock(size);
             block.Bytes.AsSpan(consumed, tail).CopyTo(next.Bytes);
             next.Filled = tail;
@@ -270,18 +271,17 @@ internal sealed class JsonTape : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TokenizeBlock(TapeSegment block, ref JsonReaderState state)
     {
-        int start = block.Position;
-        var reader = new Utf8JsonReader(block.Bytes.AsSpan(start, block.Filled - start), isFinalBlock: false, state);
+        var reader = new Utf8JsonReader(block.Bytes.AsSpan(0, block.Filled), isFinalBlock: false, state);
         try
         {
-            while (BetweenDocuments(ref reader) ? BlankByteOrderMark(block, start + (int)reader.BytesConsumed) && reader.Read() : reader.Read())
+            while (BetweenDocuments(ref reader) ? BlankByteOrderMark(block, (int)reader.BytesConsumed) && reader.Read() : reader.Read())
             {
-                block.Append(ref reader, start);
+                block.Append(ref reader, 0);
             }
         }
         finally
         {
-            block.DataEnd = start + (int)reader.BytesConsumed;
+            block.DataEnd = (int)reader.BytesConsumed;
         }
 
         state = reader.CurrentState;
@@ -480,9 +480,6 @@ internal sealed class TapeSegment
     /// <summary>Bytes read into <see cref="Bytes"/>.</summary>
     public int Filled { get; set; }
 
-    /// <summary>Where tokenizing starts in <see cref="Bytes"/> (after a byte order mark at the start of the input).</summary>
-    public int Position { get; set; }
-
     /// <summary>The end of the bytes that belong to this block's tokens; the rest moved to the next block.</summary>
     public int DataEnd { get; set; }
 
@@ -496,7 +493,6 @@ internal sealed class TapeSegment
     {
         Count = 0;
         Filled = 0;
-        Position = 0;
         DataEnd = 0;
         Next = null;
     }

@@ -60,7 +60,8 @@ internal sealed partial class SnapshotParser : IDisposable
 
     public void Run()
     {
-        _tape.Start(CheckPreamble(_tape.ReadHead()));
+        CheckPreamble(_tape.ReadHead());
+        _tape.Start();
         TapeReader reader = _tape.CreateReader();
         try
         {
@@ -326,15 +327,13 @@ internal sealed partial class SnapshotParser : IDisposable
         CollectionsMarshal.GetValueRefOrAddDefault(counts, key, out _)++;
 
     /// <summary>
-    /// Turns the usual wrong inputs into clear errors before the JSON reader reports a bare syntax error. Returns the
-    /// number of bytes to skip: a UTF-8 byte order mark.
+    /// Turns the usual wrong inputs into clear errors before the JSON reader reports a bare syntax error. A UTF-8 byte
+    /// order mark is looked past here; the tape blanks it.
     /// </summary>
-    private int CheckPreamble(ReadOnlySpan<byte> head)
+    private void CheckPreamble(ReadOnlySpan<byte> head)
     {
-        int skip = 0;
         if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
-            skip = 3;
             head = head[3..];
         }
         else if (head.Length >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
@@ -356,8 +355,6 @@ internal sealed partial class SnapshotParser : IDisposable
             throw new SnapshotFormatException(_source, "$",
                 "the input is not JSON; snapshot files are the output of 'kubectl get … -o json'", Encoding.UTF8.GetString(line));
         }
-
-        return skip;
     }
 
     // ---- Token helpers ----------------------------------------------------------------------------------------------

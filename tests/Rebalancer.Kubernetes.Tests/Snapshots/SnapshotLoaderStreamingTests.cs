@@ -156,7 +156,7 @@ public class SnapshotLoaderStreamingTests
         var stream = new TrickleStream(bytes, 4096);
         var tape = new JsonTape(stream, blockSize: 1024);
         _ = tape.ReadHead();
-        tape.Start(skip: 0);
+        tape.Start();
         Assert.True(ReadFirstToken(tape));
         if (dispose)
         {
@@ -235,7 +235,7 @@ public class SnapshotLoaderStreamingTests
         var reader = new System.Text.Json.Utf8JsonReader(Encoding.UTF8.GetBytes(json));
         var tape = new JsonTape(new MemoryStream(Encoding.UTF8.GetBytes(json)), blockSize: 4096);
         _ = tape.ReadHead();
-        tape.Start(skip: 0);
+        tape.Start();
 
         Assert.Equal(ReaderValues(ref reader), TapeValues(tape));
     }
