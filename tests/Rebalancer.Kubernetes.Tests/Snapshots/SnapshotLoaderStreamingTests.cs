@@ -245,18 +245,21 @@ public class SnapshotLoaderStreamingTests
         var values = new List<string>();
         while (reader.Read())
         {
-            if (reader.TokenType == System.Text.Json.JsonTokenType.String)
+            values.Add(reader.TokenType switch
             {
-                values.Add(reader.TryGetDateTimeOffset(out DateTimeOffset time) ? time.ToString("O") : "not a time");
-            }
-            else if (reader.TokenType == System.Text.Json.JsonTokenType.Number)
-            {
-                values.Add((reader.TryGetInt32(out int i) ? i.ToString() : "-") + "/" + (reader.TryGetInt64(out long l) ? l.ToString() : "-"));
-            }
+                System.Text.Json.JsonTokenType.String => TimeText(reader.TryGetDateTimeOffset(out DateTimeOffset time), time),
+                System.Text.Json.JsonTokenType.Number => NumberText(reader.TryGetInt32(out int i), i, reader.TryGetInt64(out long l), l),
+                _ => reader.TokenType.ToString(),
+            });
         }
 
         return values;
     }
+
+    private static string TimeText(bool parsed, DateTimeOffset time) => parsed ? time.ToString("O") : "not a time";
+
+    private static string NumberText(bool isInt32, int int32, bool isInt64, long int64) =>
+        (isInt32 ? int32.ToString() : "-") + "/" + (isInt64 ? int64.ToString() : "-");
 
     private static List<string> TapeValues(JsonTape tape)
     {
@@ -264,14 +267,12 @@ public class SnapshotLoaderStreamingTests
         TapeReader reader = tape.CreateReader();
         while (reader.Read())
         {
-            if (reader.TokenType == System.Text.Json.JsonTokenType.String)
+            values.Add(reader.TokenType switch
             {
-                values.Add(reader.TryGetDateTimeOffset(out DateTimeOffset time) ? time.ToString("O") : "not a time");
-            }
-            else if (reader.TokenType == System.Text.Json.JsonTokenType.Number)
-            {
-                values.Add((reader.TryGetInt32(out int i) ? i.ToString() : "-") + "/" + (reader.TryGetInt64(out long l) ? l.ToString() : "-"));
-            }
+                System.Text.Json.JsonTokenType.String => TimeText(reader.TryGetDateTimeOffset(out DateTimeOffset time), time),
+                System.Text.Json.JsonTokenType.Number => NumberText(reader.TryGetInt32(out int i), i, reader.TryGetInt64(out long l), l),
+                _ => reader.TokenType.ToString(),
+            });
         }
 
         return values;
