@@ -33,6 +33,59 @@ public sealed class ClusterSnapshot
         _nodePods = nodePods;
     }
 
+    /// <summary>
+    /// A snapshot from finished tables (a saved snapshot being read back); the pods-by-node index is derived from
+    /// <see cref="PodTable.Node"/>. The caller vouches that every id and index is in range (the compact snapshot reader
+    /// validates them first).
+    /// </summary>
+    public static ClusterSnapshot FromTables(
+        StringTable strings,
+        ResourceCatalog resources,
+        NodeTable nodes,
+        PodTable pods,
+        IReadOnlyList<PdbRecord> pdbs,
+        NamespaceTable namespaces,
+        IReadOnlyDictionary<int, PriorityClassInfo> priorityClasses,
+        IReadOnlyDictionary<(int Namespace, int Name), int> pvcStorageClasses,
+        PodConstraints[] constraintSets)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(pods);
+        (int[] start, int[] podsByNode) = IndexPodsByNode(pods.Node, nodes.Count);
+        return new ClusterSnapshot(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, pvcStorageClasses,
+            constraintSets, start, podsByNode);
+    }
+
+    /// <summary>The pods of each node in pod index order, in compressed-sparse-row form (pods with node -1 are left out).</summary>
+    internal static (int[] Start, int[] Pods) IndexPodsByNode(int[] podNode, int nodeCount)
+    {
+        int[] start = new int[nodeCount + 1];
+        foreach (int node in podNode)
+        {
+            if (node >= 0)
+            {
+                start[node + 1]++;
+            }
+        }
+
+        for (int n = 0; n < nodeCount; n++)
+        {
+            start[n + 1] += start[n];
+        }
+
+        int[] pods = new int[start[nodeCount]];
+        int[] fill = start[..^1];
+        for (int p = 0; p < podNode.Length; p++)
+        {
+            if (podNode[p] >= 0)
+            {
+                pods[fill[podNode[p]]++] = p;
+            }
+        }
+
+        return (start, pods);
+    }
+
     private readonly int[] _nodePodStart;
     private readonly int[] _nodePods;
     private PodLabelSets? _podLabelSets;
@@ -77,7 +130,7 @@ public sealed class NodeTable
 {
     private readonly Dictionary<string, int> _byName;
 
-    internal NodeTable(int resourceCount, string[] name, NodeFlags[] flags, long[] creationTime, KeyValueColumn labels,
+    public NodeTable(int resourceCount, string[] name, NodeFlags[] flags, long[] creationTime, KeyValueColumn labels,
         KeyValueColumn annotations, int[] taintStart, Taint[] taints, long[] allocatable, long[] usageCpu, long[] usageMemory,
         bool[] hasUsage)
     {
@@ -142,84 +195,84 @@ public sealed class NodeTable
 /// <summary>Pod columns.</summary>
 public sealed class PodTable
 {
-    internal PodTable(int resourceCount) => ResourceCount = resourceCount;
+    public PodTable(int resourceCount) => ResourceCount = resourceCount;
 
     public int Count => Name.Length;
 
     public int ResourceCount { get; }
 
-    public int[] Namespace { get; internal init; } = [];
+    public int[] Namespace { get; init; } = [];
 
-    public string[] Name { get; internal init; } = [];
+    public string[] Name { get; init; } = [];
 
-    public string[] Uid { get; internal init; } = [];
+    public string[] Uid { get; init; } = [];
 
     /// <summary>Node index, or -1 when the pod is not bound or its node is not in the snapshot.</summary>
-    public int[] Node { get; internal init; } = [];
+    public int[] Node { get; init; } = [];
 
     /// <summary><c>spec.nodeName</c> id (0 when unscheduled), kept for pods whose node is not in the snapshot.</summary>
-    public int[] NodeName { get; internal init; } = [];
+    public int[] NodeName { get; init; } = [];
 
-    public PodPhase[] Phase { get; internal init; } = [];
+    public PodPhase[] Phase { get; init; } = [];
 
-    public QosClass[] Qos { get; internal init; } = [];
+    public QosClass[] Qos { get; init; } = [];
 
-    public PodFlags[] Flags { get; internal init; } = [];
+    public PodFlags[] Flags { get; init; } = [];
 
-    public int[] Priority { get; internal init; } = [];
+    public int[] Priority { get; init; } = [];
 
-    public int[] PriorityClassName { get; internal init; } = [];
+    public int[] PriorityClassName { get; init; } = [];
 
-    public int[] StatusReason { get; internal init; } = [];
+    public int[] StatusReason { get; init; } = [];
 
-    public long[] CreationTime { get; internal init; } = [];
+    public long[] CreationTime { get; init; } = [];
 
-    public long[] StartTime { get; internal init; } = [];
+    public long[] StartTime { get; init; } = [];
 
-    public long[] DeletionTime { get; internal init; } = [];
+    public long[] DeletionTime { get; init; } = [];
 
-    public KeyValueColumn Labels { get; internal init; } = KeyValueColumn.Empty(0);
+    public KeyValueColumn Labels { get; init; } = KeyValueColumn.Empty(0);
 
-    public KeyValueColumn Annotations { get; internal init; } = KeyValueColumn.Empty(0);
+    public KeyValueColumn Annotations { get; init; } = KeyValueColumn.Empty(0);
 
-    public int[] OwnerStart { get; internal init; } = [0];
+    public int[] OwnerStart { get; init; } = [0];
 
-    public OwnerRef[] Owners { get; internal init; } = [];
+    public OwnerRef[] Owners { get; init; } = [];
 
     /// <summary>Images of the regular containers (init containers excluded), in spec order.</summary>
-    public int[] ImageStart { get; internal init; } = [0];
+    public int[] ImageStart { get; init; } = [0];
 
-    public int[] Images { get; internal init; } = [];
+    public int[] Images { get; init; } = [];
 
     /// <summary>Effective requests, row-major with stride <see cref="ResourceCount"/>; the <c>pods</c> column is 1.</summary>
-    public long[] Requests { get; internal init; } = [];
+    public long[] Requests { get; init; } = [];
 
-    public int[] Constraints { get; internal init; } = [];
+    public int[] Constraints { get; init; } = [];
 
-    public int[] PvcStart { get; internal init; } = [0];
+    public int[] PvcStart { get; init; } = [0];
 
-    public int[] PvcClaims { get; internal init; } = [];
+    public int[] PvcClaims { get; init; } = [];
 
-    public int[] ContainerStatusStart { get; internal init; } = [0];
+    public int[] ContainerStatusStart { get; init; } = [0];
 
-    public ContainerStatus[] ContainerStatuses { get; internal init; } = [];
+    public ContainerStatus[] ContainerStatuses { get; init; } = [];
 
-    public int[] ConditionStart { get; internal init; } = [0];
+    public int[] ConditionStart { get; init; } = [0];
 
-    public PodCondition[] Conditions { get; internal init; } = [];
+    public PodCondition[] Conditions { get; init; } = [];
 
     /// <summary>Restarts summed over regular containers.</summary>
-    public int[] Restarts { get; internal init; } = [];
+    public int[] Restarts { get; init; } = [];
 
     /// <summary>Restarts summed over init containers.</summary>
-    public int[] InitRestarts { get; internal init; } = [];
+    public int[] InitRestarts { get; init; } = [];
 
     /// <summary>Real usage from PodMetrics (sum over containers), cpu in millicores.</summary>
-    public long[] UsageCpuMilli { get; internal init; } = [];
+    public long[] UsageCpuMilli { get; init; } = [];
 
-    public long[] UsageMemory { get; internal init; } = [];
+    public long[] UsageMemory { get; init; } = [];
 
-    public bool[] HasUsage { get; internal init; } = [];
+    public bool[] HasUsage { get; init; } = [];
 
     public ReadOnlySpan<long> RequestsOf(int pod) => Requests.AsSpan(pod * ResourceCount, ResourceCount);
 
@@ -268,7 +321,7 @@ public sealed class NamespaceTable
 {
     private readonly Dictionary<int, int> _byName;
 
-    internal NamespaceTable(int[] name, KeyValueColumn labels)
+    public NamespaceTable(int[] name, KeyValueColumn labels)
     {
         Name = name;
         Labels = labels;

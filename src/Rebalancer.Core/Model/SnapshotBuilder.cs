@@ -299,31 +299,12 @@ public sealed class SnapshotBuilder
 
         int[] podNode = new int[podCount];
         int[] podNodeName = _podNodeName.ToArray();
-        int[] perNode = new int[nodeCount + 1];
         for (int p = 0; p < podCount; p++)
         {
             podNode[p] = podNodeName[p] != 0 && nodeByNameId.TryGetValue(podNodeName[p], out int n) ? n : -1;
-            if (podNode[p] >= 0)
-            {
-                perNode[podNode[p] + 1]++;
-            }
         }
 
-        for (int n = 0; n < nodeCount; n++)
-        {
-            perNode[n + 1] += perNode[n];
-        }
-
-        int[] nodePods = new int[perNode[nodeCount]];
-        int[] fill = (int[])perNode.Clone();
-        for (int p = 0; p < podCount; p++)
-        {
-            if (podNode[p] >= 0)
-            {
-                nodePods[fill[podNode[p]]++] = p;
-            }
-        }
-
+        (int[] perNode, int[] nodePods) = ClusterSnapshot.IndexPodsByNode(podNode, nodeCount);
         long[] requests = new long[podCount * resources];
         for (int p = 0; p < podCount; p++)
         {

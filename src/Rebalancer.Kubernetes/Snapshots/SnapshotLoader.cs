@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Rebalancer.Core.Model;
+using Rebalancer.Kubernetes.Snapshots.Compact;
 
 namespace Rebalancer.Kubernetes.Snapshots;
 
@@ -9,6 +10,8 @@ namespace Rebalancer.Kubernetes.Snapshots;
 /// kinds are Node, Pod, PodDisruptionBudget, Namespace, PriorityClass, PersistentVolumeClaim, NodeMetrics and PodMetrics;
 /// other kinds are skipped with one warning per kind. Input is streamed, so file size is bounded by disk, not memory; an
 /// input larger than one 1 MiB block is tokenized on a second thread while this one parses (design 0002, "Loading").
+/// A compact snapshot (<see cref="CompactSnapshot"/>, written by <c>rebalancer snapshot --format compact</c>) is
+/// recognised by its first bytes, gzip-compressed or not.
 /// </summary>
 public static class SnapshotLoader
 {
@@ -34,9 +37,35 @@ public static class SnapshotLoader
         return Load(gzip, path);
     }
 
-    /// <summary>Loads one stream; <paramref name="source"/> names it in errors and warnings.</summary>
+    /// <summary>Loads one stream, JSON or compact; <paramref name="source"/> names it in errors and warnings.</summary>
     /// <exception cref="SnapshotFormatException">The content is not a valid snapshot.</exception>
     public static SnapshotLoadResult Load(Stream stream, string source)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        byte[] head = new byte[CompactSnapshot.MagicLength];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        Stream whole;
+        if (stream.CanSeek)
+        {
+            stream.Position -= read;
+            whole = stream;
+        }
+        else
+        {
+            whole = new ReplayStream(head.AsMemory(0, read), stream);
+        }
+
+        if (CompactSnapshot.IsCompact(head.AsSpan(0, read)))
+        {
+            // The compact reader makes many small reads (constraint sets, PDBs); the loader opened the file unbuffered.
+            using var buffered = new BufferedStream(whole, 1 << 16);
+            return CompactSnapshot.Read(buffered, source);
+        }
+
+        return LoadJson(whole, source);
+    }
+
+    private static SnapshotLoadResult LoadJson(Stream stream, string source)
     {
         var builder = new SnapshotBuilder();
         var stats = new SnapshotLoadStatistics();
@@ -49,6 +78,7 @@ public static class SnapshotLoader
     /// Adds the objects of <paramref name="stream"/> to <paramref name="builder"/>, so several files (nodes.json,
     /// pods.json, metrics.json…) make one snapshot. Warnings are appended and counters added up.
     /// </summary>
+    /// <remarks>JSON only: a compact snapshot is a finished snapshot, it cannot be merged (the parser says so).</remarks>
     /// <exception cref="SnapshotFormatException">The content is not a valid snapshot; the builder may then hold part of it.</exception>
     public static void LoadInto(Stream stream, string source, SnapshotBuilder builder, SnapshotLoadStatistics stats, List<string> warnings) =>
         LoadInto(stream, source, builder, stats, warnings, SnapshotParser.DefaultBufferSize);

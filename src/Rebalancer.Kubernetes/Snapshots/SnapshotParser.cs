@@ -345,6 +345,11 @@ internal sealed partial class SnapshotParser : IDisposable
         {
             throw new SnapshotFormatException(_source, "$", "the input is gzip-compressed; pass the file path (compressed files are detected) or decompress it");
         }
+        else if (Compact.CompactSnapshot.IsCompact(head))
+        {
+            // Only LoadInto gets here: a compact snapshot is a finished snapshot, not objects to add to a builder.
+            throw new SnapshotFormatException(_source, "$", "a compact snapshot is a whole cluster and cannot be merged with other files; load it on its own");
+        }
 
         int first = head.IndexOfAnyExcept(" \t\r\n"u8);
         if (first >= 0 && head[first] is not ((byte)'{' or (byte)'[' or (byte)'/'))

@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Rebalancer.Kubernetes.Snapshots.Compact;
+
+/// <summary>
+/// The primitive writes of the compact snapshot format: little-endian scalars, length-prefixed arrays of unmanaged
+/// values written as their bytes, and length-prefixed UTF-8 string lists. Everything written is hashed (CRC-64) so the
+/// reader can tell a damaged file from a valid one.
+/// </summary>
+internal sealed class CompactOutput : IDisposable
+{
+    private const int BufferSize = 1 << 16;
+
+    private readonly Stream _stream;
+    private readonly Crc64 _hash = new();
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+    private int _used;
+
+    public CompactOutput(Stream stream)
+    {
+        CompactFormat.EnsureLittleEndian();
+        _stream = stream;
+    }
+
+    /// <summary>Bytes written so far, the trailer included once <see cref="Finish"/> ran.</summary>
+    public long Written { get; private set; }
+
+    public void Byte(byte value) => Bytes([value]);
+
+    public void Bool(bool value) => Byte(value ? (byte)1 : (byte)0);
+
+    public void Int32(int value)
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(int)];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        Bytes(bytes);
+    }
+
+    public void Int64(long value)
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
+        Bytes(bytes);
+    }
+
+    /// <summary>A count, then the items' bytes (the format is little-endian, as is every platform .NET runs on here).</summary>
+    public void Array<T>(ReadOnlySpan<T> items)
+        where T : unmanaged
+    {
+        Int32(items.Length);
+        Bytes(MemoryMarshal.AsBytes(items));
+    }
+
+    /// <summary>A count, the UTF-8 byte length of each string, then all their bytes.</summary>
+    public void Strings(IReadOnlyList<string> values)
+    {
+        int count = values.Count;
+        int[] lengths = ArrayPool<int>.Shared.Rent(Math.Max(count, 1));
+        try
+        {
+            long total = 0;
+            for (int i = 0; i < count; i++)
+            {
+                lengths[i] = Encoding.UTF8.GetByteCount(values[i]);
+                total += lengths[i];
+            }
+
+            Array<int>(lengths.AsSpan(0, count));
+            Int64(total);
+            for (int i = 0; i < count; i++)
+            {
+                string value = values[i];
+                if (lengths[i] > _buffer.Length - _used)
+                {
+                    Flush();
+                    if (lengths[i] > _buffer.Length)
+                    {
+                        Bytes(Encoding.UTF8.GetBytes(value));
+                        continue;
+                    }
+                }
+
+                _used += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_used));
+                Written += lengths[i];
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(lengths);
+        }
+    }
+
+    public void String(string value) => Strings([value]);
+
+    /// <summary>Writes the trailer (end marker and the hash of everything before it) and flushes.</summary>
+    public void Finish()
+    {
+        Flush();
+        Span<byte> trailer = stackalloc byte[CompactFormat.TrailerLength];
+        CompactFormat.EndMarker.CopyTo(trailer);
+        BinaryPrimitives.WriteUInt64LittleEndian(trailer[CompactFormat.EndMarker.Length..], _hash.GetCurrentHashAsUInt64());
+        _stream.Write(trailer);
+        Written += trailer.Length;
+        _stream.Flush();
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+
+    private void Bytes(ReadOnlySpan<byte> data)
+    {
+        Written += data.Length;
+        if (data.Length <= _buffer.Length - _used)
+        {
+            data.CopyTo(_buffer.AsSpan(_used));
+            _used += data.Length;
+            return;
+        }
+
+        Flush();
+        if (data.Length < _buffer.Length)
+        {
+            data.CopyTo(_buffer);
+            _used = data.Length;
+            return;
+        }
+
+        _hash.Append(data);
+        _stream.Write(data);
+    }
+
+    private void Flush()
+    {
+        if (_used > 0)
+        {
+            _hash.Append(_buffer.AsSpan(0, _used));
+            _stream.Write(_buffer, 0, _used);
+            _used = 0;
+        }
+    }
+}

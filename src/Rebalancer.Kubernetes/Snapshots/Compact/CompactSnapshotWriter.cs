@@ -1,0 +1,284 @@
+using System.Buffers.Binary;
+using Rebalancer.Core.Model;
+
+namespace Rebalancer.Kubernetes.Snapshots.Compact;
+
+/// <summary>
+/// Writes a <see cref="ClusterSnapshot"/> in the compact format: the snapshot's own columns in a fixed order, records
+/// split into one column per field (no padding bytes, so equal snapshots give equal files), the object graphs of
+/// constraint sets and PDBs field by field. <see cref="CompactSnapshotReader"/> reads the same order.
+/// </summary>
+internal sealed class CompactSnapshotWriter(CompactOutput output)
+{
+    public void Write(ClusterSnapshot snapshot, CompactSnapshotProvenance provenance)
+    {
+        Span<byte> header = stackalloc byte[CompactFormat.HeaderLength];
+        CompactFormat.Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[CompactFormat.Magic.Length..], CompactFormat.Version);
+        foreach (byte b in header)
+        {
+            output.Byte(b);
+        }
+
+        output.Strings(provenance.Warnings);
+        Counts(provenance.ObjectsByKind);
+        Counts(provenance.SkippedByKind);
+
+        var strings = new string[snapshot.Strings.Count];
+        for (int i = 0; i < strings.Length; i++)
+        {
+            strings[i] = snapshot.Strings[i];
+        }
+
+        output.Strings(strings);
+        output.Strings(snapshot.Resources.Names);
+        Nodes(snapshot.Nodes);
+        Pods(snapshot.Pods);
+        output.Array<int>(snapshot.Namespaces.Name);
+        KeyValues(snapshot.Namespaces.Labels);
+        PriorityClasses(snapshot.PriorityClasses);
+        Claims(snapshot.PvcStorageClasses);
+        output.Int32(snapshot.ConstraintSets.Length);
+        foreach (PodConstraints constraints in snapshot.ConstraintSets)
+        {
+            Constraints(constraints);
+        }
+
+        output.Int32(snapshot.Pdbs.Count);
+        foreach (PdbRecord pdb in snapshot.Pdbs)
+        {
+            Pdb(pdb);
+        }
+
+        output.Finish();
+    }
+
+    private void Counts(IReadOnlyList<KeyValuePair<string, int>> counts)
+    {
+        output.Strings([.. counts.Select(pair => pair.Key)]);
+        output.Array<int>([.. counts.Select(pair => pair.Value)]);
+    }
+
+    private void Nodes(NodeTable nodes)
+    {
+        output.Strings(nodes.Name);
+        output.Array<NodeFlags>(nodes.Flags);
+        output.Array<long>(nodes.CreationTime);
+        KeyValues(nodes.Labels);
+        KeyValues(nodes.Annotations);
+        output.Array<int>(nodes.TaintStart);
+        output.Array<int>([.. nodes.Taints.Select(t => t.Key)]);
+        output.Array<int>([.. nodes.Taints.Select(t => t.Value)]);
+        output.Array<TaintEffect>([.. nodes.Taints.Select(t => t.Effect)]);
+        output.Array<long>(nodes.Allocatable);
+        output.Array<long>(nodes.UsageCpuMilli);
+        output.Array<long>(nodes.UsageMemory);
+        output.Array<bool>(nodes.HasUsage);
+    }
+
+    private void Pods(PodTable pods)
+    {
+        output.Array<int>(pods.Namespace);
+        output.Strings(pods.Name);
+        output.Strings(pods.Uid);
+        output.Array<int>(pods.Node);
+        output.Array<int>(pods.NodeName);
+        output.Array<PodPhase>(pods.Phase);
+        output.Array<QosClass>(pods.Qos);
+        output.Array<PodFlags>(pods.Flags);
+        output.Array<int>(pods.Priority);
+        output.Array<int>(pods.PriorityClassName);
+        output.Array<int>(pods.StatusReason);
+        output.Array<long>(pods.CreationTime);
+        output.Array<long>(pods.StartTime);
+        output.Array<long>(pods.DeletionTime);
+        KeyValues(pods.Labels);
+        KeyValues(pods.Annotations);
+        output.Array<int>(pods.OwnerStart);
+        output.Array<int>([.. pods.Owners.Select(o => o.Kind)]);
+        output.Array<int>([.. pods.Owners.Select(o => o.Name)]);
+        output.Array<int>([.. pods.Owners.Select(o => o.Uid)]);
+        output.Array<bool>([.. pods.Owners.Select(o => o.Controller)]);
+        output.Array<int>(pods.ImageStart);
+        output.Array<int>(pods.Images);
+        output.Array<long>(pods.Requests);
+        output.Array<int>(pods.Constraints);
+        output.Array<int>(pods.PvcStart);
+        output.Array<int>(pods.PvcClaims);
+        output.Array<int>(pods.ContainerStatusStart);
+        ContainerStatus[] statuses = pods.ContainerStatuses;
+        output.Array<int>([.. statuses.Select(s => s.Name)]);
+        output.Array<bool>([.. statuses.Select(s => s.Init)]);
+        output.Array<int>([.. statuses.Select(s => s.RestartCount)]);
+        output.Array<int>([.. statuses.Select(s => s.WaitingReason)]);
+        output.Array<int>([.. statuses.Select(s => s.TerminatedReason)]);
+        output.Array<int>([.. statuses.Select(s => s.ExitCode)]);
+        output.Array<bool>([.. statuses.Select(s => s.HasExitCode)]);
+        output.Array<bool>([.. statuses.Select(s => s.Ready)]);
+        output.Array<int>(pods.ConditionStart);
+        PodCondition[] conditions = pods.Conditions;
+        output.Array<int>([.. conditions.Select(c => c.Type)]);
+        output.Array<int>([.. conditions.Select(c => c.Status)]);
+        output.Array<int>([.. conditions.Select(c => c.Reason)]);
+        output.Array<long>([.. conditions.Select(c => c.LastTransitionTime)]);
+        output.Array<int>(pods.Restarts);
+        output.Array<int>(pods.InitRestarts);
+        output.Array<long>(pods.UsageCpuMilli);
+        output.Array<long>(pods.UsageMemory);
+        output.Array<bool>(pods.HasUsage);
+    }
+
+    private void KeyValues(KeyValueColumn column)
+    {
+        output.Array<int>(column.Start);
+        output.Array<int>(column.Keys);
+        output.Array<int>(column.Values);
+    }
+
+    // Dictionary order is kept (it is the order the source listed them in), so a read-back snapshot enumerates alike.
+    private void PriorityClasses(IReadOnlyDictionary<int, PriorityClassInfo> classes)
+    {
+        output.Array<int>([.. classes.Keys]);
+        output.Array<int>([.. classes.Values.Select(c => c.Value)]);
+        output.Array<bool>([.. classes.Values.Select(c => c.GlobalDefault)]);
+    }
+
+    private void Claims(IReadOnlyDictionary<(int Namespace, int Name), int> claims)
+    {
+        output.Array<int>([.. claims.Keys.Select(k => k.Namespace)]);
+        output.Array<int>([.. claims.Keys.Select(k => k.Name)]);
+        output.Array<int>([.. claims.Values]);
+    }
+
+    private void Constraints(PodConstraints constraints)
+    {
+        output.Int32(constraints.Tolerations.Length);
+        foreach (Toleration toleration in constraints.Tolerations)
+        {
+            output.Int32(toleration.Key);
+            output.Byte((byte)toleration.Operator);
+            output.Int32(toleration.Value);
+            output.Byte((byte)toleration.Effect);
+        }
+
+        output.Array<int>([.. constraints.NodeSelector.Select(p => p.Key)]);
+        output.Array<int>([.. constraints.NodeSelector.Select(p => p.Value)]);
+        output.Bool(constraints.RequiredNodeAffinity is not null);
+        if (constraints.RequiredNodeAffinity is not null)
+        {
+            output.Int32(constraints.RequiredNodeAffinity.Length);
+            foreach (NodeSelectorTerm term in constraints.RequiredNodeAffinity)
+            {
+                Term(term);
+            }
+        }
+
+        output.Int32(constraints.PreferredNodeAffinity.Length);
+        foreach (PreferredSchedulingTerm preferred in constraints.PreferredNodeAffinity)
+        {
+            output.Int32(preferred.Weight);
+            Term(preferred.Term);
+        }
+
+        AffinityTerms(constraints.RequiredPodAffinity);
+        AffinityTerms(constraints.RequiredPodAntiAffinity);
+        output.Int32(constraints.PreferredPodAntiAffinity.Length);
+        foreach (WeightedPodAffinityTerm weighted in constraints.PreferredPodAntiAffinity)
+        {
+            output.Int32(weighted.Weight);
+            AffinityTerm(weighted.Term);
+        }
+
+        output.Int32(constraints.TopologySpread.Length);
+        foreach (TopologySpreadConstraint spread in constraints.TopologySpread)
+        {
+            output.Int32(spread.MaxSkew);
+            output.Int32(spread.TopologyKey);
+            output.Byte((byte)spread.WhenUnsatisfiable);
+            Selector(spread.Selector);
+            output.Bool(spread.MinDomains.HasValue);
+            output.Int32(spread.MinDomains ?? 0);
+            output.Byte((byte)spread.NodeAffinityPolicy);
+            output.Byte((byte)spread.NodeTaintsPolicy);
+            output.Array<int>(spread.MatchLabelKeys);
+        }
+    }
+
+    private void Term(NodeSelectorTerm term)
+    {
+        output.Int32(term.Requirements.Length);
+        foreach (NodeSelectorRequirement requirement in term.Requirements)
+        {
+            output.Int32(requirement.Key);
+            output.Byte((byte)requirement.Operator);
+            output.Array<int>(requirement.Values);
+            output.Strings(requirement.RawValues);
+            output.Bool(requirement.IsField);
+        }
+    }
+
+    private void AffinityTerms(PodAffinityTerm[] terms)
+    {
+        output.Int32(terms.Length);
+        foreach (PodAffinityTerm term in terms)
+        {
+            AffinityTerm(term);
+        }
+    }
+
+    private void AffinityTerm(PodAffinityTerm term)
+    {
+        Selector(term.Selector);
+        output.Array<int>(term.Namespaces);
+        output.Bool(term.NamespaceSelector is not null);
+        if (term.NamespaceSelector is not null)
+        {
+            Selector(term.NamespaceSelector);
+        }
+
+        output.Int32(term.TopologyKey);
+    }
+
+    private void Selector(LabelSelector selector)
+    {
+        output.Bool(selector.MatchesNothing);
+        output.Int32(selector.Requirements.Length);
+        foreach (SelectorRequirement requirement in selector.Requirements)
+        {
+            output.Int32(requirement.Key);
+            output.Byte((byte)requirement.Operator);
+            output.Array<int>(requirement.Values);
+        }
+    }
+
+    private void Pdb(PdbRecord pdb)
+    {
+        output.Int32(pdb.Namespace);
+        output.String(pdb.Name);
+        Selector(pdb.Selector);
+        IntOrPercent(pdb.MinAvailable);
+        IntOrPercent(pdb.MaxUnavailable);
+        output.Byte((byte)pdb.UnhealthyPodEvictionPolicy);
+        output.Int64(pdb.Generation);
+        output.Bool(pdb.HasStatus);
+        output.Int64(pdb.ObservedGeneration);
+        output.Int32(pdb.DisruptionsAllowed);
+        output.Int32(pdb.CurrentHealthy);
+        output.Int32(pdb.DesiredHealthy);
+        output.Int32(pdb.ExpectedPods);
+        output.Strings(pdb.DisruptedPods);
+    }
+
+    private void IntOrPercent(IntOrPercent? value)
+    {
+        output.Bool(value.HasValue);
+        output.Int32(value?.Value ?? 0);
+        output.Bool(value?.IsPercent ?? false);
+    }
+}
+
+/// <summary>What a compact snapshot carries besides the snapshot: the source loader's warnings and object counts.</summary>
+public sealed record CompactSnapshotProvenance(
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<KeyValuePair<string, int>> ObjectsByKind,
+    IReadOnlyList<KeyValuePair<string, int>> SkippedByKind);
