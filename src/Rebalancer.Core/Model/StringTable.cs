@@ -6,10 +6,21 @@ namespace Rebalancer.Core.Model;
 /// </summary>
 public sealed class StringTable
 {
-    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
-    private readonly List<string> _values = [];
+    private readonly Dictionary<string, int> _ids;
+    private readonly List<string> _values;
 
-    public StringTable() => Intern(string.Empty);
+    public StringTable()
+        : this(0)
+    {
+    }
+
+    /// <summary>A table with room for <paramref name="capacity"/> strings (a saved snapshot's table is read back whole).</summary>
+    public StringTable(int capacity)
+    {
+        _ids = new Dictionary<string, int>(capacity, StringComparer.Ordinal);
+        _values = new List<string>(capacity);
+        Intern(string.Empty);
+    }
 
     public int Count => _values.Count;
 

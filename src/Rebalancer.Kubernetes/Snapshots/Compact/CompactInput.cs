@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -6,22 +8,32 @@ using System.Text;
 
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
 
+/// <summary>Decodes one fixed-size record written by a <see cref="CompactOutput.RecordWriter{T}"/>.</summary>
+internal delegate T RecordReader<out T>(ReadOnlySpan<byte> source);
+
 /// <summary>
 /// The primitive reads of the compact snapshot format (see <see cref="CompactOutput"/>). Every read names the field it
 /// reads, so a truncated or damaged file is reported at its field path (<c>pods.labels.keys</c>), never as an
-/// out-of-range exception later in the planner. Everything read is hashed and checked against the trailer.
+/// out-of-range exception later in the planner. Everything read is checksummed and compared with the trailer.
 /// </summary>
-internal sealed class CompactInput
+/// <remarks>
+/// Memory is the cost to watch: on the small VMs this runs on, every fresh megabyte a process touches costs ~4 ms of
+/// page faults (docs/benchmarks.md), more than decoding it. So only the snapshot's own arrays are allocated; records
+/// and text pass through one reused buffer, and field paths are strings only when an error is reported.
+/// </remarks>
+internal sealed class CompactInput : IDisposable
 {
     // Arrays of a stream of unknown length grow as their bytes arrive, so a damaged count cannot allocate gigabytes.
     private const int UnknownLengthChunk = 1 << 20;
+    private const int RecordChunk = 1 << 16;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly Stream _stream;
     private readonly string _source;
     private readonly long _length;
-    private readonly Crc64 _hash = new();
+    private readonly Crc64 _checksum = new();
+    private byte[] _scratch = [];
 
     public CompactInput(Stream stream, string source, long consumed)
     {
@@ -35,8 +47,11 @@ internal sealed class CompactInput
     /// <summary>Bytes consumed from the start of the file.</summary>
     public long Position { get; private set; }
 
-    /// <summary>Hashes bytes read before this reader existed (the header).</summary>
-    public void HashPrefix(ReadOnlySpan<byte> bytes) => _hash.Append(bytes);
+    /// <summary>Prefixed to field names in errors (<c>constraintSets[12]</c>); null at the top level.</summary>
+    public string? Scope { get; set; }
+
+    /// <summary>Checksums bytes read before this reader existed (the header).</summary>
+    public void ChecksumPrefix(ReadOnlySpan<byte> bytes) => _checksum.Append(bytes);
 
     public byte Byte(string field)
     {
@@ -49,7 +64,7 @@ internal sealed class CompactInput
     {
         0 => false,
         1 => true,
-        byte other => throw Damaged(field, "not a boolean", other.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        byte other => throw Damaged(field, "not a boolean", other.ToString(CultureInfo.InvariantCulture)),
     };
 
     public int Int32(string field)
@@ -66,7 +81,7 @@ internal sealed class CompactInput
         return BinaryPrimitives.ReadInt64LittleEndian(bytes);
     }
 
-    /// <summary>A non-negative count; <paramref name="itemSize"/> bytes per item must still be in the file.</summary>
+    /// <summary>A non-negative count; at least <paramref name="itemSize"/> bytes per item must still be in the file.</summary>
     public int Count(string field, int itemSize)
     {
         int count = Int32(field);
@@ -79,65 +94,95 @@ internal sealed class CompactInput
     }
 
     public T[] Array<T>(string field)
-        where T : unmanaged
-    {
-        int count = Count(field, Unsafe.SizeOf<T>());
-        return Items<T>(count, field);
-    }
+        where T : unmanaged => Items<T>(Count(field, Unsafe.SizeOf<T>()), field);
 
     /// <summary>An array that must have <paramref name="expected"/> items (a column of a table).</summary>
     public T[] Column<T>(string field, int expected)
         where T : unmanaged
     {
         T[] column = Array<T>(field);
-        if (column.Length != expected)
-        {
-            throw Damaged(field, $"has {column.Length} items where {expected} were expected");
-        }
-
-        return column;
+        return column.Length == expected ? column : throw Damaged(field, $"has {column.Length} items where {expected} were expected");
     }
 
     public bool[] Bools(string field, int expected)
     {
         bool[] column = Column<bool>(field, expected);
-        foreach (byte value in MemoryMarshal.AsBytes(column.AsSpan()))
+        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(column.AsSpan());
+        int bad = bytes.IndexOfAnyExcept((byte)0, (byte)1);
+        return bad < 0 ? column : throw Damaged($"{field}[{bad}]", "not a boolean", bytes[bad].ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>A count, then records of <paramref name="size"/> bytes each, decoded through a reused buffer.</summary>
+    public T[] Records<T>(string field, int size, RecordReader<T> read)
+    {
+        int count = Count(field, size);
+        var items = new T[_length >= 0 ? count : Math.Min(count, UnknownLengthChunk / size)];
+        int perChunk = RecordChunk / size;
+        byte[] chunk = Scratch(perChunk * size);
+        for (int done = 0; done < count;)
         {
-            if (value > 1)
+            int take = Math.Min(perChunk, count - done);
+            Fill(chunk.AsSpan(0, take * size), field);
+            if (done + take > items.Length)
             {
-                throw Damaged(field, "not a boolean", value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                System.Array.Resize(ref items, (int)Math.Min(count, Math.Max(done + take, items.Length * 2L)));
             }
+
+            int i = 0;
+            try
+            {
+                for (; i < take; i++)
+                {
+                    items[done + i] = read(chunk.AsSpan(i * size, size));
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                throw Damaged($"{field}[{done + i}]", e.Message);
+            }
+
+            done += take;
         }
 
-        return column;
+        return items;
     }
 
     public string[] Strings(string field)
     {
-        int[] lengths = Array<int>(field + ".lengths");
-        long total = Int64(field + ".bytes");
-        long sum = 0;
-        foreach (int length in lengths)
+        int count = Count(field, sizeof(int));
+        string[] values = new string[count];
+        if (count == 0)
         {
-            if (length < 0)
-            {
-                throw Damaged(field + ".lengths", "a negative string length", length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            sum += length;
+            _ = Int64(field);
+            return values;
         }
 
-        if (sum != total || total > int.MaxValue || (_length >= 0 && total > _length - Position))
-        {
-            throw Damaged(field + ".bytes", $"{total} bytes of text do not match the string lengths ({sum}) or the bytes left in the file");
-        }
-
-        byte[] text = Items<byte>((int)total, field + ".bytes");
-        string[] values = new string[lengths.Length];
-        int offset = 0;
+        int[] lengths = ArrayPool<int>.Shared.Rent(count);
         try
         {
-            for (int i = 0; i < values.Length; i++)
+            Fill(MemoryMarshal.AsBytes(lengths.AsSpan(0, count)), field);
+            long total = Int64(field);
+            long sum = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (lengths[i] < 0)
+                {
+                    throw Damaged($"{field}[{i}]", "a negative string length", lengths[i].ToString(CultureInfo.InvariantCulture));
+                }
+
+                sum += lengths[i];
+            }
+
+            if (sum != total || total > int.MaxValue || (_length >= 0 && total > _length - Position))
+            {
+                throw Damaged(field, $"{total} bytes of text do not match the string lengths ({sum}) or the bytes left in the file");
+            }
+
+            // The text passes through the reused buffer: the strings are what the snapshot keeps.
+            byte[] text = Scratch((int)total);
+            Fill(text.AsSpan(0, (int)total), field);
+            int offset = 0;
+            for (int i = 0; i < count; i++)
             {
                 values[i] = lengths[i] == 0 ? string.Empty : StrictUtf8.GetString(text, offset, lengths[i]);
                 offset += lengths[i];
@@ -146,6 +191,10 @@ internal sealed class CompactInput
         catch (DecoderFallbackException e)
         {
             throw Damaged(field, "text that is not valid UTF-8", inner: e);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(lengths);
         }
 
         return values;
@@ -157,10 +206,10 @@ internal sealed class CompactInput
         return values.Length == 1 ? values[0] : throw Damaged(field, $"{values.Length} strings where one was expected");
     }
 
-    /// <summary>Reads the trailer and compares the hash of everything before it; then the stream must end.</summary>
+    /// <summary>Reads the trailer and compares the checksum of everything before it; then the stream must end.</summary>
     public void Finish()
     {
-        ulong computed = _hash.GetCurrentHashAsUInt64();
+        ulong computed = _checksum.GetCurrentHashAsUInt64();
         Span<byte> trailer = stackalloc byte[CompactFormat.TrailerLength];
         int read = _stream.ReadAtLeast(trailer, trailer.Length, throwOnEndOfStream: false);
         if (read < trailer.Length || !trailer[..CompactFormat.EndMarker.Length].SequenceEqual(CompactFormat.EndMarker))
@@ -183,7 +232,31 @@ internal sealed class CompactInput
     }
 
     public SnapshotFormatException Damaged(string field, string problem, string? value = null, Exception? inner = null) =>
-        new(_source, "compact snapshot, " + field, problem, value, inner);
+        new(_source, "compact snapshot, " + (Scope is null ? field : Scope + "." + field), problem, value, inner);
+
+    public void Dispose()
+    {
+        if (_scratch.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_scratch);
+            _scratch = [];
+        }
+    }
+
+    private byte[] Scratch(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            if (_scratch.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_scratch);
+            }
+
+            _scratch = ArrayPool<byte>.Shared.Rent(length);
+        }
+
+        return _scratch;
+    }
 
     private T[] Items<T>(int count, string field)
         where T : unmanaged
@@ -221,7 +294,7 @@ internal sealed class CompactInput
             throw Damaged(field, $"the file ends after {Position + read} bytes; it is truncated");
         }
 
-        _hash.Append(destination);
+        _checksum.Append(destination);
         Position += read;
     }
 }

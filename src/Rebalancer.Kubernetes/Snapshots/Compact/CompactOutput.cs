@@ -8,15 +8,19 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 
 /// <summary>
 /// The primitive writes of the compact snapshot format: little-endian scalars, length-prefixed arrays of unmanaged
-/// values written as their bytes, and length-prefixed UTF-8 string lists. Everything written is hashed (CRC-64) so the
-/// reader can tell a damaged file from a valid one.
+/// values written as their bytes, fixed-size records packed field by field (no padding, so equal snapshots give equal
+/// files), and length-prefixed UTF-8 string lists. Everything written is checksummed (CRC-64) so the reader can tell a
+/// damaged file from a valid one.
 /// </summary>
 internal sealed class CompactOutput : IDisposable
 {
+    /// <summary>Encodes one record into exactly the record size given to <see cref="Records{T}"/>.</summary>
+    public delegate void RecordWriter<T>(in T item, Span<byte> destination);
+
     private const int BufferSize = 1 << 16;
 
     private readonly Stream _stream;
-    private readonly Crc64 _hash = new();
+    private readonly Crc64 _checksum = new();
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     private int _used;
 
@@ -55,7 +59,24 @@ internal sealed class CompactOutput : IDisposable
         Bytes(MemoryMarshal.AsBytes(items));
     }
 
-    /// <summary>A count, the UTF-8 byte length of each string, then all their bytes.</summary>
+    /// <summary>A count, then each record in <paramref name="size"/> bytes.</summary>
+    public void Records<T>(ReadOnlySpan<T> items, int size, RecordWriter<T> write)
+    {
+        Int32(items.Length);
+        foreach (ref readonly T item in items)
+        {
+            if (size > _buffer.Length - _used)
+            {
+                Flush();
+            }
+
+            write(in item, _buffer.AsSpan(_used, size));
+            _used += size;
+            Written += size;
+        }
+    }
+
+    /// <summary>A count, the UTF-8 byte length of each string, the total length, then all their bytes.</summary>
     public void Strings(IReadOnlyList<string> values)
     {
         int count = values.Count;
@@ -102,7 +123,7 @@ internal sealed class CompactOutput : IDisposable
         Flush();
         Span<byte> trailer = stackalloc byte[CompactFormat.TrailerLength];
         CompactFormat.EndMarker.CopyTo(trailer);
-        BinaryPrimitives.WriteUInt64LittleEndian(trailer[CompactFormat.EndMarker.Length..], _hash.GetCurrentHashAsUInt64());
+        BinaryPrimitives.WriteUInt64LittleEndian(trailer[CompactFormat.EndMarker.Length..], _checksum.GetCurrentHashAsUInt64());
         _stream.Write(trailer);
         Written += trailer.Length;
         _stream.Flush();
@@ -135,7 +156,7 @@ internal sealed class CompactOutput : IDisposable
             return;
         }
 
-        _hash.Append(data);
+        _checksum.Append(data);
         _stream.Write(data);
     }
 
@@ -143,7 +164,7 @@ internal sealed class CompactOutput : IDisposable
     {
         if (_used > 0)
         {
-            _hash.Append(_buffer.AsSpan(0, _used));
+            _checksum.Append(_buffer.AsSpan(0, _used));
             _stream.Write(_buffer, 0, _used);
             _used = 0;
         }

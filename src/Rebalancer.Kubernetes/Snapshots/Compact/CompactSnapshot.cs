@@ -75,7 +75,7 @@ public static class CompactSnapshot
             throw new SnapshotFormatException(source, "$", "not a compact snapshot (it does not start with the compact snapshot signature)");
         }
 
-        var reader = new CompactInput(input, source, read);
+        using var reader = new CompactInput(input, source, read);
         if (read < header.Length)
         {
             throw reader.Damaged("version", $"the file ends after {read} bytes; it is truncated");

@@ -13,11 +13,10 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 internal sealed class CompactSnapshotReader(CompactInput input)
 {
     private int _strings;
-    private string? _scope;
 
     public (ClusterSnapshot Snapshot, CompactSnapshotProvenance Provenance) Read(ReadOnlySpan<byte> header)
     {
-        input.HashPrefix(header);
+        input.ChecksumPrefix(header);
         int version = BinaryPrimitives.ReadInt32LittleEndian(header[CompactFormat.Magic.Length..]);
         if (version != CompactFormat.Version)
         {
@@ -40,23 +39,23 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         var constraintSets = new PodConstraints[constraintCount];
         for (int i = 0; i < constraintCount; i++)
         {
-            _scope = $"constraintSets[{i}]";
+            input.Scope = $"constraintSets[{i}]";
             PodConstraints constraints = Constraints();
             constraintSets[i] = constraints.Equals(PodConstraints.None) ? PodConstraints.None : constraints;
         }
 
-        _scope = null;
+        input.Scope = null;
         CheckIds(pods.Constraints, constraintCount, "pods.constraints", "a constraint set");
 
         int pdbCount = input.Count("pdbs", 1);
         var pdbs = new PdbRecord[pdbCount];
         for (int i = 0; i < pdbCount; i++)
         {
-            _scope = $"pdbs[{i}]";
+            input.Scope = $"pdbs[{i}]";
             pdbs[i] = Pdb();
         }
 
-        _scope = null;
+        input.Scope = null;
         input.Finish();
         var snapshot = ClusterSnapshot.FromTables(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, claims, constraintSets);
         return (snapshot, provenance);
@@ -77,7 +76,7 @@ internal sealed class CompactSnapshotReader(CompactInput input)
             throw input.Damaged("strings", "the string table must start with the empty string");
         }
 
-        var table = new StringTable();
+        var table = new StringTable(values.Length);
         for (int i = 1; i < values.Length; i++)
         {
             if (table.Intern(values[i]) != i)
@@ -120,14 +119,12 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         KeyValueColumn labels = KeyValues("nodes.labels", count);
         KeyValueColumn annotations = KeyValues("nodes.annotations", count);
         int[] taintStart = input.Column<int>("nodes.taintStart", count + 1);
-        int[] taintKey = Ids(input.Array<int>("nodes.taints.key"), "nodes.taints.key");
-        int[] taintValue = Ids(input.Column<int>("nodes.taints.value", taintKey.Length), "nodes.taints.value");
-        TaintEffect[] taintEffect = Enums<TaintEffect>(input.Column<TaintEffect>("nodes.taints.effect", taintKey.Length), "nodes.taints.effect");
-        CheckStarts(taintStart, taintKey.Length, "nodes.taintStart");
-        var taints = new Taint[taintKey.Length];
+        Taint[] taints = input.Records("nodes.taints", CompactRecords.TaintSize, CompactRecords.ReadTaint);
+        CheckStarts(taintStart, taints.Length, "nodes.taintStart");
         for (int i = 0; i < taints.Length; i++)
         {
-            taints[i] = new Taint(taintKey[i], taintValue[i], taintEffect[i]);
+            Id(taints[i].Key, "nodes.taints", i, "key");
+            Id(taints[i].Value, "nodes.taints", i, "value");
         }
 
         long[] allocatable = input.Column<long>("nodes.allocatable", checked(count * resources));
@@ -175,15 +172,13 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         KeyValueColumn annotations = KeyValues("pods.annotations", count);
 
         int[] ownerStart = input.Column<int>("pods.ownerStart", count + 1);
-        int[] ownerKind = Ids(input.Array<int>("pods.owners.kind"), "pods.owners.kind");
-        int[] ownerName = Ids(input.Column<int>("pods.owners.name", ownerKind.Length), "pods.owners.name");
-        int[] ownerUid = Ids(input.Column<int>("pods.owners.uid", ownerKind.Length), "pods.owners.uid");
-        bool[] ownerController = input.Bools("pods.owners.controller", ownerKind.Length);
-        CheckStarts(ownerStart, ownerKind.Length, "pods.ownerStart");
-        var owners = new OwnerRef[ownerKind.Length];
+        OwnerRef[] owners = input.Records("pods.owners", CompactRecords.OwnerSize, CompactRecords.ReadOwner);
+        CheckStarts(ownerStart, owners.Length, "pods.ownerStart");
         for (int i = 0; i < owners.Length; i++)
         {
-            owners[i] = new OwnerRef(ownerKind[i], ownerName[i], ownerUid[i], ownerController[i]);
+            Id(owners[i].Kind, "pods.owners", i, "kind");
+            Id(owners[i].Name, "pods.owners", i, "name");
+            Id(owners[i].Uid, "pods.owners", i, "uid");
         }
 
         int[] imageStart = input.Column<int>("pods.imageStart", count + 1);
@@ -196,33 +191,23 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         CheckStarts(pvcStart, pvcClaims.Length, "pods.pvcStart");
 
         int[] statusStart = input.Column<int>("pods.containerStatusStart", count + 1);
-        int[] statusName = Ids(input.Array<int>("pods.containerStatuses.name"), "pods.containerStatuses.name");
-        int statuses = statusName.Length;
-        bool[] statusInit = input.Bools("pods.containerStatuses.init", statuses);
-        int[] statusRestarts = input.Column<int>("pods.containerStatuses.restartCount", statuses);
-        int[] statusWaiting = Ids(input.Column<int>("pods.containerStatuses.waitingReason", statuses), "pods.containerStatuses.waitingReason");
-        int[] statusTerminated = Ids(input.Column<int>("pods.containerStatuses.terminatedReason", statuses), "pods.containerStatuses.terminatedReason");
-        int[] statusExitCode = input.Column<int>("pods.containerStatuses.exitCode", statuses);
-        bool[] statusHasExitCode = input.Bools("pods.containerStatuses.hasExitCode", statuses);
-        bool[] statusReady = input.Bools("pods.containerStatuses.ready", statuses);
-        CheckStarts(statusStart, statuses, "pods.containerStatusStart");
-        var containerStatuses = new ContainerStatus[statuses];
-        for (int i = 0; i < statuses; i++)
+        ContainerStatus[] containerStatuses = input.Records("pods.containerStatuses", CompactRecords.ContainerStatusSize, CompactRecords.ReadContainerStatus);
+        CheckStarts(statusStart, containerStatuses.Length, "pods.containerStatusStart");
+        for (int i = 0; i < containerStatuses.Length; i++)
         {
-            containerStatuses[i] = new ContainerStatus(statusName[i], statusInit[i], statusRestarts[i], statusWaiting[i],
-                statusTerminated[i], statusExitCode[i], statusHasExitCode[i], statusReady[i]);
+            Id(containerStatuses[i].Name, "pods.containerStatuses", i, "name");
+            Id(containerStatuses[i].WaitingReason, "pods.containerStatuses", i, "waitingReason");
+            Id(containerStatuses[i].TerminatedReason, "pods.containerStatuses", i, "terminatedReason");
         }
 
         int[] conditionStart = input.Column<int>("pods.conditionStart", count + 1);
-        int[] conditionType = Ids(input.Array<int>("pods.conditions.type"), "pods.conditions.type");
-        int[] conditionStatus = Ids(input.Column<int>("pods.conditions.status", conditionType.Length), "pods.conditions.status");
-        int[] conditionReason = Ids(input.Column<int>("pods.conditions.reason", conditionType.Length), "pods.conditions.reason");
-        long[] conditionTime = input.Column<long>("pods.conditions.lastTransitionTime", conditionType.Length);
-        CheckStarts(conditionStart, conditionType.Length, "pods.conditionStart");
-        var conditions = new PodCondition[conditionType.Length];
+        PodCondition[] conditions = input.Records("pods.conditions", CompactRecords.ConditionSize, CompactRecords.ReadCondition);
+        CheckStarts(conditionStart, conditions.Length, "pods.conditionStart");
         for (int i = 0; i < conditions.Length; i++)
         {
-            conditions[i] = new PodCondition(conditionType[i], conditionStatus[i], conditionReason[i], conditionTime[i]);
+            Id(conditions[i].Type, "pods.conditions", i, "type");
+            Id(conditions[i].Status, "pods.conditions", i, "status");
+            Id(conditions[i].Reason, "pods.conditions", i, "reason");
         }
 
         return new PodTable(resources)
@@ -299,54 +284,54 @@ internal sealed class CompactSnapshotReader(CompactInput input)
 
     private PodConstraints Constraints()
     {
-        int tolerationCount = input.Count(Field("tolerations"), 10);
+        int tolerationCount = input.Count("tolerations", 10);
         var tolerations = new Toleration[tolerationCount];
         for (int i = 0; i < tolerationCount; i++)
         {
-            tolerations[i] = new Toleration(Id(input.Int32(Field("tolerations.key"))), EnumValue<TolerationOperator>(input.Byte(Field("tolerations.operator")), "tolerations.operator"),
-                Id(input.Int32(Field("tolerations.value"))), EnumValue<TaintEffect>(input.Byte(Field("tolerations.effect")), "tolerations.effect"));
+            tolerations[i] = new Toleration(Id(input.Int32("tolerations.key"), "tolerations.key"), EnumValue<TolerationOperator>(input.Byte("tolerations.operator"), "tolerations.operator"),
+                Id(input.Int32("tolerations.value"), "tolerations.value"), EnumValue<TaintEffect>(input.Byte("tolerations.effect"), "tolerations.effect"));
         }
 
-        int[] selectorKeys = Ids(input.Array<int>(Field("nodeSelector.key")), Field("nodeSelector.key"));
-        int[] selectorValues = Ids(input.Column<int>(Field("nodeSelector.value"), selectorKeys.Length), Field("nodeSelector.value"));
+        int[] selectorKeys = Ids(input.Array<int>("nodeSelector.key"), "nodeSelector.key");
+        int[] selectorValues = Ids(input.Column<int>("nodeSelector.value", selectorKeys.Length), "nodeSelector.value");
         NodeSelectorTerm[]? required = null;
-        if (input.Bool(Field("requiredNodeAffinity")))
+        if (input.Bool("requiredNodeAffinity"))
         {
-            required = new NodeSelectorTerm[input.Count(Field("requiredNodeAffinity"), 4)];
+            required = new NodeSelectorTerm[input.Count("requiredNodeAffinity", 4)];
             for (int i = 0; i < required.Length; i++)
             {
                 required[i] = Term();
             }
         }
 
-        var preferred = new PreferredSchedulingTerm[input.Count(Field("preferredNodeAffinity"), 8)];
+        var preferred = new PreferredSchedulingTerm[input.Count("preferredNodeAffinity", 8)];
         for (int i = 0; i < preferred.Length; i++)
         {
-            int weight = input.Int32(Field("preferredNodeAffinity.weight"));
+            int weight = input.Int32("preferredNodeAffinity.weight");
             preferred[i] = new PreferredSchedulingTerm(weight, Term());
         }
 
         PodAffinityTerm[] affinity = AffinityTerms("requiredPodAffinity");
         PodAffinityTerm[] antiAffinity = AffinityTerms("requiredPodAntiAffinity");
-        var preferredAnti = new WeightedPodAffinityTerm[input.Count(Field("preferredPodAntiAffinity"), 8)];
+        var preferredAnti = new WeightedPodAffinityTerm[input.Count("preferredPodAntiAffinity", 8)];
         for (int i = 0; i < preferredAnti.Length; i++)
         {
-            int weight = input.Int32(Field("preferredPodAntiAffinity.weight"));
+            int weight = input.Int32("preferredPodAntiAffinity.weight");
             preferredAnti[i] = new WeightedPodAffinityTerm(weight, AffinityTerm());
         }
 
-        var spread = new TopologySpreadConstraint[input.Count(Field("topologySpread"), 16)];
+        var spread = new TopologySpreadConstraint[input.Count("topologySpread", 16)];
         for (int i = 0; i < spread.Length; i++)
         {
-            int maxSkew = input.Int32(Field("topologySpread.maxSkew"));
-            int topologyKey = Id(input.Int32(Field("topologySpread.topologyKey")));
-            var when = EnumValue<UnsatisfiableConstraintAction>(input.Byte(Field("topologySpread.whenUnsatisfiable")), "topologySpread.whenUnsatisfiable");
+            int maxSkew = input.Int32("topologySpread.maxSkew");
+            int topologyKey = Id(input.Int32("topologySpread.topologyKey"), "topologySpread.topologyKey");
+            var when = EnumValue<UnsatisfiableConstraintAction>(input.Byte("topologySpread.whenUnsatisfiable"), "topologySpread.whenUnsatisfiable");
             LabelSelector selector = Selector();
-            bool hasMinDomains = input.Bool(Field("topologySpread.minDomains"));
-            int minDomains = input.Int32(Field("topologySpread.minDomains"));
-            var affinityPolicy = EnumValue<NodeInclusionPolicy>(input.Byte(Field("topologySpread.nodeAffinityPolicy")), "topologySpread.nodeAffinityPolicy");
-            var taintsPolicy = EnumValue<NodeInclusionPolicy>(input.Byte(Field("topologySpread.nodeTaintsPolicy")), "topologySpread.nodeTaintsPolicy");
-            int[] matchLabelKeys = Ids(input.Array<int>(Field("topologySpread.matchLabelKeys")), Field("topologySpread.matchLabelKeys"));
+            bool hasMinDomains = input.Bool("topologySpread.minDomains");
+            int minDomains = input.Int32("topologySpread.minDomains");
+            var affinityPolicy = EnumValue<NodeInclusionPolicy>(input.Byte("topologySpread.nodeAffinityPolicy"), "topologySpread.nodeAffinityPolicy");
+            var taintsPolicy = EnumValue<NodeInclusionPolicy>(input.Byte("topologySpread.nodeTaintsPolicy"), "topologySpread.nodeTaintsPolicy");
+            int[] matchLabelKeys = Ids(input.Array<int>("topologySpread.matchLabelKeys"), "topologySpread.matchLabelKeys");
             spread[i] = new TopologySpreadConstraint(maxSkew, topologyKey, when, selector, hasMinDomains ? minDomains : null,
                 affinityPolicy, taintsPolicy, matchLabelKeys);
         }
@@ -366,14 +351,14 @@ internal sealed class CompactSnapshotReader(CompactInput input)
 
     private NodeSelectorTerm Term()
     {
-        var requirements = new NodeSelectorRequirement[input.Count(Field("nodeSelectorTerm.requirements"), 10)];
+        var requirements = new NodeSelectorRequirement[input.Count("nodeSelectorTerm.requirements", 10)];
         for (int i = 0; i < requirements.Length; i++)
         {
-            int key = Id(input.Int32(Field("nodeSelectorTerm.key")));
-            var op = EnumValue<SelectorOperator>(input.Byte(Field("nodeSelectorTerm.operator")), "nodeSelectorTerm.operator");
-            int[] values = Ids(input.Array<int>(Field("nodeSelectorTerm.values")), Field("nodeSelectorTerm.values"));
-            string[] raw = input.Strings(Field("nodeSelectorTerm.rawValues"));
-            bool isField = input.Bool(Field("nodeSelectorTerm.isField"));
+            int key = Id(input.Int32("nodeSelectorTerm.key"), "nodeSelectorTerm.key");
+            var op = EnumValue<SelectorOperator>(input.Byte("nodeSelectorTerm.operator"), "nodeSelectorTerm.operator");
+            int[] values = Ids(input.Array<int>("nodeSelectorTerm.values"), "nodeSelectorTerm.values");
+            string[] raw = input.Strings("nodeSelectorTerm.rawValues");
+            bool isField = input.Bool("nodeSelectorTerm.isField");
             requirements[i] = new NodeSelectorRequirement(key, op, values, raw, isField);
         }
 
@@ -382,7 +367,7 @@ internal sealed class CompactSnapshotReader(CompactInput input)
 
     private PodAffinityTerm[] AffinityTerms(string field)
     {
-        var terms = new PodAffinityTerm[input.Count(Field(field), 14)];
+        var terms = new PodAffinityTerm[input.Count(field, 14)];
         for (int i = 0; i < terms.Length; i++)
         {
             terms[i] = AffinityTerm();
@@ -394,21 +379,21 @@ internal sealed class CompactSnapshotReader(CompactInput input)
     private PodAffinityTerm AffinityTerm()
     {
         LabelSelector selector = Selector();
-        int[] namespaces = Ids(input.Array<int>(Field("podAffinityTerm.namespaces")), Field("podAffinityTerm.namespaces"));
-        LabelSelector? namespaceSelector = input.Bool(Field("podAffinityTerm.namespaceSelector")) ? Selector() : null;
-        int topologyKey = Id(input.Int32(Field("podAffinityTerm.topologyKey")));
+        int[] namespaces = Ids(input.Array<int>("podAffinityTerm.namespaces"), "podAffinityTerm.namespaces");
+        LabelSelector? namespaceSelector = input.Bool("podAffinityTerm.namespaceSelector") ? Selector() : null;
+        int topologyKey = Id(input.Int32("podAffinityTerm.topologyKey"), "podAffinityTerm.topologyKey");
         return new PodAffinityTerm(selector, namespaces, namespaceSelector, topologyKey);
     }
 
     private LabelSelector Selector()
     {
-        bool matchesNothing = input.Bool(Field("selector.matchesNothing"));
-        var requirements = new SelectorRequirement[input.Count(Field("selector.requirements"), 9)];
+        bool matchesNothing = input.Bool("selector.matchesNothing");
+        var requirements = new SelectorRequirement[input.Count("selector.requirements", 9)];
         for (int i = 0; i < requirements.Length; i++)
         {
-            int key = Id(input.Int32(Field("selector.key")));
-            var op = EnumValue<SelectorOperator>(input.Byte(Field("selector.operator")), "selector.operator");
-            int[] values = Ids(input.Array<int>(Field("selector.values")), Field("selector.values"));
+            int key = Id(input.Int32("selector.key"), "selector.key");
+            var op = EnumValue<SelectorOperator>(input.Byte("selector.operator"), "selector.operator");
+            int[] values = Ids(input.Array<int>("selector.values"), "selector.values");
             requirements[i] = new SelectorRequirement(key, op, values);
         }
 
@@ -420,29 +405,29 @@ internal sealed class CompactSnapshotReader(CompactInput input)
     {
         var pdb = new PdbRecord
         {
-            Namespace = Id(input.Int32(Field("namespace"))),
-            Name = input.String(Field("name")),
+            Namespace = Id(input.Int32("namespace"), "namespace"),
+            Name = input.String("name"),
             Selector = Selector(),
             MinAvailable = IntOrPercent("minAvailable"),
             MaxUnavailable = IntOrPercent("maxUnavailable"),
-            UnhealthyPodEvictionPolicy = EnumValue<UnhealthyPodEvictionPolicy>(input.Byte(Field("unhealthyPodEvictionPolicy")), "unhealthyPodEvictionPolicy"),
-            Generation = input.Int64(Field("generation")),
-            HasStatus = input.Bool(Field("hasStatus")),
-            ObservedGeneration = input.Int64(Field("observedGeneration")),
-            DisruptionsAllowed = input.Int32(Field("disruptionsAllowed")),
-            CurrentHealthy = input.Int32(Field("currentHealthy")),
-            DesiredHealthy = input.Int32(Field("desiredHealthy")),
-            ExpectedPods = input.Int32(Field("expectedPods")),
+            UnhealthyPodEvictionPolicy = EnumValue<UnhealthyPodEvictionPolicy>(input.Byte("unhealthyPodEvictionPolicy"), "unhealthyPodEvictionPolicy"),
+            Generation = input.Int64("generation"),
+            HasStatus = input.Bool("hasStatus"),
+            ObservedGeneration = input.Int64("observedGeneration"),
+            DisruptionsAllowed = input.Int32("disruptionsAllowed"),
+            CurrentHealthy = input.Int32("currentHealthy"),
+            DesiredHealthy = input.Int32("desiredHealthy"),
+            ExpectedPods = input.Int32("expectedPods"),
         };
-        pdb.DisruptedPods.AddRange(input.Strings(Field("disruptedPods")));
+        pdb.DisruptedPods.AddRange(input.Strings("disruptedPods"));
         return pdb;
     }
 
     private IntOrPercent? IntOrPercent(string field)
     {
-        bool present = input.Bool(Field(field));
-        int value = input.Int32(Field(field));
-        bool isPercent = input.Bool(Field(field));
+        bool present = input.Bool(field);
+        int value = input.Int32(field);
+        bool isPercent = input.Bool(field);
         return present ? new IntOrPercent(value, isPercent) : null;
     }
 
@@ -461,17 +446,17 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         return new KeyValueColumn(start, keys, values);
     }
 
-    private string Field(string name) => _scope is null ? name : _scope + "." + name;
-
-    private int Id(int id)
+    /// <summary>Checks a string id inside record <paramref name="index"/> of <paramref name="field"/>; the path is built only for an error.</summary>
+    private void Id(int id, string field, int index, string member)
     {
         if ((uint)id >= (uint)_strings)
         {
-            throw input.Damaged(_scope ?? "strings", $"string id {id} is not in the string table (0 to {_strings - 1})");
+            throw input.Damaged($"{field}[{index}].{member}", $"not a string id (0 to {_strings - 1})", id.ToString(CultureInfo.InvariantCulture));
         }
-
-        return id;
     }
+
+    private int Id(int id, string field) =>
+        (uint)id < (uint)_strings ? id : throw input.Damaged(field, $"not a string id (0 to {_strings - 1})", id.ToString(CultureInfo.InvariantCulture));
 
     private int[] Ids(int[] ids, string field)
     {
@@ -532,7 +517,7 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         where T : unmanaged, Enum
     {
         T converted = MemoryMarshal.Cast<byte, T>(new ReadOnlySpan<byte>(in value))[0];
-        return System.Enum.IsDefined(converted) ? converted : throw input.Damaged(Field(field), $"not a {typeof(T).Name} value", value.ToString(CultureInfo.InvariantCulture));
+        return System.Enum.IsDefined(converted) ? converted : throw input.Damaged(field, $"not a {typeof(T).Name} value", value.ToString(CultureInfo.InvariantCulture));
     }
 
     private void CheckFlags(ReadOnlySpan<byte> flags, byte known, string field)

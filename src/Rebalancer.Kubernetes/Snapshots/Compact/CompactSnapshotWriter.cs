@@ -4,9 +4,9 @@ using Rebalancer.Core.Model;
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
 
 /// <summary>
-/// Writes a <see cref="ClusterSnapshot"/> in the compact format: the snapshot's own columns in a fixed order, records
-/// split into one column per field (no padding bytes, so equal snapshots give equal files), the object graphs of
-/// constraint sets and PDBs field by field. <see cref="CompactSnapshotReader"/> reads the same order.
+/// Writes a <see cref="ClusterSnapshot"/> in the compact format: the snapshot's own columns in a fixed order, arrays of
+/// records packed field by field (<see cref="CompactRecords"/>), the object graphs of constraint sets and PDBs field by
+/// field. <see cref="CompactSnapshotReader"/> reads the same order.
 /// </summary>
 internal sealed class CompactSnapshotWriter(CompactOutput output)
 {
@@ -67,9 +67,7 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         KeyValues(nodes.Labels);
         KeyValues(nodes.Annotations);
         output.Array<int>(nodes.TaintStart);
-        output.Array<int>([.. nodes.Taints.Select(t => t.Key)]);
-        output.Array<int>([.. nodes.Taints.Select(t => t.Value)]);
-        output.Array<TaintEffect>([.. nodes.Taints.Select(t => t.Effect)]);
+        output.Records(nodes.Taints, CompactRecords.TaintSize, CompactRecords.Write);
         output.Array<long>(nodes.Allocatable);
         output.Array<long>(nodes.UsageCpuMilli);
         output.Array<long>(nodes.UsageMemory);
@@ -95,10 +93,7 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         KeyValues(pods.Labels);
         KeyValues(pods.Annotations);
         output.Array<int>(pods.OwnerStart);
-        output.Array<int>([.. pods.Owners.Select(o => o.Kind)]);
-        output.Array<int>([.. pods.Owners.Select(o => o.Name)]);
-        output.Array<int>([.. pods.Owners.Select(o => o.Uid)]);
-        output.Array<bool>([.. pods.Owners.Select(o => o.Controller)]);
+        output.Records(pods.Owners, CompactRecords.OwnerSize, CompactRecords.Write);
         output.Array<int>(pods.ImageStart);
         output.Array<int>(pods.Images);
         output.Array<long>(pods.Requests);
@@ -106,21 +101,9 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         output.Array<int>(pods.PvcStart);
         output.Array<int>(pods.PvcClaims);
         output.Array<int>(pods.ContainerStatusStart);
-        ContainerStatus[] statuses = pods.ContainerStatuses;
-        output.Array<int>([.. statuses.Select(s => s.Name)]);
-        output.Array<bool>([.. statuses.Select(s => s.Init)]);
-        output.Array<int>([.. statuses.Select(s => s.RestartCount)]);
-        output.Array<int>([.. statuses.Select(s => s.WaitingReason)]);
-        output.Array<int>([.. statuses.Select(s => s.TerminatedReason)]);
-        output.Array<int>([.. statuses.Select(s => s.ExitCode)]);
-        output.Array<bool>([.. statuses.Select(s => s.HasExitCode)]);
-        output.Array<bool>([.. statuses.Select(s => s.Ready)]);
+        output.Records(pods.ContainerStatuses, CompactRecords.ContainerStatusSize, CompactRecords.Write);
         output.Array<int>(pods.ConditionStart);
-        PodCondition[] conditions = pods.Conditions;
-        output.Array<int>([.. conditions.Select(c => c.Type)]);
-        output.Array<int>([.. conditions.Select(c => c.Status)]);
-        output.Array<int>([.. conditions.Select(c => c.Reason)]);
-        output.Array<long>([.. conditions.Select(c => c.LastTransitionTime)]);
+        output.Records(pods.Conditions, CompactRecords.ConditionSize, CompactRecords.Write);
         output.Array<int>(pods.Restarts);
         output.Array<int>(pods.InitRestarts);
         output.Array<long>(pods.UsageCpuMilli);
