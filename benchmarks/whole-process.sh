@@ -3,12 +3,14 @@
 # and peak RSS from /usr/bin/time, N runs per cell, medians. Two builds can be compared in the same run (runs
 # interleaved, so both see the same machine load); the load average before each run is kept with every sample.
 #
-#   benchmarks/whole-process.sh [-n RUNS] [-s SIZES] [-p POLICIES] BIN [BASELINE_BIN]
+#   benchmarks/whole-process.sh [-n RUNS] [-s SIZES] [-p POLICIES] [-f FORMATS] BIN [BASELINE_BIN]
 #
 #   BIN, BASELINE_BIN  rebalancer executables, e.g. the output of .ci/publish.sh
 #   -n RUNS            runs per cell (default 5)
 #   -s SIZES           comma-separated pod counts of the BenchmarkData files (default 15000,50000,150000)
 #   -p POLICIES        comma-separated names in benchmarks/Rebalancer.Benchmarks/policies (default none,product)
+#   -f FORMATS         snapshot formats, comma-separated: json (kubectl's), compact (docs/design/0005; converted from
+#                      the JSON file by BIN's `snapshot --from` once per harness run, into its temporary folder) (default json)
 #
 # The snapshot files come from BenchmarkData's cache (REBALANCER_BENCH_DIR, default /tmp/rebalancer-bench); create them
 # with `dotnet run -c Release --project benchmarks/Rebalancer.Benchmarks -- generate --nodes N --pods P --seed 42 -o F`
@@ -19,24 +21,33 @@ cd "$(dirname "$0")/.."
 runs=5
 sizes=15000,50000,150000
 policies=none,product
-while getopts "n:s:p:" opt; do
+formats=json
+while getopts "n:s:p:f:" opt; do
   case $opt in
     n) runs=$OPTARG ;;
     s) sizes=$OPTARG ;;
     p) policies=$OPTARG ;;
-    *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+    f) formats=$OPTARG ;;
+    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
-[[ $# -ge 1 && $# -le 2 ]] || { sed -n '2,16p' "$0" >&2; exit 2; }
+[[ $# -ge 1 && $# -le 2 ]] || { sed -n '2,18p' "$0" >&2; exit 2; }
 bins=("$@")
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
 dir="${REBALANCER_BENCH_DIR:-/tmp/rebalancer-bench}"
 
 file_for() {
-  local pods=$1 f
+  local pods=$1 format=$2 f c
   f=$(ls "$dir"/synthetic-"${pods}"p-*n-s42-v*.json 2>/dev/null | sort -V | tail -1)
   [[ -n "$f" ]] || { echo "no snapshot for $pods pods in $dir (see the header of $0)" >&2; exit 2; }
+  if [[ "$format" == compact ]]; then
+    # Converted once per harness run by the first build itself, so the file always has that build's format version.
+    c="$out/$(basename "${f%.json}").rbsnap"
+    [[ -f "$c" ]] || "${bins[0]}" snapshot --from "$f" --format compact -o "$c" >/dev/null 2>&1 \
+      || { echo "${bins[0]} snapshot --from $f --format compact failed" >&2; exit 2; }
+    f=$c
+  fi
   echo "$f"
 }
 
@@ -44,8 +55,9 @@ samples=$(mktemp)
 out=$(mktemp -d)
 trap 'rm -rf "$out" "$samples"' EXIT
 
+for format in ${formats//,/ }; do
 for pods in ${sizes//,/ }; do
-  file=$(file_for "$pods")
+  file=$(file_for "$pods" "$format")
   for policy in ${policies//,/ }; do
     for ((i = 1; i <= runs; i++)); do
       for b in "${!bins[@]}"; do
@@ -55,14 +67,15 @@ for pods in ${sizes//,/ }; do
           2>&1 >/dev/null | tail -1)
         [[ "${stats%% *}" == 0 ]] || { echo "${bins[$b]} failed on $file with $policy: $stats" >&2; exit 1; }
         stats=${stats#* }
-        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$b" "$pods" "$policy" "$i" "$load" "${stats// /$'\t'}" >>"$samples"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$b" "$pods" "$format/$policy" "$i" "$load" "${stats// /$'\t'}" >>"$samples"
       done
     done
   done
 done
+done
 
 # Summary: medians per build, size and policy.
-printf 'build\tpods\tpolicy\truns\tload(min-max)\twall(s)\tuser(s)\tsys(s)\tpeakRSS(MiB)\n'
+printf 'build\tpods\tformat/policy\truns\tload(min-max)\twall(s)\tuser(s)\tsys(s)\tpeakRSS(MiB)\n'
 sort -t$'\t' -k1,1n -k2,2n -k3,3 "$samples" | awk -F'\t' '
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
@@ -79,5 +92,5 @@ sort -t$'\t' -k1,1n -k2,2n -k3,3 "$samples" | awk -F'\t' '
     if ($5 + 0 < lmin + 0) lmin = $5; if ($5 + 0 > lmax + 0) lmax = $5 }
   END { flush() }'
 echo
-echo "# samples: build pods policy run load wall user sys peakKB"
+echo "# samples: build pods format/policy run load wall user sys peakKB"
 cat "$samples"

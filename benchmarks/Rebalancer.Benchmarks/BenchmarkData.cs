@@ -1,3 +1,5 @@
+using Rebalancer.Kubernetes.Snapshots;
+using Rebalancer.Kubernetes.Snapshots.Compact;
 using Rebalancer.Testing.Synthetic;
 
 namespace Rebalancer.Benchmarks;
@@ -48,6 +50,45 @@ public static class BenchmarkData
         catch (IOException) when (File.Exists(path))
         {
             // Another process finished first; its file is identical.
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+
+        return path;
+    }
+
+    /// <summary>
+    /// The compact snapshot (<see cref="CompactSnapshot"/>) of the JSON file for <paramref name="pods"/> pods, written
+    /// beside it on first use, as <c>rebalancer snapshot --from FILE.json --format compact</c> writes it.
+    /// </summary>
+    public static string GetCompactFile(int pods)
+    {
+        string json = GetFile(pods);
+        string path = Path.ChangeExtension(json, $".c{CompactSnapshot.FormatVersion}{CompactSnapshot.Extension}");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        string temp = path + "." + Environment.ProcessId + ".tmp";
+        try
+        {
+            SnapshotLoadResult loaded = SnapshotLoader.Load(json);
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                CompactSnapshot.Write(file, loaded);
+            }
+
+            File.Move(temp, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process finished first; its file is identical (equal snapshots give equal files).
         }
         finally
         {

@@ -54,11 +54,14 @@ internal static partial class Log
     [LoggerMessage(35, LogLevel.Warning, "{Outcome}: node {Node}, {Attempts} PATCH attempt(s), HTTP {Status}: {Message}", EventName = "CordonProblem")]
     public static partial void CordonProblem(ILogger logger, string outcome, string node, int attempts, int? status, string? message);
 
-    [LoggerMessage(40, LogLevel.Information, "snapshot of {Cluster} written to {Destination}: {Counts}", EventName = "SnapshotWritten")]
-    public static partial void SnapshotWritten(ILogger logger, string cluster, string destination, string counts);
+    [LoggerMessage(40, LogLevel.Information, "{Format} snapshot of {Cluster} written to {Destination}: {Counts}; {Bytes} bytes", EventName = "SnapshotWritten")]
+    public static partial void SnapshotWritten(ILogger logger, string format, string cluster, string destination, string counts, long bytes);
 
     [LoggerMessage(41, LogLevel.Error, "{Problem}", EventName = "SnapshotFailed")]
     public static partial void SnapshotFailed(ILogger logger, string problem);
+
+    [LoggerMessage(42, LogLevel.Information, "{Source} converted to a {Format} snapshot, written to {Destination}: {Counts}; {Bytes} bytes", EventName = "SnapshotConverted")]
+    public static partial void SnapshotConverted(ILogger logger, string source, string format, string destination, string counts, long bytes);
 
     [LoggerMessage(90, LogLevel.Warning, "telemetry was not fully exported within {BudgetMs} ms; the rest is dropped", EventName = "TelemetryNotFlushed")]
     public static partial void TelemetryNotFlushed(ILogger logger, long budgetMs);

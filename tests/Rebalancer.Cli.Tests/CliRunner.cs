@@ -36,6 +36,23 @@ internal static class CliRunner
         return (code, output.ToString(), error.ToString());
     }
 
+    /// <summary>
+    /// Runs with standard output available as bytes (<see cref="CliConsole.OpenStandardOutput"/>), as in the real process,
+    /// for binary output such as a compact snapshot; <c>Out</c> is what went through the text writer.
+    /// </summary>
+    public static async Task<(int ExitCode, byte[] Bytes, string Out, string Error)> RunBinaryAsync(
+        string[] args, Action<IServiceCollection>? services = null, byte[]? stdin = null)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        // The command disposes the stream it opens, as it would the process's; ToArray still works on a closed MemoryStream.
+        var bytes = new MemoryStream();
+        var console = new CliConsole(output, error, () => new MemoryStream(stdin ?? []), IsTerminal: false) { OpenStandardOutput = () => bytes };
+        int code = await CliApp.RunAsync(args, new CliContext(console, new Dictionary<string, string?>(), services));
+        return (code, bytes.ToArray(), output.ToString(), error.ToString());
+    }
+
     /// <summary>The checkout this test was compiled from: found above the binaries, or above this source file when the
     /// build used a separate artifacts path.</summary>
     private static string FindRepoRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")

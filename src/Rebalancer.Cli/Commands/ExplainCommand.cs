@@ -175,7 +175,7 @@ internal sealed class ExplainHandler(
         }
 
         (ClusterSnapshot? snapshot, string source, int exitCode) = settings.Live
-            ? await ReadClusterAsync(settings, policy.Policy, cancellationToken).ConfigureAwait(false)
+            ? await ReadClusterAsync(settings, policy.Policy, root, cancellationToken).ConfigureAwait(false)
             : await LoadSnapshotAsync(settings.Snapshot!).ConfigureAwait(false);
         if (snapshot is null)
         {
@@ -224,30 +224,14 @@ internal sealed class ExplainHandler(
 
     private async Task<(ClusterSnapshot? Snapshot, string Source, int ExitCode)> LoadSnapshotAsync(string path)
     {
-        string source = path == "-" ? "<stdin>" : path;
-        SnapshotLoadResult loaded;
-        long started = time.GetTimestamp();
-        try
-        {
-            loaded = path == "-" ? SnapshotLoader.Load(console.OpenStandardInput(), "<stdin>") : SnapshotLoader.Load(path);
-        }
-        catch (Exception e) when (e is SnapshotFormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-        {
-            await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-            return (null, source, ExitCodes.InvalidInput);
-        }
-
-        Log.SnapshotLoaded(logger, source, loaded.Snapshot.Nodes.Count, loaded.Snapshot.Pods.Count, loaded.Statistics.Bytes, (long)time.GetElapsedTime(started).TotalMilliseconds);
-        foreach (string warning in loaded.Warnings)
-        {
-            Log.SnapshotWarning(logger, source, warning);
-        }
-
-        return (loaded.Snapshot, source, ExitCodes.Success);
+        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, console, time, logger).ConfigureAwait(false);
+        return loaded is null
+            ? (null, SnapshotInput.SourceOf(path), ExitCodes.InvalidInput)
+            : (loaded.Snapshot, SnapshotInput.SourceOf(path), ExitCodes.Success);
     }
 
     private async Task<(ClusterSnapshot? Snapshot, string Source, int ExitCode)> ReadClusterAsync(
-        ExplainSettings settings, DeschedulerPolicy policy, CancellationToken cancellationToken)
+        ExplainSettings settings, DeschedulerPolicy policy, Activity? root, CancellationToken cancellationToken)
     {
         (KubernetesConnection? connection, int exitCode) = await LiveCommandSupport.ConnectAsync(
             dependencies.Connect, settings.Kubeconfig, settings.Context, console, logger, cancellationToken).ConfigureAwait(false);
@@ -267,31 +251,11 @@ internal sealed class ExplainHandler(
                 MetricsRequiredBy = metricsUser,
                 IncludePersistentVolumeClaims = policy.Profiles.Any(p => p.Evictor.ProtectedStorageClasses.Count > 0),
             };
-            long started = time.GetTimestamp();
-            ClusterReadResult read;
-            try
-            {
-                read = await new ClusterReader(connection, readerOptions, progress.Reading(), time).ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (ClusterReadException e)
-            {
-                Log.ClusterUnreadable(logger, connection.Description, e.Message);
-                return (null, connection.Description, ExitCodes.Failure);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                Log.ReadCancelled(logger);
-                return (null, connection.Description, ExitCodes.Failure);
-            }
-
-            Log.ClusterRead(logger, connection.Description, read.Snapshot.Nodes.Count, read.Snapshot.Pods.Count, read.Pages, read.Bytes,
-                (long)time.GetElapsedTime(started).TotalMilliseconds);
-            foreach (string warning in read.Warnings)
-            {
-                Log.ClusterWarning(logger, connection.Description, warning);
-            }
-
-            return (read.Snapshot, connection.Description, ExitCodes.Success);
+            (ClusterReadResult? read, int readExitCode) = await LiveCommandSupport.ReadClusterAsync(
+                connection, readerOptions, progress, time, logger, root, cancellationToken).ConfigureAwait(false);
+            return read is null
+                ? (null, connection.Description, readExitCode)
+                : (read.Snapshot, connection.Description, ExitCodes.Success);
         }
     }
 }

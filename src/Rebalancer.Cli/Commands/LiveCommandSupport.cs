@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Rebalancer.Cli.Hosting;
 using Rebalancer.Kubernetes.Live;
 
 namespace Rebalancer.Cli.Commands;
@@ -57,6 +59,44 @@ internal static class LiveCommandSupport
             Log.ClusterUnreachable(logger, "cancelled while connecting");
             return (null, ExitCodes.Failure);
         }
+    }
+
+    /// <summary>
+    /// Reads the cluster into a snapshot (the <c>snapshot.read</c> span), as <c>run</c>, <c>explain</c> and
+    /// <c>snapshot --format compact</c> all do: progress on a terminal, the read and its warnings logged. Returns null
+    /// with exit code 1 when a list failed or the read was cancelled (logged, and on <paramref name="root"/>'s status).
+    /// </summary>
+    public static async Task<(ClusterReadResult? Read, int ExitCode)> ReadClusterAsync(
+        KubernetesConnection connection, ClusterReaderOptions options, TerminalProgress progress, TimeProvider time, ILogger logger, Activity? root,
+        CancellationToken cancellationToken)
+    {
+        ClusterReadResult read;
+        long started = time.GetTimestamp();
+        try
+        {
+            read = await new ClusterReader(connection, options, progress.Reading(), time).ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ClusterReadException e)
+        {
+            root?.SetStatus(ActivityStatusCode.Error, e.Message);
+            Log.ClusterUnreadable(logger, connection.Description, e.Message);
+            return (null, ExitCodes.Failure);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            root?.SetStatus(ActivityStatusCode.Error, "cancelled");
+            Log.ReadCancelled(logger);
+            return (null, ExitCodes.Failure);
+        }
+
+        Log.ClusterRead(logger, connection.Description, read.Snapshot.Nodes.Count, read.Snapshot.Pods.Count, read.Pages, read.Bytes,
+            (long)time.GetElapsedTime(started).TotalMilliseconds);
+        foreach (string warning in read.Warnings)
+        {
+            Log.ClusterWarning(logger, connection.Description, warning);
+        }
+
+        return (read, ExitCodes.Success);
     }
 
     private static async Task<int> ReportAsync(ClusterConnectionException e, CliConsole console, ILogger logger)

@@ -109,7 +109,7 @@ internal sealed class PlanHandler(
         PlanSettings settings = options.Value;
         LoadedPolicy policy = policies.Policy;
         string path = settings.Snapshot!;
-        string source = path == "-" ? "<stdin>" : path;
+        string source = SnapshotInput.SourceOf(path);
         PlanStep.DescribeRun(root, Mode, source, policy);
         root?.SetTag(SpanAttributes.SnapshotFile, source);
         foreach (ConfigProblem warning in policy.Policy.Warnings)
@@ -117,31 +117,10 @@ internal sealed class PlanHandler(
             Log.PolicyWarning(logger, policy.Source, warning.ToString());
         }
 
-        SnapshotLoadResult loaded;
-        using (Activity? span = RebalancerTelemetry.Source.StartActivity(SpanNames.SnapshotLoad))
+        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, console, time, logger).ConfigureAwait(false);
+        if (loaded is null)
         {
-            span?.SetTag(SpanAttributes.SnapshotFile, source);
-            long started = time.GetTimestamp();
-            try
-            {
-                loaded = path == "-" ? SnapshotLoader.Load(console.OpenStandardInput(), "<stdin>") : SnapshotLoader.Load(path);
-            }
-            catch (Exception e) when (e is SnapshotFormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-            {
-                // A malformed or missing snapshot is invalid input: a plain message naming the file and the field path.
-                span.RecordError(e);
-                await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-                return ExitCodes.InvalidInput;
-            }
-
-            span?.SetTag(SpanAttributes.Objects, loaded.Statistics.Objects);
-            span?.SetTag(SpanAttributes.Bytes, loaded.Statistics.Bytes);
-            Log.SnapshotLoaded(logger, source, loaded.Snapshot.Nodes.Count, loaded.Snapshot.Pods.Count, loaded.Statistics.Bytes, (long)time.GetElapsedTime(started).TotalMilliseconds);
-        }
-
-        foreach (string warning in loaded.Warnings)
-        {
-            Log.SnapshotWarning(logger, source, warning);
+            return ExitCodes.InvalidInput;
         }
 
         if (cancellationToken.IsCancellationRequested)

@@ -222,30 +222,11 @@ internal sealed class RunHandler(
                 IncludePersistentVolumeClaims = policy.Profiles.Any(p => p.Evictor.ProtectedStorageClasses.Count > 0),
             };
 
-            ClusterReadResult read;
-            long started = time.GetTimestamp();
-            try
+            (ClusterReadResult? read, int readExitCode) = await LiveCommandSupport.ReadClusterAsync(
+                connection, readerOptions, progress, time, logger, root, cancellationToken).ConfigureAwait(false);
+            if (read is null)
             {
-                read = await new ClusterReader(connection, readerOptions, progress.Reading(), time).ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (ClusterReadException e)
-            {
-                root?.SetStatus(ActivityStatusCode.Error, e.Message);
-                Log.ClusterUnreadable(logger, connection.Description, e.Message);
-                return ExitCodes.Failure;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                root?.SetStatus(ActivityStatusCode.Error, "cancelled");
-                Log.ReadCancelled(logger);
-                return ExitCodes.Failure;
-            }
-
-            Log.ClusterRead(logger, connection.Description, read.Snapshot.Nodes.Count, read.Snapshot.Pods.Count, read.Pages, read.Bytes,
-                (long)time.GetElapsedTime(started).TotalMilliseconds);
-            foreach (string warning in read.Warnings)
-            {
-                Log.ClusterWarning(logger, connection.Description, warning);
+                return readExitCode;
             }
 
             (Plan plan, PlanTracer tracer) = PlanStep.Create(read.Snapshot, policy.ToPlanningSettings(), time.GetUtcNow(), mode, time, progress, metrics, logger);

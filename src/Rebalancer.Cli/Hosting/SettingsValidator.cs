@@ -30,6 +30,10 @@ internal abstract class SettingsValidator<T>(SettingsValues values, IConfigurati
     /// <summary>Where a setting came from: its option (<c>--page-size</c>) or environment variable.</summary>
     protected string Origin(string key) => values.Origins[key];
 
+    /// <summary>True when the setting was given on the command line: not a default, not an ambient environment variable.</summary>
+    protected bool IsOnCommandLine(string key) =>
+        values.Values.ContainsKey($"{SettingsSources.Section}{ConfigurationPath.KeyDelimiter}{key}") && Origin(key).StartsWith("--", StringComparison.Ordinal);
+
     // The OTel SDK ignores a malformed OTEL_* value with an internal event nobody reads; a batch job should rather stop.
     private void ValidateTelemetry(List<string> problems)
     {

@@ -1,6 +1,6 @@
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
 
-/// <summary>The fixed bytes of the compact snapshot format (docs/design/0003-compact-snapshot.md).</summary>
+/// <summary>The fixed bytes of the compact snapshot format (docs/design/0005-compact-snapshot.md).</summary>
 internal static class CompactFormat
 {
     /// <summary>Bumped whenever the layout changes; a reader accepts its own version only.</summary>
