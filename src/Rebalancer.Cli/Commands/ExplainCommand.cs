@@ -68,7 +68,7 @@ public static class ExplainCommand
                     cli.ConfigureServices?.Invoke(services);
                 },
             };
-            return CommandHost.RunAsync<ExplainSettings, ExplainSettingsValidator, ExplainHandler>(withTarget, parse, cancellationToken);
+            return CommandHost.RunAsync<ExplainSettings, ExplainSettingsValidator, ExplainHandler>(withTarget, parse, cancellationToken, SnapshotPrefetch.Start);
         });
         return command;
     }
@@ -158,7 +158,8 @@ internal sealed class ExplainSettingsValidator(SettingsValues values, IConfigura
 /// <summary>Loads the snapshot or reads the cluster, plans, explains the pod. No executor is ever created.</summary>
 internal sealed class ExplainHandler(
     IOptions<ExplainSettings> options, ExplainTarget target, PolicyStore policies, CliConsole console, TimeProvider time,
-    RunDependencies dependencies, TerminalProgress progress, Telemetry.RebalancerMetrics metrics, ILogger<ExplainHandler> logger) : ICommandHandler
+    RunDependencies dependencies, TerminalProgress progress, Telemetry.RebalancerMetrics metrics, SnapshotPrefetch prefetch,
+    ILogger<ExplainHandler> logger) : ICommandHandler
 {
     public async Task<int> RunAsync(Activity? root, CancellationToken cancellationToken)
     {
@@ -224,7 +225,7 @@ internal sealed class ExplainHandler(
 
     private async Task<(ClusterSnapshot? Snapshot, string Source, int ExitCode)> LoadSnapshotAsync(string path)
     {
-        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, console, time, logger).ConfigureAwait(false);
+        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, console, time, logger, prefetch).ConfigureAwait(false);
         return loaded is null
             ? (null, SnapshotInput.SourceOf(path), ExitCodes.InvalidInput)
             : (loaded.Snapshot, SnapshotInput.SourceOf(path), ExitCodes.Success);

@@ -42,7 +42,7 @@ public static class PlanCommand
             snapshot, policy, CommonOptions.Output(), CommonOptions.OutFile(), now, CommonOptions.TraceConsole(),
         };
         command.SetAction((parse, cancellationToken) =>
-            CommandHost.RunAsync<PlanSettings, PlanSettingsValidator, PlanHandler>(cli, parse, cancellationToken));
+            CommandHost.RunAsync<PlanSettings, PlanSettingsValidator, PlanHandler>(cli, parse, cancellationToken, SnapshotPrefetch.Start));
         return command;
     }
 }
@@ -100,7 +100,7 @@ internal sealed class PlanSettingsValidator(SettingsValues values, IConfiguratio
 /// <summary>Loads the snapshot (<c>snapshot.load</c> span), plans, writes the report.</summary>
 internal sealed class PlanHandler(
     IOptions<PlanSettings> options, PolicyStore policies, CliConsole console, TimeProvider time,
-    TerminalProgress progress, RebalancerMetrics metrics, ILogger<PlanHandler> logger) : ICommandHandler
+    TerminalProgress progress, RebalancerMetrics metrics, SnapshotPrefetch prefetch, ILogger<PlanHandler> logger) : ICommandHandler
 {
     private const string Mode = "plan";
 
@@ -117,7 +117,7 @@ internal sealed class PlanHandler(
             Log.PolicyWarning(logger, policy.Source, warning.ToString());
         }
 
-        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, console, time, logger).ConfigureAwait(false);
+        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, console, time, logger, prefetch).ConfigureAwait(false);
         if (loaded is null)
         {
             return ExitCodes.InvalidInput;

@@ -20,17 +20,24 @@ internal static class SnapshotInput
     /// it is printed as a plain <c>error:</c> line naming the file (and the field path), and null is returned; the
     /// caller exits with <see cref="ExitCodes.InvalidInput"/>.
     /// </summary>
-    public static async Task<SnapshotLoadResult?> LoadAsync(string path, CliConsole console, TimeProvider time, ILogger logger)
+    /// <param name="prefetch">A load of <paramref name="path"/> already under way (<see cref="SnapshotPrefetch"/>), if any: its result
+    /// and errors are taken as if loaded here, and the span and the log get its own start and duration.</param>
+    public static async Task<SnapshotLoadResult?> LoadAsync(string path, CliConsole console, TimeProvider time, ILogger logger, SnapshotPrefetch? prefetch = null)
     {
         string source = SourceOf(path);
         SnapshotLoadResult loaded;
-        using (Activity? span = RebalancerTelemetry.Source.StartActivity(SpanNames.SnapshotLoad))
+        Task<SnapshotLoadResult>? ahead = prefetch?.For(path);
+        // A prefetched load's span starts when the load did, which can be before the run span it belongs to.
+        using (Activity? span = ahead is null
+            ? RebalancerTelemetry.Source.StartActivity(SpanNames.SnapshotLoad)
+            : RebalancerTelemetry.Source.StartActivity(SpanNames.SnapshotLoad, ActivityKind.Internal, Activity.Current?.Context ?? default, startTime: prefetch!.StartedAt))
         {
             span?.SetTag(SpanAttributes.SnapshotFile, source);
             long started = time.GetTimestamp();
             try
             {
-                loaded = path == "-" ? SnapshotLoader.Load(console.OpenStandardInput(), source) : SnapshotLoader.Load(path);
+                loaded = ahead is not null ? await ahead.ConfigureAwait(false)
+                    : path == "-" ? SnapshotLoader.Load(console.OpenStandardInput(), source) : SnapshotLoader.Load(path);
             }
             catch (Exception e) when (e is SnapshotFormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
             {
@@ -48,7 +55,13 @@ internal static class SnapshotInput
 
             span?.SetTag(SpanAttributes.Objects, loaded.Statistics.Objects);
             span?.SetTag(SpanAttributes.Bytes, loaded.Statistics.Bytes);
-            Log.SnapshotLoaded(logger, source, loaded.Snapshot.Nodes.Count, loaded.Snapshot.Pods.Count, loaded.Statistics.Bytes, (long)time.GetElapsedTime(started).TotalMilliseconds);
+            TimeSpan took = ahead is null ? time.GetElapsedTime(started) : prefetch!.Duration;
+            if (ahead is not null)
+            {
+                span?.SetEndTime((prefetch!.StartedAt + took).UtcDateTime);
+            }
+
+            Log.SnapshotLoaded(logger, source, loaded.Snapshot.Nodes.Count, loaded.Snapshot.Pods.Count, loaded.Statistics.Bytes, (long)took.TotalMilliseconds);
         }
 
         foreach (string warning in loaded.Warnings)

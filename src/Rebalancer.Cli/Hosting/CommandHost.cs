@@ -26,12 +26,18 @@ internal interface ICommandHandler
 /// </summary>
 internal static class CommandHost
 {
-    public static async Task<int> RunAsync<TSettings, TValidator, THandler>(CliContext cli, ParseResult parse, CancellationToken cancellationToken)
+    /// <param name="early">
+    /// Work to start as soon as the settings are collected, before the host is built (<see cref="Commands.SnapshotPrefetch"/>);
+    /// it returns the registration of its result with the command's services.
+    /// </param>
+    public static async Task<int> RunAsync<TSettings, TValidator, THandler>(
+        CliContext cli, ParseResult parse, CancellationToken cancellationToken, Func<SettingsValues, Action<IServiceCollection>>? early = null)
         where TSettings : CommandSettings
         where TValidator : class, IValidateOptions<TSettings>
         where THandler : class, ICommandHandler
     {
         SettingsValues values = SettingsSources.Collect(parse, cli.Environment);
+        Action<IServiceCollection>? registerEarly = early?.Invoke(values);
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(EnvironmentConfiguration(cli.Environment));
         builder.Configuration.AddInMemoryCollection(values.Values);
@@ -53,6 +59,7 @@ internal static class CommandHost
         services.AddSingleton<RebalancerMetrics>();
         services.AddSingleton<TerminalProgress>();
         services.AddSingleton<THandler>();
+        registerEarly?.Invoke(services);
 
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.SetMinimumLevel(LogLevel.Information);

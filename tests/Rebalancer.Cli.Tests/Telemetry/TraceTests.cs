@@ -40,6 +40,9 @@ public sealed class TraceTests : IDisposable
 
         Activity load = Assert.Single(telemetry.ChildrenOf(root), s => s.OperationName == SpanNames.SnapshotLoad);
         Assert.True((long)load.GetTagItem(SpanAttributes.Bytes)! > 0);
+        // The file was read while the host started (SnapshotPrefetch): the span keeps the load's own start and length.
+        Assert.True(load.StartTimeUtc < root.StartTimeUtc, $"load started {load.StartTimeUtc:O}, run {root.StartTimeUtc:O}");
+        Assert.True(load.Duration > TimeSpan.Zero);
         Activity plan = Assert.Single(telemetry.ChildrenOf(root), s => s.OperationName == SpanNames.Plan);
         Assert.Equal(50, plan.GetTagItem(SpanAttributes.NodesConsidered));
 
