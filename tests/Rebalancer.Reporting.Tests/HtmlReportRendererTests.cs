@@ -240,7 +240,7 @@ public sealed class HtmlReportRendererTests
             .Node("n2")
             .Pod(Pod, Node, configure: p => p.Namespace(Namespace).Owner("ReplicaSet", "rs"))
             .Build(), new RemoveDuplicatesStrategy(new RemoveDuplicatesSettings()));
-        int pod = Array.IndexOf(plan.Snapshot.Pods.Name, Pod);
+        int pod = plan.Snapshot.Pods.Name.IndexOf(Pod);
         Plan hostile = SamplePlans.With(
             plan,
             evictions: [new PlannedEviction(pod, 0, 1, "p<rofile>", "Plug\"in<b>", Reason)],

@@ -155,7 +155,7 @@ internal static class SamplePlans
 
         ClusterSnapshot snapshot = plan.Snapshot;
         int Node(string name) => snapshot.Nodes.IndexOf(name);
-        int Pod(string name) => Array.IndexOf(snapshot.Pods.Name, name);
+        int Pod(string name) => snapshot.Pods.Name.IndexOf(name);
         var consolidation = new ConsolidationSummary(
             [
                 new DrainedNode(Node("od-1"), [(Pod("fill-1"), Node("od-0"))], 1.0m),

@@ -214,7 +214,7 @@ internal sealed class ExplainHandler(
     private static string Elsewhere(ClusterSnapshot snapshot, string name)
     {
         List<string> namespaces = Enumerable.Range(0, snapshot.Pods.Count)
-            .Where(p => string.Equals(snapshot.Pods.Name[p], name, StringComparison.Ordinal))
+            .Where(p => snapshot.Pods.Name.ValueEquals(p, name))
             .Select(p => snapshot.Strings[snapshot.Pods.Namespace[p]])
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)

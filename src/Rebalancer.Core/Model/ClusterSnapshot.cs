@@ -197,15 +197,16 @@ public sealed class PodTable
 {
     public PodTable(int resourceCount) => ResourceCount = resourceCount;
 
-    public int Count => Name.Length;
+    public int Count => Name.Count;
 
     public int ResourceCount { get; }
 
     public int[] Namespace { get; init; } = [];
 
-    public string[] Name { get; init; } = [];
+    /// <summary>Pod names; <see cref="Utf8StringColumn.ValueEquals"/> compares without decoding.</summary>
+    public Utf8StringColumn Name { get; init; } = Utf8StringColumn.Empty;
 
-    public string[] Uid { get; init; } = [];
+    public Utf8StringColumn Uid { get; init; } = Utf8StringColumn.Empty;
 
     /// <summary>Node index, or -1 when the pod is not bound or its node is not in the snapshot.</summary>
     public int[] Node { get; init; } = [];

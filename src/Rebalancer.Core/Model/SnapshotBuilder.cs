@@ -336,8 +336,8 @@ public sealed class SnapshotBuilder
         var pods = new PodTable(resources)
         {
             Namespace = podNamespace,
-            Name = podNames,
-            Uid = _podUid.ToArray(),
+            Name = Utf8StringColumn.From(podNames),
+            Uid = Utf8StringColumn.From(_podUid.ToArray()),
             Node = podNode,
             NodeName = podNodeName,
             Phase = _podPhase.ToArray(),

@@ -189,7 +189,7 @@ public sealed class PdbLedger
         int controlled = 0;
         foreach (int p in selected)
         {
-            if (pods.Has(p, PodFlags.Ready) && !pods.Has(p, PodFlags.Terminating) && !disrupted.Contains(pods.Name[p]))
+            if (pods.Has(p, PodFlags.Ready) && !pods.Has(p, PodFlags.Terminating) && (disrupted.Count == 0 || !disrupted.Contains(pods.Name[p])))
             {
                 healthy++;
             }

@@ -101,7 +101,7 @@ public sealed class PodExplanation
         PodTable pods = snapshot.Pods;
         for (int p = 0; p < pods.Count; p++)
         {
-            if (pods.Namespace[p] == ns && string.Equals(pods.Name[p], name, StringComparison.Ordinal))
+            if (pods.Namespace[p] == ns && pods.Name.ValueEquals(p, name))
             {
                 return p;
             }

@@ -305,6 +305,11 @@ public sealed class CompactSnapshotTests
                     Assert.True(((System.Collections.IStructuralEquatable)xs).Equals(y, System.Collections.Generic.EqualityComparer<object>.Default),
                         $"{e.GetType().Name}.{property.Name} differs");
                 }
+                else if (x is Utf8StringColumn text)
+                {
+                    var other = (Utf8StringColumn)y!;
+                    Assert.True(text.Bytes.SequenceEqual(other.Bytes) && text.Starts.SequenceEqual(other.Starts), $"{e.GetType().Name}.{property.Name} differs");
+                }
                 else if (x is KeyValueColumn kv)
                 {
                     var other = (KeyValueColumn)y!;
@@ -315,6 +320,10 @@ public sealed class CompactSnapshotTests
             }
         }
 
+        // Every column type is compared above; a new kind of column must be added there, not skipped silently.
+        Assert.All(typeof(PodTable).GetProperties().Concat(typeof(NodeTable).GetProperties()), p =>
+            Assert.True(p.PropertyType.IsArray || p.PropertyType == typeof(Utf8StringColumn) || p.PropertyType == typeof(KeyValueColumn)
+                || p.PropertyType == typeof(int), $"{p.DeclaringType!.Name}.{p.Name} ({p.PropertyType.Name}) is not compared"));
         Assert.Equal(expected.ConstraintSets, actual.ConstraintSets);
         Assert.Same(PodConstraints.None, actual.ConstraintSets[0]);
         for (int n = 0; n < expected.Nodes.Count; n++)

@@ -49,7 +49,7 @@ internal static class SnapshotTestKit
 
     public static int PodIndex(ClusterSnapshot snapshot, string name)
     {
-        int index = Array.IndexOf(snapshot.Pods.Name, name);
+        int index = snapshot.Pods.Name.IndexOf(name);
         Assert.True(index >= 0, $"pod {name} not loaded");
         return index;
     }

@@ -5,6 +5,7 @@ using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Rebalancer.Core.Model;
 
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
 
@@ -198,6 +199,42 @@ internal sealed class CompactInput : IDisposable
         }
 
         return values;
+    }
+
+    /// <summary>A string list (<see cref="Strings"/>'s layout) kept as UTF-8: one buffer and row starts, no string objects.</summary>
+    public Utf8StringColumn Utf8Strings(string field)
+    {
+        int count = Count(field, sizeof(int));
+        int[] start = Items<int>(count, field);
+        long total = Int64(field);
+        long sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int length = start[i];
+            if (length < 0)
+            {
+                throw Damaged($"{field}[{i}]", "a negative string length", length.ToString(CultureInfo.InvariantCulture));
+            }
+
+            start[i] = (int)Math.Min(sum, int.MaxValue);
+            sum += length;
+        }
+
+        if (sum != total || total > int.MaxValue || (_length >= 0 && total > _length - Position))
+        {
+            throw Damaged(field, $"{total} bytes of text do not match the string lengths ({sum}) or the bytes left in the file");
+        }
+
+        // The lengths were read in place and turned into starts; one more entry closes the last row.
+        System.Array.Resize(ref start, count + 1);
+        start[count] = (int)total;
+        byte[] text = Items<byte>((int)total, field);
+        if (!System.Text.Unicode.Utf8.IsValid(text))
+        {
+            throw Damaged(field, "text that is not valid UTF-8");
+        }
+
+        return new Utf8StringColumn(text, start);
     }
 
     public string String(string field)

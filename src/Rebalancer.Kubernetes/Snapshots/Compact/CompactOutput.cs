@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
+using Rebalancer.Core.Model;
 
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
 
@@ -108,6 +109,28 @@ internal sealed class CompactOutput : IDisposable
                 _used += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_used));
                 Written += lengths[i];
             }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(lengths);
+        }
+    }
+
+    /// <summary>The same layout as <see cref="Strings"/>, from a column already in UTF-8.</summary>
+    public void Utf8Strings(Utf8StringColumn column)
+    {
+        ReadOnlySpan<int> starts = column.Starts;
+        int[] lengths = ArrayPool<int>.Shared.Rent(Math.Max(column.Count, 1));
+        try
+        {
+            for (int i = 0; i < column.Count; i++)
+            {
+                lengths[i] = starts[i + 1] - starts[i];
+            }
+
+            Array<int>(lengths.AsSpan(0, column.Count));
+            Int64(column.Bytes.Length);
+            Bytes(column.Bytes);
         }
         finally
         {

@@ -138,8 +138,8 @@ internal sealed class CompactSnapshotReader(CompactInput input)
     {
         int[] ns = Ids(input.Array<int>("pods.namespace"), "pods.namespace");
         int count = ns.Length;
-        string[] name = Strings("pods.name", count);
-        string[] uid = Strings("pods.uid", count);
+        Utf8StringColumn name = Utf8Column("pods.name", count);
+        Utf8StringColumn uid = Utf8Column("pods.uid", count);
         int[] node = input.Column<int>("pods.node", count);
         foreach (int n in node)
         {
@@ -435,6 +435,12 @@ internal sealed class CompactSnapshotReader(CompactInput input)
     {
         string[] values = input.Strings(field);
         return values.Length == expected ? values : throw input.Damaged(field, $"has {values.Length} items where {expected} were expected");
+    }
+
+    private Utf8StringColumn Utf8Column(string field, int expected)
+    {
+        Utf8StringColumn values = input.Utf8Strings(field);
+        return values.Count == expected ? values : throw input.Damaged(field, $"has {values.Count} items where {expected} were expected");
     }
 
     private KeyValueColumn KeyValues(string field, int entities)

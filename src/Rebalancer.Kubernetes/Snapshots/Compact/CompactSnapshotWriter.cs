@@ -77,8 +77,8 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
     private void Pods(PodTable pods)
     {
         output.Array<int>(pods.Namespace);
-        output.Strings(pods.Name);
-        output.Strings(pods.Uid);
+        output.Utf8Strings(pods.Name);
+        output.Utf8Strings(pods.Uid);
         output.Array<int>(pods.Node);
         output.Array<int>(pods.NodeName);
         output.Array<PodPhase>(pods.Phase);
