@@ -431,12 +431,6 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         return present ? new IntOrPercent(value, isPercent) : null;
     }
 
-    private string[] Strings(string field, int expected)
-    {
-        string[] values = input.Strings(field);
-        return values.Length == expected ? values : throw input.Damaged(field, $"has {values.Length} items where {expected} were expected");
-    }
-
     private Utf8StringColumn Utf8Column(string field, int expected)
     {
         Utf8StringColumn values = input.Utf8Strings(field);
