@@ -58,7 +58,8 @@ public static class SnapshotLoader
         if (CompactSnapshot.IsCompact(head.AsSpan(0, read)))
         {
             // The compact reader makes many small reads (constraint sets, PDBs); the loader opened the file unbuffered.
-            using var buffered = new BufferedStream(whole, 1 << 16);
+            // Not disposed: disposing a BufferedStream closes the stream under it, which is the caller's.
+            var buffered = new BufferedStream(whole, 1 << 16);
             return CompactSnapshot.Read(buffered, source);
         }
 

@@ -156,6 +156,17 @@ public sealed class CompactSnapshotTests
     }
 
     [Fact]
+    public void Loading_a_stream_leaves_it_open_for_its_owner()
+    {
+        using var stream = new MemoryStream(Write(EdgeCases.Value));
+
+        SnapshotLoader.Load(stream, "c.rbsnap");
+
+        Assert.True(stream.CanRead);
+        Assert.Equal(stream.Length, stream.Position);
+    }
+
+    [Fact]
     public void A_compact_file_cannot_be_merged_into_a_builder()
     {
         var e = Assert.Throws<SnapshotFormatException>(() => SnapshotLoader.LoadInto(

@@ -5,7 +5,7 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 /// <summary>
 /// The compact snapshot format: a <see cref="ClusterSnapshot"/> saved as its own columns and string table, so loading
 /// it is a few large reads instead of parsing every byte of kubectl's JSON (a 150,000-pod List is ~790 MB of JSON and
-/// ~50 MB compact). Written by <c>rebalancer snapshot --format compact</c>; <see cref="SnapshotLoader"/> recognises it
+/// ~74 MB compact). Written by <c>rebalancer snapshot --format compact</c>; <see cref="SnapshotLoader"/> recognises it
 /// by its first bytes. Layout, versioning and checks: docs/design/0005-compact-snapshot.md.
 /// </summary>
 public static class CompactSnapshot
