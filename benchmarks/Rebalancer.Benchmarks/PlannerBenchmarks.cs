@@ -100,10 +100,11 @@ public class PlannerBenchmarks
     /// <summary>
     /// The snapshot builds some indexes on first use (its pod label sets) and keeps them, so the other benchmarks, which
     /// share one snapshot, measure plans after the warm-up built them. Every real run plans on a new snapshot: this one
-    /// gets a freshly loaded snapshot per iteration (loaded outside the measured time).
+    /// gets a freshly loaded snapshot per iteration (loaded outside the measured time, from the compact form of the same
+    /// file: the same snapshot, ten times quicker to set up).
     /// </summary>
     [IterationSetup(Target = nameof(ProductOnFreshSnapshot))]
-    public void LoadFreshSnapshot() => _fresh = SnapshotLoader.Load(BenchmarkData.GetFile(Pods)).Snapshot;
+    public void LoadFreshSnapshot() => _fresh = SnapshotLoader.Load(BenchmarkData.GetCompactFile(Pods)).Snapshot;
 
     [Benchmark(Description = "product plan, first on a fresh snapshot")]
     public Plan ProductOnFreshSnapshot() => Planner.Create(_fresh, _product, Now);
