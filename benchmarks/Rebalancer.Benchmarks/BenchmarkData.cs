@@ -40,25 +40,7 @@ public static class BenchmarkData
         }
 
         System.IO.Directory.CreateDirectory(Directory);
-        // Write aside and rename, so a concurrent or interrupted run never sees half a file.
-        string temp = path + "." + Environment.ProcessId + ".tmp";
-        try
-        {
-            SyntheticClusterGenerator.WriteToFile(options, temp);
-            File.Move(temp, path, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another process finished first; its file is identical.
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-
+        WriteOnce(path, temp => SyntheticClusterGenerator.WriteToFile(options, temp));
         return path;
     }
 
@@ -75,20 +57,30 @@ public static class BenchmarkData
             return path;
         }
 
+        WriteOnce(path, temp =>
+        {
+            SnapshotLoadResult loaded = SnapshotLoader.Load(json);
+            using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            CompactSnapshot.Write(file, loaded);
+        });
+        return path;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> aside and renames it, so a concurrent or interrupted run never sees half a file; a
+    /// run that loses the race keeps the other's file (both write the same bytes for the same name).
+    /// </summary>
+    private static void WriteOnce(string path, Action<string> write)
+    {
         string temp = path + "." + Environment.ProcessId + ".tmp";
         try
         {
-            SnapshotLoadResult loaded = SnapshotLoader.Load(json);
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                CompactSnapshot.Write(file, loaded);
-            }
-
+            write(temp);
             File.Move(temp, path, overwrite: false);
         }
         catch (IOException) when (File.Exists(path))
         {
-            // Another process finished first; its file is identical (equal snapshots give equal files).
+            // Another process finished first; its file is identical.
         }
         finally
         {
@@ -97,8 +89,6 @@ public static class BenchmarkData
                 File.Delete(temp);
             }
         }
-
-        return path;
     }
 
     /// <summary>Generates every standard size (if missing) and returns their paths.</summary>
