@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using Rebalancer.Core.Model;
 
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
@@ -19,16 +18,15 @@ internal delegate T RecordReader<out T>(ReadOnlySpan<byte> source);
 /// </summary>
 /// <remarks>
 /// Memory is the cost to watch: on the small VMs this runs on, every fresh megabyte a process touches costs ~4 ms of
-/// page faults (docs/benchmarks.md), more than decoding it. So only the snapshot's own arrays are allocated; records
-/// and text pass through one reused buffer, and field paths are strings only when an error is reported.
+/// page faults (docs/benchmarks.md), more than decoding it. So records pass through one reused buffer instead of
+/// per-field arrays, pod names and uids stay the UTF-8 bytes they were read as, and field paths are strings only when
+/// an error is reported.
 /// </remarks>
 internal sealed class CompactInput : IDisposable
 {
     // Arrays of a stream of unknown length grow as their bytes arrive, so a damaged count cannot allocate gigabytes.
     private const int UnknownLengthChunk = 1 << 20;
     private const int RecordChunk = 1 << 16;
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly Stream _stream;
     private readonly string _source;
@@ -148,60 +146,20 @@ internal sealed class CompactInput : IDisposable
         return items;
     }
 
+    /// <summary>A count, the UTF-8 byte length of each string, the total length, then all their bytes.</summary>
     public string[] Strings(string field)
     {
-        int count = Count(field, sizeof(int));
-        string[] values = new string[count];
-        if (count == 0)
+        Utf8StringColumn column = Utf8Strings(field);
+        string[] values = new string[column.Count];
+        for (int i = 0; i < values.Length; i++)
         {
-            _ = Int64(field);
-            return values;
-        }
-
-        int[] lengths = ArrayPool<int>.Shared.Rent(count);
-        try
-        {
-            Fill(MemoryMarshal.AsBytes(lengths.AsSpan(0, count)), field);
-            long total = Int64(field);
-            long sum = 0;
-            for (int i = 0; i < count; i++)
-            {
-                if (lengths[i] < 0)
-                {
-                    throw Damaged($"{field}[{i}]", "a negative string length", lengths[i].ToString(CultureInfo.InvariantCulture));
-                }
-
-                sum += lengths[i];
-            }
-
-            if (sum != total || total > int.MaxValue || (_length >= 0 && total > _length - Position))
-            {
-                throw Damaged(field, $"{total} bytes of text do not match the string lengths ({sum}) or the bytes left in the file");
-            }
-
-            // The text passes through the reused buffer: the strings are what the snapshot keeps.
-            byte[] text = Scratch((int)total);
-            Fill(text.AsSpan(0, (int)total), field);
-            int offset = 0;
-            for (int i = 0; i < count; i++)
-            {
-                values[i] = lengths[i] == 0 ? string.Empty : StrictUtf8.GetString(text, offset, lengths[i]);
-                offset += lengths[i];
-            }
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw Damaged(field, "text that is not valid UTF-8", inner: e);
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(lengths);
+            values[i] = column[i];
         }
 
         return values;
     }
 
-    /// <summary>A string list (<see cref="Strings"/>'s layout) kept as UTF-8: one buffer and row starts, no string objects.</summary>
+    /// <summary>A string list kept as UTF-8: one buffer and row starts, no string objects; the text must be valid UTF-8.</summary>
     public Utf8StringColumn Utf8Strings(string field)
     {
         int count = Count(field, sizeof(int));
