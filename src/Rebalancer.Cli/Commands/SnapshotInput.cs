@@ -45,13 +45,6 @@ internal static class SnapshotInput
                 await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
                 return null;
             }
-            catch (InvalidDataException e)
-            {
-                // Only GZipStream throws this (a gzip header followed by damaged data); its message names no file.
-                span.RecordError(e);
-                await console.Error.WriteLineAsync($"error: {source}: not a readable gzip file: {e.Message}").ConfigureAwait(false);
-                return null;
-            }
 
             span?.SetTag(SpanAttributes.Objects, loaded.Statistics.Objects);
             span?.SetTag(SpanAttributes.Bytes, loaded.Statistics.Bytes);

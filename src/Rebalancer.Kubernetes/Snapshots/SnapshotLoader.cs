@@ -15,7 +15,7 @@ namespace Rebalancer.Kubernetes.Snapshots;
 /// </summary>
 public static class SnapshotLoader
 {
-    /// <summary>Loads a file; <c>-</c> reads standard input. Gzip-compressed files are recognised by their header.</summary>
+    /// <summary>Loads a file; <c>-</c> reads standard input. Gzip-compressed input is recognised by its header.</summary>
     /// <exception cref="SnapshotFormatException">The content is not a valid snapshot.</exception>
     public static SnapshotLoadResult Load(string path)
     {
@@ -28,13 +28,7 @@ public static class SnapshotLoader
 
         // bufferSize 0: the loader has its own buffer, a second copy through FileStream's would be waste.
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-        if (!IsGzip(file))
-        {
-            return Load(file, path);
-        }
-
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        return Load(gzip, path);
+        return Load(file, path);
     }
 
     /// <summary>Loads one stream, JSON or compact; <paramref name="source"/> names it in errors and warnings.</summary>
@@ -53,6 +47,20 @@ public static class SnapshotLoader
         else
         {
             whole = new ReplayStream(head.AsMemory(0, read), stream);
+        }
+
+        if (read >= 2 && head[0] == 0x1F && head[1] == 0x8B)
+        {
+            // Gzip, from a file or a pipe alike; what it holds is recognised again (JSON or compact).
+            using var gzip = new GZipStream(whole, CompressionMode.Decompress, leaveOpen: true);
+            try
+            {
+                return Load(gzip, source);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new SnapshotFormatException(source, "$", "not a readable gzip file: " + e.Message, innerException: e);
+            }
         }
 
         if (CompactSnapshot.IsCompact(head.AsSpan(0, read)))
@@ -94,18 +102,5 @@ public static class SnapshotLoader
         ArgumentNullException.ThrowIfNull(warnings);
         using var parser = new SnapshotParser(stream, source, builder, stats, warnings, bufferSize);
         parser.Run();
-    }
-
-    private static bool IsGzip(FileStream file)
-    {
-        if (!file.CanSeek)
-        {
-            return false; // a pipe or FIFO; the parser reports compressed input it cannot undo
-        }
-
-        Span<byte> magic = stackalloc byte[2];
-        int read = file.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
-        file.Position = 0;
-        return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
     }
 }

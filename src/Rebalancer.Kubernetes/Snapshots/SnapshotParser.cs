@@ -343,7 +343,8 @@ internal sealed partial class SnapshotParser : IDisposable
         }
         else if (head.Length >= 2 && head[0] == 0x1F && head[1] == 0x8B)
         {
-            throw new SnapshotFormatException(_source, "$", "the input is gzip-compressed; pass the file path (compressed files are detected) or decompress it");
+            // Only LoadInto gets here: SnapshotLoader.Load decompresses whole snapshots itself.
+            throw new SnapshotFormatException(_source, "$", "the input is gzip-compressed; files merged into one snapshot must be decompressed first");
         }
         else if (Compact.CompactSnapshot.IsCompact(head))
         {

@@ -223,12 +223,36 @@ public class SnapshotLoaderErrorTests
 
     [Theory]
     [InlineData(new byte[] { 0xFF, 0xFE, (byte)'{', 0 }, "the input is UTF-16 text; save it as UTF-8")]
-    [InlineData(new byte[] { 0x1F, 0x8B, 8, 0 }, "the input is gzip-compressed; pass the file path (compressed files are detected) or decompress it")]
     public void Wrong_encodings_are_named(byte[] head, string problem)
     {
         SnapshotFormatException error = Assert.Throws<SnapshotFormatException>(() => SnapshotLoader.Load(new MemoryStream(head), "x.json"));
         Assert.Equal(problem, error.Problem);
         Assert.Equal("x.json: $: " + problem, error.Message);
+    }
+
+    [Fact]
+    public void Gzip_is_decompressed_from_a_pipe_too_and_a_damaged_one_is_a_format_error()
+    {
+        byte[] json = Encoding.UTF8.GetBytes(List(Node("node-a"), Pod("web-1")));
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(json);
+        }
+
+        byte[] bytes = compressed.ToArray();
+        Assert.Equal(Dump(SnapshotLoader.Load(new MemoryStream(json), "x.json")), Dump(SnapshotLoader.Load(new TrickleStream(bytes, 100), "x.json")));
+
+        byte[] damaged = [.. bytes[..10], .. Enumerable.Repeat((byte)0xFF, 12)];
+        SnapshotFormatException error = Assert.Throws<SnapshotFormatException>(() => SnapshotLoader.Load(new TrickleStream(damaged, 100), "x.json.gz"));
+        Assert.StartsWith("x.json.gz: $: not a readable gzip file: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gzip_in_files_merged_with_LoadInto_is_named()
+    {
+        SnapshotFormatException error = Assert.Throws<SnapshotFormatException>(() => Load(new MemoryStream([0x1F, 0x8B, 8, 0]), bufferSize: 256));
+        Assert.Equal("the input is gzip-compressed; files merged into one snapshot must be decompressed first", error.Problem);
     }
 
     [Fact]
