@@ -71,6 +71,28 @@ public sealed class SnapshotCommandTests : IDisposable
         Assert.Equal(server.Store.Count("pods"), list.RootElement.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("kind").GetString() == "Pod"));
     }
 
+    /// <summary>Without --format, the name of the output and --from choose: a name that says compact gets compact.</summary>
+    [Theory]
+    [InlineData(new string[0], "cluster.json", false)]
+    [InlineData(new string[0], "cluster.rbsnap", true)]
+    [InlineData(new string[0], "CLUSTER.RBSNAP", true)]
+    [InlineData(new[] { "--format", "json" }, "cluster.rbsnap", false)]
+    [InlineData(new[] { "--from", "demo" }, "cluster.out", true)]
+    [InlineData(new[] { "--from", "demo" }, "cluster.rbsnap", true)]
+    public async Task Snapshot_Should_ChooseTheFormatFromTheOutputName_When_NoFormatIsGiven(string[] options, string name, bool compact)
+    {
+        await using TestApiServer server = await RunCommandTests.StartDemoAsync();
+        string kubeconfig = server.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"), "demo");
+        string file = Path.Combine(_directory, name);
+        string[] source = options.Length > 0 && options[0] == "--from" ? ["--from", CliRunner.DemoSnapshot] : ["--kubeconfig", kubeconfig, .. options];
+
+        (int code, _, string error) = await CliRunner.RunAsync(["snapshot", .. source, "-o", file]);
+
+        Assert.True(code == 0, error);
+        Assert.Equal(compact, CompactSnapshot.IsCompact(File.ReadAllBytes(file)));
+        Assert.Equal(340, SnapshotLoader.Load(file).Snapshot.Pods.Count);
+    }
+
     [Theory]
     [InlineData("json")]
     [InlineData("compact")]
@@ -214,7 +236,6 @@ public sealed class SnapshotCommandTests : IDisposable
 
     public static TheoryData<string[], string> RejectedOptions => new()
     {
-        { ["--from", CliRunner.DemoSnapshot], "--from " + CliRunner.DemoSnapshot + ": a snapshot file can only be converted with --format compact" },
         { ["--from", CliRunner.DemoSnapshot, "--format", "json"], "can only be converted with --format compact" },
         { ["--from", "", "--format", "compact"], "error: --from: a file is required" },
         { ["--format", "xml"], "error: --format: 'xml' is not one of json, compact" },

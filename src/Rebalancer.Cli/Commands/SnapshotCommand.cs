@@ -34,19 +34,19 @@ public static class SnapshotCommand
         {
             Description = "Where to write the snapshot; '-' writes to standard output. Required.",
         };
-        var format = new Option<string>("--format")
+        var format = new Option<string?>("--format")
         {
-            Description = $"'{Json}' (default): kubectl's JSON, which kubectl reads too. '{Compact}': a binary, versioned, checksummed copy " +
-                $"of the loaded snapshot that 'plan' loads 7-12 times faster (suggested name: *{CompactSnapshot.Extension}).",
-            DefaultValueFactory = _ => Json,
+            Description = $"'{Json}': kubectl's JSON, which kubectl reads too. '{Compact}': a binary, versioned, checksummed copy " +
+                $"of the loaded snapshot that 'plan' loads 7-12 times faster. Default: {Compact} with --from or an -o name ending in " +
+                $"{CompactSnapshot.Extension}, otherwise {Json}.",
         };
 
         // Completions only: a bad value is reported by the validator like a bad REBALANCER_FORMAT, with the others' problems.
         format.CompletionSources.Add(Formats);
         var from = new Option<string?>("--from")
         {
-            Description = "Convert this snapshot file (kubectl JSON, gzip or compact; '-' reads stdin) instead of reading a cluster. " +
-                "Needs --format compact; no kubeconfig is used.",
+            Description = "Convert this snapshot file (kubectl JSON, gzip or compact; '-' reads stdin) to the compact format instead of " +
+                "reading a cluster; no kubeconfig is used.",
         };
         var noMetrics = new Option<bool>("--no-metrics")
         {
@@ -76,7 +76,8 @@ internal sealed class SnapshotSettings : CommandSettings
 
     public string? Out { get; set; }
 
-    public string Format { get; set; } = SnapshotCommand.Json;
+    /// <summary>As given; null when neither <c>--format</c> nor <c>REBALANCER_FORMAT</c> says (see <see cref="IsCompact"/>).</summary>
+    public string? Format { get; set; }
 
     public string? From { get; set; }
 
@@ -84,7 +85,13 @@ internal sealed class SnapshotSettings : CommandSettings
 
     public bool NoMetrics { get; set; }
 
-    public bool IsCompact => string.Equals(Format, SnapshotCommand.Compact, StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// The compact format when asked for, and by default when converting a file (the only format --from writes) or
+    /// when the output is named <c>*.rbsnap</c>: a name that says compact should not get JSON.
+    /// </summary>
+    public bool IsCompact => Format is null
+        ? From is not null || (Out is not null && Out.EndsWith(CompactSnapshot.Extension, StringComparison.OrdinalIgnoreCase))
+        : string.Equals(Format, SnapshotCommand.Compact, StringComparison.OrdinalIgnoreCase);
 }
 
 internal sealed class SnapshotSettingsValidator(SettingsValues values, IConfiguration configuration, CliConsole console)
@@ -111,7 +118,7 @@ internal sealed class SnapshotSettingsValidator(SettingsValues values, IConfigur
         }
 
         string format = Origin(nameof(SnapshotSettings.Format));
-        bool knownFormat = SnapshotCommand.Formats.Contains(settings.Format, StringComparer.OrdinalIgnoreCase);
+        bool knownFormat = settings.Format is null || SnapshotCommand.Formats.Contains(settings.Format, StringComparer.OrdinalIgnoreCase);
         if (!knownFormat)
         {
             problems.Add($"{format}: '{settings.Format}' is not one of {string.Join(", ", SnapshotCommand.Formats)}");
