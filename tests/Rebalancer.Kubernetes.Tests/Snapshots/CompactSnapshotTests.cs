@@ -166,6 +166,30 @@ public sealed class CompactSnapshotTests
         Assert.Equal(stream.Length, stream.Position);
     }
 
+    /// <summary>On a pipe the length is unknown, so arrays over 1 MiB grow as their bytes arrive; the values must not change.</summary>
+    [Fact]
+    public void Large_arrays_and_string_lists_read_the_same_from_a_pipe_as_from_a_file()
+    {
+        string[] names = [.. Enumerable.Range(0, 400_000).Select(i => $"pod-{i}-ü")];
+        long[] numbers = [.. Enumerable.Range(0, 300_000).Select(i => (long)i * 7919)];
+        using var stream = new MemoryStream();
+        using (var output = new CompactOutput(stream))
+        {
+            output.Strings(names);
+            output.Array<long>(numbers);
+            output.Finish();
+        }
+
+        byte[] bytes = stream.ToArray();
+        foreach (Stream source in new Stream[] { new MemoryStream(bytes), new TrickleStream(bytes, chunk: 65_536) })
+        {
+            using var input = new CompactInput(source, "big.rbsnap", consumed: 0);
+            Assert.Equal(names, input.Strings("names"));
+            Assert.Equal(numbers, input.Array<long>("numbers"));
+            input.Finish();
+        }
+    }
+
     [Fact]
     public void A_compact_file_cannot_be_merged_into_a_builder()
     {

@@ -163,7 +163,7 @@ internal sealed class CompactInput : IDisposable
     public Utf8StringColumn Utf8Strings(string field)
     {
         int count = Count(field, sizeof(int));
-        int[] start = Items<int>(count, field);
+        int[] start = Items<int>(count, field, spare: 1);
         long total = Int64(field);
         long sum = 0;
         for (int i = 0; i < count; i++)
@@ -183,8 +183,7 @@ internal sealed class CompactInput : IDisposable
             throw Damaged(field, $"{total} bytes of text do not match the string lengths ({sum}) or the bytes left in the file");
         }
 
-        // The lengths were read in place and turned into starts; one more entry closes the last row.
-        System.Array.Resize(ref start, count + 1);
+        // The lengths were read in place and turned into starts; the spare entry closes the last row.
         start[count] = (int)total;
         byte[] text = Items<byte>((int)total, field);
         if (!System.Text.Unicode.Utf8.IsValid(text))
@@ -253,14 +252,15 @@ internal sealed class CompactInput : IDisposable
         return _scratch;
     }
 
-    private T[] Items<T>(int count, string field)
+    /// <summary><paramref name="count"/> items read from the file, in an array with <paramref name="spare"/> more slots after them.</summary>
+    private T[] Items<T>(int count, string field, int spare = 0)
         where T : unmanaged
     {
         int size = Unsafe.SizeOf<T>();
         if (_length >= 0 || (long)count * size <= UnknownLengthChunk)
         {
-            var items = new T[count];
-            Fill(MemoryMarshal.AsBytes(items.AsSpan()), field);
+            var items = new T[count + spare];
+            Fill(MemoryMarshal.AsBytes(items.AsSpan(0, count)), field);
             return items;
         }
 
@@ -270,12 +270,17 @@ internal sealed class CompactInput : IDisposable
         {
             if (filled == grown.Length)
             {
-                System.Array.Resize(ref grown, (int)Math.Min(count, grown.Length * 2L));
+                System.Array.Resize(ref grown, (int)Math.Min(count + (long)spare, grown.Length * 2L));
             }
 
-            int take = grown.Length - filled;
+            int take = Math.Min(grown.Length, count) - filled;
             Fill(MemoryMarshal.AsBytes(grown.AsSpan(filled, take)), field);
             filled += take;
+        }
+
+        if (grown.Length < count + spare)
+        {
+            System.Array.Resize(ref grown, count + spare);
         }
 
         return grown;

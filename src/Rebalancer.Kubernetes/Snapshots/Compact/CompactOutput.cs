@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using System.Text;
 using Rebalancer.Core.Model;
 
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
@@ -78,45 +77,9 @@ internal sealed class CompactOutput : IDisposable
     }
 
     /// <summary>A count, the UTF-8 byte length of each string, the total length, then all their bytes.</summary>
-    public void Strings(IReadOnlyList<string> values)
-    {
-        int count = values.Count;
-        int[] lengths = ArrayPool<int>.Shared.Rent(Math.Max(count, 1));
-        try
-        {
-            long total = 0;
-            for (int i = 0; i < count; i++)
-            {
-                lengths[i] = Encoding.UTF8.GetByteCount(values[i]);
-                total += lengths[i];
-            }
+    public void Strings(IReadOnlyList<string> values) => Utf8Strings(Utf8StringColumn.From(values));
 
-            Array<int>(lengths.AsSpan(0, count));
-            Int64(total);
-            for (int i = 0; i < count; i++)
-            {
-                string value = values[i];
-                if (lengths[i] > _buffer.Length - _used)
-                {
-                    Flush();
-                    if (lengths[i] > _buffer.Length)
-                    {
-                        Bytes(Encoding.UTF8.GetBytes(value));
-                        continue;
-                    }
-                }
-
-                _used += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_used));
-                Written += lengths[i];
-            }
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(lengths);
-        }
-    }
-
-    /// <summary>The same layout as <see cref="Strings"/>, from a column already in UTF-8.</summary>
+    /// <summary><see cref="Strings"/>' layout, from a column already in UTF-8 (pod names and uids are written as they are held).</summary>
     public void Utf8Strings(Utf8StringColumn column)
     {
         ReadOnlySpan<int> starts = column.Starts;
