@@ -277,7 +277,8 @@ public sealed class CompactSnapshotTests
     public static TheoryData<string, Func<ClusterSnapshot, ClusterSnapshot>, string> Invalid => new()
     {
         { "namespace id", s => WithPods(s, p => Replace(p, nameof(PodTable.Namespace), Poke(p.Namespace, 0, 1_000_000))), "pods.namespace[0]: not a string id" },
-        { "node index", s => WithPods(s, p => Replace(p, nameof(PodTable.NodeName), Poke(p.NodeName, 1, -5))), "pods.nodeName[1]: not a string id" },
+        { "node name id", s => WithPods(s, p => Replace(p, nameof(PodTable.NodeName), Poke(p.NodeName, 1, -5))), "pods.nodeName[1]: not a string id" },
+        { "node index", s => WithPods(s, p => Replace(p, nameof(PodTable.Node), Poke(p.Node, 1, -2))), "pods.node: not a node index (-1 to 1) (value '-2')" },
         { "constraint set id", s => WithPods(s, p => Replace(p, nameof(PodTable.Constraints), Poke(p.Constraints, 0, 999))), "pods.constraints[0]: not a constraint set" },
         { "falling row starts", s => WithPods(s, p => Replace(p, nameof(PodTable.OwnerStart), Poke(p.OwnerStart, 1, 5))), "pods.ownerStart" },
         { "pod phase", s => WithPods(s, p => Replace(p, nameof(PodTable.Phase), Poke(p.Phase, 0, (PodPhase)9))), "pods.phase[0]: not a PodPhase value" },

@@ -17,7 +17,7 @@ internal delegate T RecordReader<out T>(ReadOnlySpan<byte> source);
 /// out-of-range exception later in the planner. Everything read is checksummed and compared with the trailer.
 /// </summary>
 /// <remarks>
-/// Memory is the cost to watch: on the small VMs this runs on, every fresh megabyte a process touches costs ~4 ms of
+/// Memory is the cost to watch: on the project's build machines every fresh megabyte a process touches costs ~4 ms of
 /// page faults (docs/benchmarks.md), more than decoding it. So records pass through one reused buffer instead of
 /// per-field arrays, pod names and uids stay the UTF-8 bytes they were read as, and field paths are strings only when
 /// an error is reported.

@@ -71,5 +71,5 @@ internal static class CompactRecords
         value <= 1 ? value == 1 : throw new InvalidDataException($"{field}: not a boolean (value {value})");
 
     private static TaintEffect Effect(byte value) =>
-        value <= (byte)TaintEffect.NoExecute ? (TaintEffect)value : throw new InvalidDataException($"effect: not a TaintEffect value (value {value})");
+        Enum.IsDefined((TaintEffect)value) ? (TaintEffect)value : throw new InvalidDataException($"effect: not a TaintEffect value (value {value})");
 }
