@@ -9,8 +9,9 @@ namespace Rebalancer.Cli.Commands;
 /// Starts loading the <c>--snapshot</c> file as soon as the command line is parsed, on a thread of its own, so the
 /// load overlaps the ~0.2–0.3 s the host, the policy, validation and telemetry take to start where a second core is
 /// free (a 150,000-pod compact plan: 1.85 → 1.72 s, docs/deployment.md "Start-up"). The handler takes the result from
-/// here instead of loading again. Nothing else changes: a file that does not load is reported by the handler exactly as before, and if
-/// the settings are invalid the run ends with their errors and the load is abandoned (nothing depends on it).
+/// here instead of loading again. Nothing else changes: a file that does not load is reported by the handler exactly
+/// as before, and if the settings are invalid the run ends with their errors and the load is abandoned (nothing
+/// depends on it).
 /// Standard input (<c>-</c>) is not read ahead: the handler reads it, after validation, as before.
 /// </summary>
 internal sealed class SnapshotPrefetch
