@@ -1,3 +1,5 @@
+using Rebalancer.Core.Model.Inventory;
+
 namespace Rebalancer.Core.Model;
 
 /// <summary>
@@ -57,8 +59,8 @@ public sealed class SnapshotBuilder
     private readonly List<PdbRecord> _pdbs = [];
     private GrowableArray<int> _namespaceName = new();
     private KeyValueBuilder _namespaceLabels = new();
+    private KeyValueBuilder _namespaceAnnotations = new();
     private readonly Dictionary<int, PriorityClassInfo> _priorityClasses = [];
-    private readonly Dictionary<(int, int), int> _pvcs = [];
     private readonly Dictionary<string, (long Cpu, long Memory)> _nodeMetrics = new(StringComparer.Ordinal);
     private readonly Dictionary<(int, string), (long Cpu, long Memory)> _podMetrics = [];
     private long[] _scratch = new long[ExpectedResources];
@@ -75,9 +77,13 @@ public sealed class SnapshotBuilder
         _statusStart.Add(0);
         _conditionStart.Add(0);
         InternConstraints(PodConstraints.None);
+        Inventory = new InventoryBuilder(Strings);
     }
 
     public StringTable Strings { get; } = new();
+
+    /// <summary>The workload and housekeeping objects (Deployments… ResourceQuotas), sorted at <see cref="Build"/>.</summary>
+    public InventoryBuilder Inventory { get; }
 
     public ResourceCatalog Resources { get; } = new();
 
@@ -217,17 +223,31 @@ public sealed class SnapshotBuilder
 
     public void AddPdb(PdbRecord pdb) => _pdbs.Add(pdb);
 
-    public void AddNamespace(string name, IReadOnlyList<(int Key, int Value)> labels)
+    public void AddNamespace(string name, IReadOnlyList<(int Key, int Value)> labels) => AddNamespace(name, labels, []);
+
+    public void AddNamespace(string name, IReadOnlyList<(int Key, int Value)> labels, IReadOnlyList<(int Key, int Value)> annotations)
     {
         _namespaceName.Add(Strings.Intern(name));
         _namespaceLabels.Add(labels);
+        _namespaceAnnotations.Add(annotations);
     }
 
     public void AddPriorityClass(string name, int value, bool globalDefault) =>
         _priorityClasses[Strings.Intern(name)] = new PriorityClassInfo(value, globalDefault);
 
-    public void AddPersistentVolumeClaim(string @namespace, string name, string? storageClass) =>
-        _pvcs[(Strings.Intern(@namespace), Strings.Intern(name))] = storageClass is null ? 0 : Strings.Intern(storageClass);
+    /// <summary>A claim with only its storage class (test clusters); loaders add whole claims to <see cref="Inventory"/>.</summary>
+    public void AddPersistentVolumeClaim(string @namespace, string name, string? storageClass)
+    {
+        var claim = new PersistentVolumeClaimObject
+        {
+            Meta = new ObjectMeta { Namespace = Strings.Intern(@namespace), Name = Strings.Intern(name) },
+            StorageClass = storageClass is null ? 0 : Strings.Intern(storageClass),
+        };
+        if (!Inventory.Add(claim))
+        {
+            throw new InvalidOperationException($"The PersistentVolumeClaim {@namespace}/{name} was added twice.");
+        }
+    }
 
     /// <summary>Node usage from a NodeMetrics item: cpu in millicores, memory in bytes.</summary>
     public void AddNodeMetrics(string node, long cpuMilli, long memoryBytes)
@@ -370,9 +390,9 @@ public sealed class SnapshotBuilder
             HasUsage = podHasUsage,
         };
 
-        var namespaces = new NamespaceTable(_namespaceName.ToArray(), _namespaceLabels.Build());
+        var namespaces = new NamespaceTable(_namespaceName.ToArray(), _namespaceLabels.Build(), _namespaceAnnotations.Build());
         return new ClusterSnapshot(Strings, Resources, nodes, pods, _pdbs.ToArray(), namespaces, _priorityClasses,
-            _pvcs, [.. _constraintSets], perNode, nodePods);
+            Inventory.Build(), [.. _constraintSets], perNode, nodePods);
     }
 
     private struct KeyValueBuilder

@@ -123,6 +123,7 @@ internal sealed partial class SnapshotParser : IDisposable
                         _phase = Phase.ListProperties;
                         ListContinue = null;
                         _listItemKind = kind is null || kind == "List" ? null : kind[..^"List".Length];
+                        NoteListKind(_listItemKind);
                     }
                     else
                     {
@@ -304,9 +305,6 @@ internal sealed partial class SnapshotParser : IDisposable
             case "PriorityClass":
                 ParsePriorityClass(ref r);
                 break;
-            case "PersistentVolumeClaim":
-                ParsePersistentVolumeClaim(ref r);
-                break;
             case "NodeMetrics":
                 ParseNodeMetrics(ref r);
                 break;
@@ -314,6 +312,11 @@ internal sealed partial class SnapshotParser : IDisposable
                 ParsePodMetrics(ref r);
                 break;
             default:
+                if (TryParseInventoryObject(ref r, kind))
+                {
+                    break;
+                }
+
                 Skip(ref r);
                 Increment(_skipped, kind);
                 Increment(_stats.SkippedByKind, kind);

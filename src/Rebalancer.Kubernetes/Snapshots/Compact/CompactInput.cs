@@ -47,7 +47,34 @@ internal sealed class CompactInput : IDisposable
     public long Position { get; private set; }
 
     /// <summary>Prefixed to field names in errors (<c>constraintSets[12]</c>); null at the top level.</summary>
-    public string? Scope { get; set; }
+    public string? Scope
+    {
+        get => _scope ?? (_scopeName is null ? null : FormatScope());
+        set
+        {
+            _scope = value;
+            _scopeName = null;
+        }
+    }
+
+    private string? _scope;
+    private string? _scopeName;
+    private int _scopeIndex;
+    private string? _scopeMember;
+    private int _scopeMemberIndex;
+
+    /// <summary>
+    /// A scope formatted only if an error is reported, <c>name[index]</c> or <c>name[index].member[memberIndex]</c>,
+    /// for the many small objects of the inventory (eager paths would be a string per field per object).
+    /// </summary>
+    public void SetScope(string name, int index, string? member = null, int memberIndex = 0)
+    {
+        _scope = null;
+        _scopeName = name;
+        _scopeIndex = index;
+        _scopeMember = member;
+        _scopeMemberIndex = memberIndex;
+    }
 
     /// <summary>Checksums bytes read before this reader existed (the header).</summary>
     public void ChecksumPrefix(ReadOnlySpan<byte> bytes) => _checksum.Append(bytes);
@@ -224,6 +251,9 @@ internal sealed class CompactInput : IDisposable
             throw Damaged("trailer", "data follows the end of the snapshot");
         }
     }
+
+    private string FormatScope() => string.Create(CultureInfo.InvariantCulture,
+        $"{_scopeName}[{_scopeIndex}]{(_scopeMember is null ? string.Empty : $".{_scopeMember}[{_scopeMemberIndex}]")}");
 
     public SnapshotFormatException Damaged(string field, string problem, string? value = null, Exception? inner = null) =>
         new(_source, "compact snapshot, " + (Scope is null ? field : Scope + "." + field), problem, value, inner);

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Rebalancer.Core.Model;
+using Rebalancer.Core.Model.Inventory;
 
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
 
@@ -10,7 +11,7 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 /// node index and constraint-set id in range, every row-start column rising from 0 to its column's length, every enum
 /// value defined, the content hash equal. A damaged file is a <see cref="SnapshotFormatException"/> at its field path.
 /// </summary>
-internal sealed class CompactSnapshotReader(CompactInput input)
+internal sealed partial class CompactSnapshotReader(CompactInput input)
 {
     private int _strings;
 
@@ -31,9 +32,9 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         NodeTable nodes = Nodes(resources.Count);
         PodTable pods = Pods(resources.Count, nodes.Count);
         int[] namespaceNames = Ids(input.Array<int>("namespaces.name"), "namespaces.name");
-        var namespaces = new NamespaceTable(namespaceNames, KeyValues("namespaces.labels", namespaceNames.Length));
+        var namespaces = new NamespaceTable(namespaceNames, KeyValues("namespaces.labels", namespaceNames.Length),
+            KeyValues("namespaces.annotations", namespaceNames.Length));
         Dictionary<int, PriorityClassInfo> priorityClasses = PriorityClasses();
-        Dictionary<(int, int), int> claims = Claims();
 
         int constraintCount = input.Count("constraintSets", 1);
         var constraintSets = new PodConstraints[constraintCount];
@@ -56,8 +57,9 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         }
 
         input.Scope = null;
+        ClusterInventory inventory = Inventory(strings, resources.Count);
         input.Finish();
-        var snapshot = ClusterSnapshot.FromTables(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, claims, constraintSets);
+        var snapshot = ClusterSnapshot.FromTables(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, inventory, constraintSets);
         return (snapshot, provenance);
     }
 
@@ -263,23 +265,6 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         }
 
         return classes;
-    }
-
-    private Dictionary<(int, int), int> Claims()
-    {
-        int[] ns = Ids(input.Array<int>("persistentVolumeClaims.namespace"), "persistentVolumeClaims.namespace");
-        int[] names = Ids(input.Column<int>("persistentVolumeClaims.name", ns.Length), "persistentVolumeClaims.name");
-        int[] storageClass = Ids(input.Column<int>("persistentVolumeClaims.storageClass", ns.Length), "persistentVolumeClaims.storageClass");
-        var claims = new Dictionary<(int, int), int>(ns.Length);
-        for (int i = 0; i < ns.Length; i++)
-        {
-            if (!claims.TryAdd((ns[i], names[i]), storageClass[i]))
-            {
-                throw input.Damaged($"persistentVolumeClaims[{i}]", "a duplicate claim");
-            }
-        }
-
-        return claims;
     }
 
     private PodConstraints Constraints()

@@ -8,7 +8,7 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 /// records packed field by field (<see cref="CompactRecords"/>), the object graphs of constraint sets and PDBs field by
 /// field. <see cref="CompactSnapshotReader"/> reads the same order.
 /// </summary>
-internal sealed class CompactSnapshotWriter(CompactOutput output)
+internal sealed partial class CompactSnapshotWriter(CompactOutput output)
 {
     public void Write(ClusterSnapshot snapshot, CompactSnapshotProvenance provenance)
     {
@@ -36,8 +36,8 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         Pods(snapshot.Pods);
         output.Array<int>(snapshot.Namespaces.Name);
         KeyValues(snapshot.Namespaces.Labels);
+        KeyValues(snapshot.Namespaces.Annotations);
         PriorityClasses(snapshot.PriorityClasses);
-        Claims(snapshot.PvcStorageClasses);
         output.Int32(snapshot.ConstraintSets.Length);
         foreach (PodConstraints constraints in snapshot.ConstraintSets)
         {
@@ -50,6 +50,7 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
             Pdb(pdb);
         }
 
+        Inventory(snapshot.Inventory);
         output.Finish();
     }
 
@@ -124,13 +125,6 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         output.Array<int>([.. classes.Keys]);
         output.Array<int>([.. classes.Values.Select(c => c.Value)]);
         output.Array<bool>([.. classes.Values.Select(c => c.GlobalDefault)]);
-    }
-
-    private void Claims(IReadOnlyDictionary<(int Namespace, int Name), int> claims)
-    {
-        output.Array<int>([.. claims.Keys.Select(k => k.Namespace)]);
-        output.Array<int>([.. claims.Keys.Select(k => k.Name)]);
-        output.Array<int>([.. claims.Values]);
     }
 
     private void Constraints(PodConstraints constraints)
