@@ -735,13 +735,33 @@ internal sealed class InventoryReader
         return Error(problem, value);
     }
 
-    /// <summary><c>$.spec.replicas</c> → <c>spec.replicas</c>; <c>$['a.b']</c> → <c>['a.b']</c>.</summary>
-    private static string RelativePath(string? path) =>
-        path is null or "$" ? string.Empty : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+    /// <summary>
+    /// The serializer's path in the loader's notation: <c>$.spec.replicas</c> → <c>spec.replicas</c>,
+    /// <c>$.metadata.labels['a.b']</c> → <c>metadata.labels["a.b"]</c>.
+    /// </summary>
+    private static string RelativePath(string? path)
+    {
+        if (path is null or "$")
+        {
+            return string.Empty;
+        }
+
+        string relative = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return relative.Replace("['", "[\"", StringComparison.Ordinal).Replace("']", "\"]", StringComparison.Ordinal);
+    }
 
     /// <summary>The serializer's message without its location, and its type names in words.</summary>
     private static string Describe(JsonException e)
     {
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            // The serializer reports a string it cannot transcode as "could not be converted to System.String".
+            if (inner is System.Text.DecoderFallbackException || inner.Message.Contains("UTF-8", StringComparison.Ordinal))
+            {
+                return "text that is not valid UTF-8";
+            }
+        }
+
         string message = e.Message;
         int at = message.IndexOf(" Path: ", StringComparison.Ordinal);
         if (at >= 0)
