@@ -171,9 +171,11 @@ public sealed partial class SnapshotLoaderInventoryTests
         Assert.Equal([new NamedQuantity(t.Find("cpu"), 500, 3), new NamedQuantity(t.Find("memory"), 512L << 20, 0)], container.Default);
         Assert.Equal([new NamedQuantity(t.Find("cpu"), 1500, 3)], container.MaxLimitRequestRatio);
         Assert.Equal([new NamedQuantity(t.Find("storage"), 1L << 40, 0)], claims.Max);
-        Assert.Equal(new NamedQuantity(t.Find("requests.cpu"), 20_000, 3), quota.Hard[0]);
-        Assert.Equal(new NamedQuantity(t.Find("count/deployments.apps"), 50, 0), quota.Hard[4]);
-        Assert.Equal(new NamedQuantity(t.Find("requests.cpu"), 3250, 3), quota.Used[0]);
+        // By name, whatever the order in the file.
+        Assert.Equal(["count/deployments.apps", "limits.cpu", "pods", "requests.cpu", "requests.memory"], quota.Hard.Select(q => t[q.Name]));
+        Assert.Equal(new NamedQuantity(t.Find("requests.cpu"), 20_000, 3), quota.Hard[3]);
+        Assert.Equal(new NamedQuantity(t.Find("count/deployments.apps"), 50, 0), quota.Hard[0]);
+        Assert.Equal(new NamedQuantity(t.Find("requests.cpu"), 3250, 3), quota.Used[1]);
         Assert.Equal([t.Find("NotTerminating")], quota.Scopes);
     }
 

@@ -139,7 +139,7 @@ public sealed record ContainerTemplate
 
     public ContainerKind Kind { get; init; }
 
-    /// <summary>ResourceCatalog ids at the catalog's scale, in source order.</summary>
+    /// <summary>ResourceCatalog ids at the catalog's scale, by resource name (a ResourceList is a map).</summary>
     public ResourceAmount[] Requests { get; init; } = [];
 
     public ResourceAmount[] Limits { get; init; } = [];
@@ -478,7 +478,7 @@ public sealed record ResourceQuotaObject
 {
     public required ObjectMeta Meta { get; init; }
 
-    /// <summary><c>spec.hard</c>.</summary>
+    /// <summary><c>spec.hard</c>, by name (as every <see cref="NamedQuantity"/> list).</summary>
     public NamedQuantity[] Hard { get; init; } = [];
 
     /// <summary><c>status.used</c> (what the quota controller counted).</summary>

@@ -458,6 +458,9 @@ internal sealed class InventoryReader
         }
 
         _path.Pop();
+
+        // A ResourceList is a map: by name, so the file's key order (kubectl sorts, hand-written files may not) does not matter.
+        Array.Sort(result, (a, b) => string.CompareOrdinal(_strings[a.Name], _strings[b.Name]));
         return result;
     }
 
@@ -643,6 +646,7 @@ internal sealed class InventoryReader
         }
 
         _path.Pop();
+        Array.Sort(result, (a, b) => string.CompareOrdinal(_builder.Resources[a.Resource], _builder.Resources[b.Resource]));
         return result;
     }
 
