@@ -47,6 +47,18 @@ public sealed class RbacTests
         new("scheduling.k8s.io", "priorityclasses", "list"),
         new("metrics.k8s.io", "nodes", "list"),
         new("metrics.k8s.io", "pods", "list"),
+
+        // The inventory kinds (ApiResource.Core: deployments… resourcequotas).
+        new("apps", "deployments", "list"),
+        new("apps", "replicasets", "list"),
+        new("apps", "statefulsets", "list"),
+        new("apps", "daemonsets", "list"),
+        new("batch", "jobs", "list"),
+        new("batch", "cronjobs", "list"),
+        new("autoscaling", "horizontalpodautoscalers", "list"),
+        new("", "persistentvolumes", "list"),
+        new("", "limitranges", "list"),
+        new("", "resourcequotas", "list"),
     ];
 
     private static readonly Grant[] Evict = [new("", "pods/eviction", "create")];
