@@ -8,11 +8,11 @@ namespace Rebalancer.Kubernetes.Snapshots.Inventory;
 
 /// <summary>
 /// The System.Text.Json options the inventory kinds are deserialized with: KubernetesClient's own
-/// (<see cref="KubernetesJson"/>: its naming policy, converters and source-generated metadata), copied, with three
-/// changes so that bad input is an error at its field path rather than an exception without one or a silent value:
-/// quantities are kept as written (<see cref="QuantityText"/>) for <see cref="InventoryReader"/> to check and scale,
-/// timestamps that are not RFC 3339 throw a <see cref="JsonException"/> (the library's converter throws a
-/// <see cref="FormatException"/>, which carries no path), and a property that appears twice in one object is refused.
+/// (<see cref="KubernetesJson"/>: its naming policy, converters and source-generated metadata), copied, with two
+/// changes so that bad input is an error at its field path rather than an exception without one: quantities are kept
+/// as written (<see cref="QuantityText"/>) for <see cref="InventoryReader"/> to check and scale, and timestamps that
+/// are not RFC 3339 throw a <see cref="JsonException"/> (the library's converter throws a <see cref="FormatException"/>,
+/// which carries no path). Duplicate properties are refused before, when the parser writes the object out.
 /// </summary>
 internal static class InventoryJson
 {
@@ -31,7 +31,6 @@ internal static class InventoryJson
         // Converters in the options take precedence over the [JsonConverter] attributes on the model types.
         options.Converters.Insert(0, new QuantityTextConverter());
         options.Converters.Insert(0, new StrictDateTimeConverter());
-        options.AllowDuplicateProperties = false;
         options.MakeReadOnly();
         return options;
     }

@@ -37,8 +37,9 @@ internal sealed class InventoryReader
     private readonly StringTable _strings;
     private readonly JsonPathTracker _path = new();
 
-    /// <summary>"namespace/name" of the object being read, for the duplicate error.</summary>
-    private string _lastKey = string.Empty;
+    // The namespace and name of the object being read, for the duplicate error.
+    private string _namespace = string.Empty;
+    private string _name = string.Empty;
 
     public InventoryReader(SnapshotBuilder builder)
     {
@@ -74,7 +75,7 @@ internal sealed class InventoryReader
             _path.Clear();
             _path.Push("metadata");
             _path.Push("name");
-            throw Error($"a second {kind} of this name; each object may appear once in a snapshot", _lastKey);
+            throw Error($"a second {kind} of this name; each object may appear once in a snapshot", _namespace.Length == 0 ? _name : _namespace + "/" + _name);
         }
     }
 
@@ -357,19 +358,19 @@ internal sealed class InventoryReader
     }
 
     /// <summary>The <c>storage</c> entry of a ResourceList in bytes; null when absent.</summary>
-    private long? Storage(IDictionary<string, ResourceQuantity>? resources, params string[] segments)
+    private long? Storage(IDictionary<string, ResourceQuantity>? resources, string parent, string segment)
     {
-        foreach (string segment in segments)
-        {
-            _path.Push(segment);
-        }
+        _path.Push(parent);
+        long? bytes = Storage(resources, segment);
+        _path.Pop();
+        return bytes;
+    }
 
+    private long? Storage(IDictionary<string, ResourceQuantity>? resources, string segment)
+    {
+        _path.Push(segment);
         long? bytes = resources is not null && resources.TryGetValue("storage", out ResourceQuantity? storage) ? Amount(storage, 0, "storage") : null;
-        foreach (string _ in segments)
-        {
-            _path.Pop();
-        }
-
+        _path.Pop();
         return bytes;
     }
 
@@ -479,7 +480,7 @@ internal sealed class InventoryReader
 
         // A namespaced object without a namespace lands in "default", as kubectl apply would put it (and the Pod parser does).
         string ns = !namespaced ? string.Empty : string.IsNullOrEmpty(metadata.NamespaceProperty) ? DefaultNamespace : metadata.NamespaceProperty;
-        _lastKey = namespaced ? ns + "/" + metadata.Name : metadata.Name;
+        (_namespace, _name) = (ns, metadata.Name);
         IList<V1OwnerReference> owners = metadata.OwnerReferences ?? [];
         var ownerRefs = new OwnerRef[owners.Count];
         for (int i = 0; i < owners.Count; i++)
@@ -509,27 +510,33 @@ internal sealed class InventoryReader
             return KeyValues.Empty;
         }
 
-        var keys = new List<int>(map.Count);
-        var values = new List<int>(map.Count);
-        foreach ((string key, string value) in map)
+        // The parser dropped last-applied-configuration already (InventoryFields); a caller of Read with raw JSON may not have.
+        int count = skipLastApplied && map.ContainsKey(LastApplied) ? map.Count - 1 : map.Count;
+        if (count == 0)
         {
-            if (skipLastApplied && key == LastApplied)
-            {
-                continue;
-            }
-
-            keys.Add(_strings.Intern(key));
-            values.Add(Id(value));
+            return KeyValues.Empty;
         }
 
-        return keys.Count == 0 ? KeyValues.Empty : new KeyValues([.. keys], [.. values]);
+        int[] keys = new int[count];
+        int[] values = new int[count];
+        int i = 0;
+        foreach ((string key, string value) in map)
+        {
+            if (!skipLastApplied || key != LastApplied)
+            {
+                (keys[i], values[i]) = (_strings.Intern(key), Id(value));
+                i++;
+            }
+        }
+
+        return new KeyValues(keys, values);
     }
 
     /// <summary>
     /// A metav1.LabelSelector: null is <see cref="LabelSelector.Nothing"/> and <c>{}</c> <see cref="LabelSelector.Everything"/>,
     /// as apimachinery's LabelSelectorAsSelector (and the PDB parser) read them; matchLabels become In requirements.
     /// </summary>
-    private LabelSelector Selector(V1LabelSelector? selector, params string[] segments)
+    private LabelSelector Selector(V1LabelSelector? selector, string parent, string segment)
     {
         if (selector is null)
         {
@@ -557,7 +564,7 @@ internal sealed class InventoryReader
                 "NotIn" => SelectorOperator.NotIn,
                 "Exists" => SelectorOperator.Exists,
                 "DoesNotExist" => SelectorOperator.DoesNotExist,
-                _ => throw Error([.. segments, "matchExpressions", i, "operator"], "expected one of In, NotIn, Exists, DoesNotExist", expression.OperatorProperty),
+                _ => throw Error([parent, segment, "matchExpressions", i, "operator"], "expected one of In, NotIn, Exists, DoesNotExist", expression.OperatorProperty),
             };
             requirements.Add(new SelectorRequirement(Id(expression.Key), op, [.. (expression.Values ?? []).Select(Id)]));
         }
@@ -566,17 +573,15 @@ internal sealed class InventoryReader
     }
 
     /// <summary>A pod template: its labels and annotations, init containers (sidecars when <c>restartPolicy: Always</c>) then containers.</summary>
-    private PodTemplate Template(V1PodTemplateSpec? template, params string[] segments)
+    private PodTemplate Template(V1PodTemplateSpec? template, string parent, string segment)
     {
         if (template is null)
         {
             return PodTemplate.Empty;
         }
 
-        foreach (string segment in segments)
-        {
-            _path.Push(segment);
-        }
+        _path.Push(parent);
+        _path.Push(segment);
 
         var containers = new List<ContainerTemplate>();
         _path.Push("spec");
@@ -589,11 +594,8 @@ internal sealed class InventoryReader
             Annotations = Pairs(template.Metadata?.Annotations, skipLastApplied: true),
             Containers = [.. containers],
         };
-        foreach (string _ in segments)
-        {
-            _path.Pop();
-        }
-
+        _path.Pop();
+        _path.Pop();
         return result;
     }
 
@@ -684,15 +686,11 @@ internal sealed class InventoryReader
     }
 
     /// <summary>A count (replicas, limits, seconds): null when absent; negative is an error at the field.</summary>
-    private int? Count(int? value, params string[] segments)
-    {
-        if (value is null or >= 0)
-        {
-            return value;
-        }
+    private int? Count(int? value, string segment) =>
+        value is null or >= 0 ? value : throw Error([segment], "must not be negative", value.Value.ToString(CultureInfo.InvariantCulture));
 
-        throw Error([.. segments], "must not be negative", value.Value.ToString(CultureInfo.InvariantCulture));
-    }
+    private int? Count(int? value, string parent, string segment) =>
+        value is null or >= 0 ? value : throw Error([parent, segment], "must not be negative", value.Value.ToString(CultureInfo.InvariantCulture));
 
     private TEnum Enum<TEnum>(string? text, TEnum absent, object[] segments, params (string Text, TEnum Value)[] values)
     {
