@@ -272,7 +272,7 @@ internal sealed class RunHandler(
             Dictionary<int, CordonOutcome> cordons = result.Cordons.ToDictionary(
                 c => c.Node,
                 c => new CordonOutcome(c.Outcome.ToString(), c.Attempts, c.HttpStatus, c.Message));
-            var report = PlanReport.From(plan, new ReportContext(mode, connection.Description, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version), outcomes, cordons);
+            var report = PlanReport.From(plan, new ReportContext(mode, connection.Description, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version, read.Warnings), outcomes, cordons);
             await ReportOutput.WriteAsync(settings.Output, report, settings.Out, console).ConfigureAwait(false);
             Log.RunSummary(logger, RunCommand.Summary(mode, result));
 
