@@ -49,7 +49,7 @@ internal sealed partial class SnapshotParser
             _projectionWriter.Reset(_projection);
         }
 
-        Project(ref r, InventoryFields.Of(kind), _projectionWriter);
+        Project(ref r, InventoryFields.Of(kind, retiredRevision: kind == "ReplicaSet" && IsRetiredRevision(r)), _projectionWriter);
         _projectionWriter.Flush();
         try
         {
@@ -65,6 +65,79 @@ internal sealed partial class SnapshotParser
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Whether the ReplicaSet starting at <paramref name="probe"/> (a copy: the caller's reader does not move) is an old
+    /// revision of its owner: it has an owner reference and <c>spec.replicas</c> is 0 (<see cref="InventoryFields"/>). The
+    /// probe compares raw tokens and reports no error: what it does not recognise (an escaped name, a truncated object)
+    /// keeps the template, and the projection that follows reports any error at its path.
+    /// </summary>
+    private static bool IsRetiredRevision(TapeReader probe)
+    {
+        bool owned = false;
+        bool scaledToZero = false;
+        while (!(owned && scaledToZero))
+        {
+            if (!probe.Read() || probe.TokenType != JsonTokenType.PropertyName)
+            {
+                return false;
+            }
+
+            // Each part is looked into on a copy; the probe then skips the part only if it must look further.
+            TapeReader part = probe;
+            if (probe.ValueSpan.SequenceEqual("metadata"u8))
+            {
+                owned = ValueOf(ref part, "ownerReferences"u8) == JsonTokenType.StartArray && part.Read() && part.TokenType != JsonTokenType.EndArray;
+                if (!owned)
+                {
+                    return false;
+                }
+            }
+            else if (probe.ValueSpan.SequenceEqual("spec"u8))
+            {
+                scaledToZero = ValueOf(ref part, "replicas"u8) == JsonTokenType.Number && part.TryGetInt32(out int replicas) && replicas == 0;
+                if (!scaledToZero)
+                {
+                    return false;
+                }
+            }
+
+            if (!(owned && scaledToZero) && !probe.TrySkip())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// From a property name whose value should be an object, moves to the value of that object's property
+    /// <paramref name="name"/> and returns its token type; <see cref="JsonTokenType.None"/> when the value is not an
+    /// object or has no such property.
+    /// </summary>
+    private static JsonTokenType ValueOf(ref TapeReader probe, ReadOnlySpan<byte> name)
+    {
+        if (!probe.Read() || probe.TokenType != JsonTokenType.StartObject)
+        {
+            return JsonTokenType.None;
+        }
+
+        while (probe.Read() && probe.TokenType == JsonTokenType.PropertyName)
+        {
+            if (probe.ValueSpan.SequenceEqual(name))
+            {
+                return probe.Read() ? probe.TokenType : JsonTokenType.None;
+            }
+
+            if (!probe.TrySkip())
+            {
+                break;
+            }
+        }
+
+        return JsonTokenType.None;
     }
 
     /// <summary>Writes the object starting at the current token, keeping the properties <paramref name="fields"/> names.</summary>

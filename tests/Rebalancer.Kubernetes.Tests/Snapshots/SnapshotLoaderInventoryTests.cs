@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Rebalancer.Core.Model;
@@ -87,6 +88,50 @@ public sealed partial class SnapshotLoaderInventoryTests
         Assert.Equal((5, 4, 4, 6), (agent.StatusReplicas, agent.ReadyReplicas, agent.AvailableReplicas, agent.DesiredScheduled));
         Assert.True(agent.Selector.IsEverything);
         Assert.Equal(1, s.Inventory.StatefulSets.Single().Replicas);
+    }
+
+    [Theory]
+    [InlineData("\"ownerReferences\":[{\"kind\":\"Deployment\",\"name\":\"web\",\"controller\":true}]", "0", false)] // an old revision
+    [InlineData("\"ownerReferences\":[{\"kind\":\"Deployment\",\"name\":\"web\",\"controller\":true}]", "2", true)] // the current one
+    [InlineData("\"ownerReferences\":[{\"kind\":\"Rollout\",\"name\":\"web\",\"controller\":true}]", "1", true)]
+    [InlineData("\"ownerReferences\":[]", "0", true)] // a bare ReplicaSet scaled to zero is a workload of its own
+    [InlineData("\"labels\":{\"app\":\"web\"}", "0", true)]
+    public void Only_an_owned_ReplicaSet_scaled_to_zero_is_read_without_its_template(string metadata, string replicas, bool templateKept)
+    {
+        foreach (bool specFirst in new[] { false, true })
+        {
+            string meta = "\"metadata\":{\"name\":\"web-1\",\"namespace\":\"shop\"," + metadata + "}";
+            string spec = "\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\",\"resources\":{\"requests\":{\"cpu\":\"1\"}}}]}},"
+                + "\"replicas\":" + replicas + ",\"selector\":{\"matchLabels\":{\"app\":\"web\"}}}";
+            string json = "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\"," + (specFirst ? spec + "," + meta : meta + "," + spec)
+                + ",\"status\":{\"replicas\":" + replicas + "}}";
+
+            WorkloadObject set = Load(List(json)).Snapshot.Inventory.ReplicaSets.Single();
+
+            Assert.Equal(int.Parse(replicas, CultureInfo.InvariantCulture), set.Replicas);
+            Assert.Single(set.Selector.Requirements);
+            if (templateKept)
+            {
+                Assert.Equal(1000, set.Template.Containers.Single().Request(ResourceCatalog.Cpu));
+            }
+            else
+            {
+                Assert.Same(PodTemplate.Empty, set.Template);
+            }
+        }
+    }
+
+    [Fact]
+    public void An_old_revision_without_its_template_still_reports_errors_in_what_is_kept()
+    {
+        string json = """
+            {"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"web-1","namespace":"shop","ownerReferences":[{"kind":"Deployment","name":"web"}]},
+             "spec":{"replicas":0,"selector":{"matchLabels":{"app":"web"}}},"status":{"replicas":-1}}
+            """;
+
+        SnapshotFormatException e = LoadFails(List(json));
+
+        Assert.Equal("items[0].status.replicas", e.JsonPath);
     }
 
     [Fact]

@@ -200,6 +200,10 @@ public sealed record WorkloadObject
     /// <summary><c>spec.selector</c>; <see cref="LabelSelector.Nothing"/> when absent.</summary>
     public LabelSelector Selector { get; init; } = LabelSelector.Nothing;
 
+    /// <summary>
+    /// <c>spec.template</c>. A ReplicaSet with an owner (a Deployment's revision) is read without it: its owner's
+    /// template is the workload's (<see cref="PodTemplate.Empty"/> here).
+    /// </summary>
     public PodTemplate Template { get; init; } = PodTemplate.Empty;
 }
 

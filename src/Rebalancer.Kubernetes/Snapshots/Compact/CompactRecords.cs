@@ -15,6 +15,7 @@ internal static class CompactRecords
     public const int OwnerSize = 13;
     public const int ContainerStatusSize = 23;
     public const int ConditionSize = 20;
+    public const int AmountSize = 12;
 
     public static void Write(in Taint taint, Span<byte> to)
     {
@@ -66,6 +67,15 @@ internal static class CompactRecords
     public static PodCondition ReadCondition(ReadOnlySpan<byte> from) =>
         new(BinaryPrimitives.ReadInt32LittleEndian(from), BinaryPrimitives.ReadInt32LittleEndian(from[4..]),
             BinaryPrimitives.ReadInt32LittleEndian(from[8..]), BinaryPrimitives.ReadInt64LittleEndian(from[12..]));
+
+    public static void Write(in ResourceAmount amount, Span<byte> to)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(to, amount.Resource);
+        BinaryPrimitives.WriteInt64LittleEndian(to[4..], amount.Amount);
+    }
+
+    public static ResourceAmount ReadAmount(ReadOnlySpan<byte> from) =>
+        new(BinaryPrimitives.ReadInt32LittleEndian(from), BinaryPrimitives.ReadInt64LittleEndian(from[4..]));
 
     private static bool Bool(byte value, string field) =>
         value <= 1 ? value == 1 : throw new InvalidDataException($"{field}: not a boolean (value {value})");

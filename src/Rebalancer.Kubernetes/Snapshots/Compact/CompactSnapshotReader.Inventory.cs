@@ -153,16 +153,21 @@ internal sealed partial class CompactSnapshotReader
 
     private ResourceAmount[] Amounts(string field)
     {
-        int[] resources = input.Array<int>(field);
-        CheckIds(resources, _resources, field, "a resource index");
-        long[] amounts = input.Column<long>(field, resources.Length);
-        var result = new ResourceAmount[resources.Length];
-        for (int i = 0; i < result.Length; i++)
+        ResourceAmount[] amounts = input.Records(field, CompactRecords.AmountSize, CompactRecords.ReadAmount);
+        for (int i = 0; i < amounts.Length; i++)
         {
-            result[i] = new ResourceAmount(resources[i], amounts[i] >= 0 ? amounts[i] : throw NegativeAt(field, i, amounts[i]));
+            if ((uint)amounts[i].Resource >= (uint)_resources)
+            {
+                throw input.Damaged($"{field}[{i}]", $"not a resource index (0 to {_resources - 1})", amounts[i].Resource.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (amounts[i].Amount < 0)
+            {
+                throw NegativeAt(field, i, amounts[i].Amount);
+            }
         }
 
-        return result;
+        return amounts;
     }
 
     private SnapshotFormatException NegativeAt(string field, int index, long value) =>

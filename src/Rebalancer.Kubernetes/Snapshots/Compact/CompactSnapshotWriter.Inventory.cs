@@ -69,11 +69,7 @@ internal sealed partial class CompactSnapshotWriter
         }
     }
 
-    private void Amounts(ResourceAmount[] amounts)
-    {
-        output.Array<int>([.. amounts.Select(a => a.Resource)]);
-        output.Array<long>([.. amounts.Select(a => a.Amount)]);
-    }
+    private void Amounts(ResourceAmount[] amounts) => output.Records(amounts, CompactRecords.AmountSize, CompactRecords.Write);
 
     private void Optional(int? value)
     {

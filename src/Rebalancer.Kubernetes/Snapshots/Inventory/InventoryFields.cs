@@ -77,6 +77,18 @@ internal static class InventoryFields
         ("status", FieldTree.Leaves("replicas", "readyReplicas", "availableReplicas", "currentNumberScheduled", "numberReady", "numberAvailable",
             "desiredNumberScheduled")));
 
+    /// <summary>
+    /// A ReplicaSet that is an old revision of its owner (an owner reference, <c>spec.replicas: 0</c>) without its pod
+    /// template: it runs no pods, its owner's template is the workload's, and a Deployment keeps up to ten of them
+    /// (<c>revisionHistoryLimit</c>), whose templates would be most of the inventory's cost. A current revision, and a
+    /// ReplicaSet without an owner, keep theirs: when the owner is missing from the snapshot, or is a kind outside the
+    /// inventory (an Argo Rollout), the ReplicaSet's template is the only one there is.
+    /// </summary>
+    private static readonly FieldTree RetiredReplicaSet = FieldTree.Of(
+        ("metadata", Metadata),
+        ("spec", FieldTree.Of(("replicas", FieldTree.Whole), ("selector", FieldTree.Whole))),
+        ("status", FieldTree.Leaves("replicas", "readyReplicas", "availableReplicas")));
+
     private static readonly FieldTree Job = FieldTree.Of(
         ("metadata", Metadata),
         ("spec", FieldTree.Of(("selector", FieldTree.Whole), ("template", Template), ("completions", FieldTree.Whole), ("parallelism", FieldTree.Whole),
@@ -107,9 +119,10 @@ internal static class InventoryFields
 
     private static readonly FieldTree Quota = FieldTree.Of(("metadata", Metadata), ("spec", FieldTree.Whole), ("status", FieldTree.Leaves("used")));
 
-    /// <summary>The tree of an inventory kind (<c>Deployment</c>…).</summary>
-    public static FieldTree Of(string kind) => kind switch
+    /// <summary>The tree of an inventory kind (<c>Deployment</c>…); <paramref name="retiredRevision"/>: a ReplicaSet that is an old revision.</summary>
+    public static FieldTree Of(string kind, bool retiredRevision = false) => kind switch
     {
+        "ReplicaSet" when retiredRevision => RetiredReplicaSet,
         "Deployment" or "ReplicaSet" or "StatefulSet" or "DaemonSet" => Apps,
         "Job" => Job,
         "CronJob" => CronJob,
