@@ -21,13 +21,27 @@ namespace Rebalancer.Kubernetes.Snapshots;
 /// <para>
 /// Inputs that fit in the first block are tokenized on the calling thread; no thread is started for them.
 /// </para>
+/// <para>
+/// Memory is bounded by design, whatever the input: a single token (string, number, comment) of more than
+/// <see cref="MaxTokenBytes"/> is refused, a long run of whitespace is dropped instead of carried into a growing block,
+/// and one unit (the parser's current item, which keeps its blocks until it ends) spanning more than
+/// <see cref="MaxHeldBytes"/> is refused. The text must be UTF-8 as JSON requires (RFC 8259 §8.1): each block is
+/// validated as it is tokenized (the reader itself checks escapes but not raw bytes inside strings).
+/// </para>
 /// </summary>
 internal sealed class JsonTape : IDisposable
 {
     /// <summary>Blocks produced but not yet reached by the parser; more makes the producer wait.</summary>
     private const int MaxQueued = 4;
 
-    private const int MaxBlockSize = 1 << 30;
+    /// <summary>
+    /// The longest single token (a string with its escapes, a number, a comment): the API server stores objects of at
+    /// most a few MiB (etcd's default request limit is 1.5 MiB), so a longer value is not Kubernetes output.
+    /// </summary>
+    internal const int MaxTokenBytes = 16 << 20;
+
+    /// <summary>The most input the parser may hold for one unit (one List item, one document) before it ends.</summary>
+    internal const long MaxHeldBytes = 64L << 20;
 
     /// <summary>Blocks of this size outlive their tape in a small shared pool (a live read parses hundreds of pages).</summary>
     internal const int PooledBlockSize = 1 << 20;
@@ -57,6 +71,10 @@ internal sealed class JsonTape : IDisposable
     private readonly TapeSegment _current;
     private bool _eof;
     private long _bytesRead;
+    private long _blockOrigin; // where the block being tokenized starts in the input
+
+    // Parser state: the bytes of the blocks from _oldestHeld on, which the current unit keeps.
+    private long _heldBytes;
 
     // Shared state, under _gate.
     private bool _finished;
@@ -131,6 +149,7 @@ internal sealed class JsonTape : IDisposable
             {
                 TapeSegment done = _oldestHeld;
                 _oldestHeld = next;
+                _heldBytes -= done.Bytes.Length;
                 done.Next = null;
                 if (done.Bytes.Length == _blockSize && _free.Count < MaxQueued)
                 {
@@ -195,6 +214,13 @@ internal sealed class JsonTape : IDisposable
             TapeSegment next = _ready.Dequeue();
             segment.Next = next;
             Monitor.PulseAll(_gate); // room in the queue for the producer
+            _heldBytes += next.Bytes.Length;
+            if (_heldBytes > MaxHeldBytes)
+            {
+                throw new TapeLimitException(
+                    $"one object spans more than {MaxHeldBytes >> 20} MiB of input; Kubernetes objects are at most a few MiB");
+            }
+
             return next;
         }
     }
@@ -235,10 +261,13 @@ internal sealed class JsonTape : IDisposable
             }
             catch (JsonException)
             {
+                // Tokens before the syntax error are the parser's; its bytes still have to be UTF-8 to be read.
+                CheckUtf8(block, block.DataEnd);
                 Publish(block);
                 throw;
             }
 
+            CheckUtf8(block, block.DataEnd);
             int consumed = block.DataEnd;
             if (_eof)
             {
@@ -246,14 +275,26 @@ internal sealed class JsonTape : IDisposable
                 return;
             }
 
+            // The reader stops before whitespace it cannot see the end of. A long run of it (padding, a hostile file)
+            // is dropped here rather than carried into an ever larger block; short runs stay, so the reader's line
+            // numbers in syntax errors stay right for ordinary files.
+            int tail = block.Filled - consumed;
+            int blank = block.Bytes.AsSpan(consumed, tail).IndexOfAnyExcept(" \t\r\n"u8);
+            blank = blank < 0 ? tail : blank;
+            if (blank >= block.Bytes.Length / 2)
+            {
+                consumed += blank;
+                tail -= blank;
+            }
+
             // The bytes of the token cut by the end of the block start the next block, which grows when one token
             // fills a whole block.
-            int tail = block.Filled - consumed;
             int size = consumed == 0 && block.Filled == block.Bytes.Length ? NextSize(block.Bytes.Length) : Math.Max(_blockSize, tail * 2);
             TapeSegment next = TakeBlock(size);
             block.Bytes.AsSpan(consumed, tail).CopyTo(next.Bytes);
             next.Filled = tail;
             Publish(block);
+            _blockOrigin += consumed;
             if (!Fill(next))
             {
                 return; // abandoned
@@ -261,6 +302,48 @@ internal sealed class JsonTape : IDisposable
 
             block = next;
         }
+    }
+
+    /// <summary>
+    /// Throws when the block's bytes up to <paramref name="end"/> are not UTF-8, after dropping the tokens from the
+    /// one that holds the bad byte on, so the parser meets the error at that token's place.
+    /// </summary>
+    private void CheckUtf8(TapeSegment block, int end)
+    {
+        ReadOnlySpan<byte> text = block.Bytes.AsSpan(0, end);
+        if (System.Text.Unicode.Utf8.IsValid(text))
+        {
+            return;
+        }
+
+        int bad = FirstInvalidUtf8(text);
+        block.KeepTokensBefore(bad);
+        Publish(block);
+        throw new TapeLimitException(
+            $"invalid UTF-8 (byte 0x{text[bad]:X2} at offset {_blockOrigin + bad} of the input); JSON text must be UTF-8");
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        int i = 0;
+        while (i < text.Length)
+        {
+            int ascii = text[i..].IndexOfAnyExceptInRange((byte)0, (byte)0x7F);
+            if (ascii < 0)
+            {
+                break;
+            }
+
+            i += ascii;
+            if (System.Text.Rune.DecodeFromUtf8(text[i..], out _, out int length) != System.Buffers.OperationStatus.Done)
+            {
+                return i;
+            }
+
+            i += length;
+        }
+
+        return text.Length;
     }
 
     /// <summary>
@@ -308,8 +391,10 @@ internal sealed class JsonTape : IDisposable
                 finally
                 {
                     block.DataEnd = consumed + (int)last.BytesConsumed;
-                    Publish(block);
                 }
+
+                CheckUtf8(block, block.DataEnd);
+                Publish(block);
             }
             else
             {
@@ -359,9 +444,9 @@ internal sealed class JsonTape : IDisposable
         return true;
     }
 
-    private static int NextSize(int size) => size >= MaxBlockSize
-        ? throw new TapeLimitException($"a single value is larger than {MaxBlockSize >> 20} MiB")
-        : Math.Min(size * 2, MaxBlockSize);
+    private static int NextSize(int size) => size >= MaxTokenBytes
+        ? throw new TapeLimitException($"a single value (string, number or comment) is longer than {MaxTokenBytes >> 20} MiB; Kubernetes objects are at most a few MiB")
+        : Math.Min(size * 2, MaxTokenBytes);
 
     /// <summary>Fills the block from the stream; false when the parser has gone away.</summary>
     private bool Fill(TapeSegment block)
@@ -515,6 +600,18 @@ internal sealed class TapeSegment
             JsonTokenType.StartObject or JsonTokenType.EndObject or JsonTokenType.StartArray or JsonTokenType.EndArray => new TapeToken(start, 1, type, false),
             _ => new TapeToken(start, reader.ValueSpan.Length, type, false),
         };
+    }
+
+    /// <summary>Drops the tokens that end after <paramref name="offset"/> (the one holding it and all after it).</summary>
+    public void KeepTokensBefore(int offset)
+    {
+        int keep = 0;
+        while (keep < Count && Tokens[keep].Start + Tokens[keep].Length <= offset)
+        {
+            keep++;
+        }
+
+        Count = keep;
     }
 
     private void Grow()
