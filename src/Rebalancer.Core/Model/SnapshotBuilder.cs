@@ -129,7 +129,7 @@ public sealed class SnapshotBuilder
         _allocatableTotals.Add(Resources, fromCapacity ? node.Capacity : node.Allocatable, fromCapacity ? "status.capacity" : "status.allocatable");
         if (!_nodeIndex.TryAdd(node.Name, index))
         {
-            throw new SnapshotValueException("metadata.name", $"a second node named '{node.Name}'; every node appears once", node.Name);
+            throw Duplicate("node", node.Name);
         }
 
         _nodeName.Add(node.Name);
@@ -152,27 +152,40 @@ public sealed class SnapshotBuilder
         return index;
     }
 
-    /// <exception cref="SnapshotValueException">The pod breaks a rule of <see cref="SnapshotRules"/>.</exception>
+    /// <exception cref="SnapshotValueException">The pod breaks a rule of <see cref="SnapshotRules"/>; nothing of it is kept.</exception>
     public int AddPod(PodRecord pod)
     {
         ArgumentNullException.ThrowIfNull(pod);
         int index = _podName.Count;
-        CheckPod(pod, index);
+
+        // Every rule is checked before a column changes.
+        CheckPod(pod);
+        if (_scratch.Length < Resources.Count)
+        {
+            _scratch = new long[Resources.Count * 2];
+        }
+
+        Span<long> requests = _scratch.AsSpan(0, Resources.Count);
+        try
+        {
+            PodResources.EffectiveRequests(pod.Containers, pod.Overhead, requests);
+        }
+        catch (OverflowException)
+        {
+            throw new SnapshotValueException("spec", "its containers' requests (with overhead) add up to more than 9223372036854775807 in one resource");
+        }
+
+        requests[ResourceCatalog.Pods] = 0;
+        QosClass qos = Qos(pod);
+        (int restarts, int initRestarts) = Restarts(pod);
+        _requestTotals.Add(Resources, requests, "spec");
+        AddIdentity(pod, index);
+
         _podNamespace.Add(pod.Namespace);
         _podName.Add(pod.Name);
         _podUid.Add(pod.Uid);
         _podNodeName.Add(pod.NodeName);
         _podPhase.Add(pod.Phase);
-        QosClass qos;
-        try
-        {
-            qos = pod.Qos ?? PodResources.Qos(pod.Containers);
-        }
-        catch (OverflowException)
-        {
-            throw new SnapshotValueException("spec", "its containers' requests or limits of cpu or memory add up to more than 9223372036854775807");
-        }
-
         _podQos.Add(qos);
         PodFlags flags = pod.Flags;
         foreach (OwnerRef owner in pod.Owners)
@@ -206,26 +219,9 @@ public sealed class SnapshotBuilder
         _imageStart.Add(_images.Count);
 
         // Effective requests are stored sparse until Build, because extended resources may still appear.
-        if (_scratch.Length < Resources.Count)
-        {
-            _scratch = new long[Resources.Count * 2];
-        }
-
-        Span<long> requests = _scratch.AsSpan(0, Resources.Count);
-        try
-        {
-            PodResources.EffectiveRequests(pod.Containers, pod.Overhead, requests);
-        }
-        catch (OverflowException)
-        {
-            throw new SnapshotValueException("spec", "its containers' requests (with overhead) add up to more than 9223372036854775807 in one resource");
-        }
-
-        requests[ResourceCatalog.Pods] = 0;
-        _requestTotals.Add(Resources, requests, "spec");
         for (int r = 0; r < requests.Length; r++)
         {
-            if (requests[r] != 0 && r != ResourceCatalog.Pods)
+            if (requests[r] != 0)
             {
                 _requests.Add(new ResourceAmount(r, requests[r]));
             }
@@ -239,26 +235,9 @@ public sealed class SnapshotBuilder
         }
 
         _pvcStart.Add(_pvcClaims.Count);
-        int restarts = 0;
-        int initRestarts = 0;
         foreach (ContainerStatus status in pod.ContainerStatuses)
         {
             _statuses.Add(status);
-            try
-            {
-                if (status.Init)
-                {
-                    initRestarts = checked(initRestarts + status.RestartCount);
-                }
-                else
-                {
-                    restarts = checked(restarts + status.RestartCount);
-                }
-            }
-            catch (OverflowException)
-            {
-                throw new SnapshotValueException("status", "its containers' restart counts add up to more than 2147483647");
-            }
         }
 
         _statusStart.Add(_statuses.Count);
@@ -358,11 +337,23 @@ public sealed class SnapshotBuilder
         }
     }
 
+    private static QosClass Qos(PodRecord pod)
+    {
+        try
+        {
+            return pod.Qos ?? PodResources.Qos(pod.Containers);
+        }
+        catch (OverflowException)
+        {
+            throw new SnapshotValueException("spec", "its containers' requests or limits of cpu or memory add up to more than 9223372036854775807");
+        }
+    }
+
     private static SnapshotValueException Duplicate(string kind, string name) =>
         new("metadata.name", $"a second {kind} {name}; each object appears once", name);
 
-    /// <summary>The pod rules that do not need its requests: names, amounts 0 or more, identity unique.</summary>
-    private void CheckPod(PodRecord pod, int index)
+    /// <summary>The pod rules that do not need its requests: names and amounts 0 or more.</summary>
+    private void CheckPod(PodRecord pod)
     {
         SnapshotRules.CheckName(pod.Name, "metadata.name");
         SnapshotRules.CheckName(pod.Uid, "metadata.uid");
@@ -380,12 +371,11 @@ public sealed class SnapshotBuilder
                 throw new SnapshotValueException("spec", $"container '{Strings[container.Name]}': {e.Field}: {e.Problem}", e.Value);
             }
         }
+    }
 
-        foreach (ContainerStatus status in pod.ContainerStatuses)
-        {
-            SnapshotRules.CheckCount(status.RestartCount, "status.containerStatuses.restartCount");
-        }
-
+    /// <summary>Records the pod's namespace and name and its uid, refusing a second pod with either.</summary>
+    private void AddIdentity(PodRecord pod, int index)
+    {
         if (!_podIndex.TryAdd((pod.Namespace, pod.Name), index))
         {
             throw new SnapshotValueException("metadata.name",
@@ -394,11 +384,39 @@ public sealed class SnapshotBuilder
 
         if (pod.Uid.Length > 0 && !_podUids.TryAdd(pod.Uid, index))
         {
+            int first = _podUids[pod.Uid];
             throw new SnapshotValueException("metadata.uid",
-                $"pod {Strings[pod.Namespace]}/{pod.Name} has the uid of pod {Strings[_podNamespace[_podUids[pod.Uid]]]}/{_podName[_podUids[pod.Uid]]}; uids are unique", pod.Uid);
+                $"pod {Strings[pod.Namespace]}/{pod.Name} has the uid of pod {Strings[_podNamespace[first]]}/{_podName[first]}; uids are unique", pod.Uid);
         }
     }
 
+    /// <summary>Restart counts of the regular and of the init containers: each 0 or more, their sums within an int.</summary>
+    private static (int Restarts, int InitRestarts) Restarts(PodRecord pod)
+    {
+        int restarts = 0;
+        int initRestarts = 0;
+        foreach (ContainerStatus status in pod.ContainerStatuses)
+        {
+            SnapshotRules.CheckCount(status.RestartCount, "status.containerStatuses.restartCount");
+            try
+            {
+                if (status.Init)
+                {
+                    initRestarts = checked(initRestarts + status.RestartCount);
+                }
+                else
+                {
+                    restarts = checked(restarts + status.RestartCount);
+                }
+            }
+            catch (OverflowException)
+            {
+                throw new SnapshotValueException("status", "its containers' restart counts add up to more than 2147483647");
+            }
+        }
+
+        return (restarts, initRestarts);
+    }
 
     public ClusterSnapshot Build()
     {

@@ -24,8 +24,8 @@ namespace Rebalancer.Kubernetes.Snapshots;
 /// <para>
 /// Memory is bounded by design, whatever the input: a single token (string, number, comment) of more than
 /// <see cref="MaxTokenBytes"/> is refused, a long run of whitespace is dropped instead of carried into a growing block,
-/// and one unit (the parser's current item, which keeps its blocks until it ends) spanning more than
-/// <see cref="MaxHeldBytes"/> is refused. The text must be UTF-8 as JSON requires (RFC 8259 §8.1): each block is
+/// and one unit (the parser's current item, which keeps its blocks until it ends) whose blocks and tokens take more
+/// than <see cref="MaxHeldBytes"/> is refused. The text must be UTF-8 as JSON requires (RFC 8259 §8.1): each block is
 /// validated as it is tokenized (the reader itself checks escapes but not raw bytes inside strings).
 /// </para>
 /// </summary>
@@ -40,7 +40,10 @@ internal sealed class JsonTape : IDisposable
     /// </summary>
     internal const int MaxTokenBytes = 16 << 20;
 
-    /// <summary>The most input the parser may hold for one unit (one List item, one document) before it ends.</summary>
+    /// <summary>
+    /// The most memory (input bytes and their tokens) the parser may hold for one unit (one List item, one document)
+    /// before it ends.
+    /// </summary>
     internal const long MaxHeldBytes = 64L << 20;
 
     /// <summary>Blocks of this size outlive their tape in a small shared pool (a live read parses hundreds of pages).</summary>
@@ -149,7 +152,7 @@ internal sealed class JsonTape : IDisposable
             {
                 TapeSegment done = _oldestHeld;
                 _oldestHeld = next;
-                _heldBytes -= done.Bytes.Length;
+                _heldBytes -= done.MemoryBytes;
                 done.Next = null;
                 if (done.Bytes.Length == _blockSize && _free.Count < MaxQueued)
                 {
@@ -214,11 +217,11 @@ internal sealed class JsonTape : IDisposable
             TapeSegment next = _ready.Dequeue();
             segment.Next = next;
             Monitor.PulseAll(_gate); // room in the queue for the producer
-            _heldBytes += next.Bytes.Length;
+            _heldBytes += next.MemoryBytes;
             if (_heldBytes > MaxHeldBytes)
             {
                 throw new TapeLimitException(
-                    $"one object spans more than {MaxHeldBytes >> 20} MiB of input; Kubernetes objects are at most a few MiB");
+                    $"one object needs more than {MaxHeldBytes >> 20} MiB to hold (its text and tokens); Kubernetes objects are at most a few MiB");
             }
 
             return next;
@@ -290,17 +293,36 @@ internal sealed class JsonTape : IDisposable
             // The bytes of the token cut by the end of the block start the next block, which grows when one token
             // fills a whole block.
             int size = consumed == 0 && block.Filled == block.Bytes.Length ? NextSize(block.Bytes.Length) : Math.Max(_blockSize, tail * 2);
-            TapeSegment next = TakeBlock(size);
-            block.Bytes.AsSpan(consumed, tail).CopyTo(next.Bytes);
-            next.Filled = tail;
-            Publish(block);
             _blockOrigin += consumed;
-            if (!Fill(next))
+            if (block.Count == 0 && size <= block.Bytes.Length)
+            {
+                // Nothing in the block for the parser (it was whitespace): refill it in place instead of handing the
+                // parser an empty block to hold.
+                block.Bytes.AsSpan(consumed, tail).CopyTo(block.Bytes);
+                block.Reset();
+                block.Filled = tail;
+            }
+            else
+            {
+                TapeSegment next = TakeBlock(size);
+                block.Bytes.AsSpan(consumed, tail).CopyTo(next.Bytes);
+                next.Filled = tail;
+                if (block.Count == 0)
+                {
+                    Recycle(block); // outgrown by one long token before it held any
+                }
+                else
+                {
+                    Publish(block);
+                }
+
+                block = next;
+            }
+
+            if (!Fill(block))
             {
                 return; // abandoned
             }
-
-            block = next;
         }
     }
 
@@ -472,6 +494,19 @@ internal sealed class JsonTape : IDisposable
         return true;
     }
 
+    /// <summary>A block the parser never saw goes back to the free list (when it has the standard size).</summary>
+    private void Recycle(TapeSegment block)
+    {
+        lock (_gate)
+        {
+            if (block.Bytes.Length == _blockSize && _free.Count < MaxQueued)
+            {
+                block.Reset();
+                _free.Push(block);
+            }
+        }
+    }
+
     private TapeSegment TakeBlock(int size)
     {
         if (size == _blockSize)
@@ -503,7 +538,9 @@ internal sealed class JsonTape : IDisposable
 
         if (segment is null)
         {
-            segment = new TapeSegment(size);
+            // A larger block holds one long token and the usual tokens around it: its token array starts at the size
+            // of a standard block's and grows if needed, rather than at one token per 8 bytes of a 16 MiB block.
+            segment = new TapeSegment(size, Math.Min(size, _blockSize));
         }
         else
         {
@@ -544,10 +581,10 @@ internal sealed class TapeSegment
 {
     private const int BytesPerTokenGuess = 8;
 
-    public TapeSegment(int size)
+    public TapeSegment(int size, int tokenBytes)
     {
         Bytes = new byte[size];
-        Tokens = new TapeToken[Math.Max(16, size / BytesPerTokenGuess)];
+        Tokens = new TapeToken[Math.Max(16, tokenBytes / BytesPerTokenGuess)];
     }
 
     private TapeSegment()
@@ -559,6 +596,9 @@ internal sealed class TapeSegment
     public byte[] Bytes { get; }
 
     public TapeToken[] Tokens { get; private set; }
+
+    /// <summary>What the block holds in memory: its bytes and its token array.</summary>
+    public long MemoryBytes => Bytes.Length + ((long)Tokens.Length * Unsafe.SizeOf<TapeToken>());
 
     public int Count { get; private set; }
 
