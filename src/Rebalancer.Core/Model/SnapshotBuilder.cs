@@ -71,8 +71,8 @@ public sealed class SnapshotBuilder
 
     // What the rules need: identities seen so far and running totals.
     private readonly Dictionary<string, int> _nodeIndex = new(StringComparer.Ordinal);
-    private readonly Dictionary<(int Namespace, string Name), int> _podIndex = [];
-    private readonly Dictionary<string, int> _podUids = new(StringComparer.Ordinal);
+    private RowSet _podKeys = new();
+    private RowSet _podUids = new();
     private readonly HashSet<(int Namespace, string Name)> _pdbNames = [];
     private readonly HashSet<int> _namespaceNames = [];
     private readonly ResourceTotals _requestTotals = new("pods' requests");
@@ -178,6 +178,7 @@ public sealed class SnapshotBuilder
         requests[ResourceCatalog.Pods] = 0;
         QosClass qos = Qos(pod);
         (int restarts, int initRestarts) = Restarts(pod);
+        CheckIdentity(pod);
         _requestTotals.Add(Resources, requests, "spec");
         AddIdentity(pod, index);
 
@@ -373,21 +374,51 @@ public sealed class SnapshotBuilder
         }
     }
 
-    /// <summary>Records the pod's namespace and name and its uid, refusing a second pod with either.</summary>
-    private void AddIdentity(PodRecord pod, int index)
+    /// <summary>Refuses a pod whose namespace and name, or uid, an earlier pod has; changes nothing.</summary>
+    private void CheckIdentity(PodRecord pod)
     {
-        if (!_podIndex.TryAdd((pod.Namespace, pod.Name), index))
+        if (_podKeys.Find(new PodNameKey(this, pod.Namespace, pod.Name)) >= 0)
         {
             throw new SnapshotValueException("metadata.name",
                 $"a second pod {Strings[pod.Namespace]}/{pod.Name}; pods are unique by namespace and name", pod.Name);
         }
 
-        if (pod.Uid.Length > 0 && !_podUids.TryAdd(pod.Uid, index))
+        int first = pod.Uid.Length > 0 ? _podUids.Find(new PodUidKey(this, pod.Uid)) : -1;
+        if (first >= 0)
         {
-            int first = _podUids[pod.Uid];
             throw new SnapshotValueException("metadata.uid",
                 $"pod {Strings[pod.Namespace]}/{pod.Name} has the uid of pod {Strings[_podNamespace[first]]}/{_podName[first]}; uids are unique", pod.Uid);
         }
+    }
+
+    /// <summary>Records pod <paramref name="index"/>'s identity; its columns are added right after.</summary>
+    private void AddIdentity(PodRecord pod, int index)
+    {
+        _podKeys.Add(index, new PodNameKey(this, pod.Namespace, pod.Name));
+        if (pod.Uid.Length > 0)
+        {
+            _podUids.Add(index, new PodUidKey(this, pod.Uid));
+        }
+    }
+
+    /// <summary>A pod's namespace and name, compared with the pods already added (their columns).</summary>
+    private readonly struct PodNameKey(SnapshotBuilder builder, int ns, string name) : IRowKey
+    {
+        public int Hash => HashCode.Combine(ns, name);
+
+        public bool Matches(int row) => builder._podNamespace[row] == ns && string.Equals(builder._podName[row], name, StringComparison.Ordinal);
+
+        public int HashOf(int row) => HashCode.Combine(builder._podNamespace[row], builder._podName[row]);
+    }
+
+    /// <summary>A pod's uid, compared with the pods already added.</summary>
+    private readonly struct PodUidKey(SnapshotBuilder builder, string uid) : IRowKey
+    {
+        public int Hash => uid.GetHashCode(StringComparison.Ordinal);
+
+        public bool Matches(int row) => string.Equals(builder._podUid[row], uid, StringComparison.Ordinal);
+
+        public int HashOf(int row) => builder._podUid[row].GetHashCode(StringComparison.Ordinal);
     }
 
     /// <summary>Restart counts of the regular and of the init containers: each 0 or more, their sums within an int.</summary>

@@ -19,7 +19,7 @@ namespace Rebalancer.Kubernetes.Snapshots;
 /// chunk it took: its 8 bytes, the CRC-32 and length this class computed over the member's data, start where the
 /// deflate data ends (a false match inside the data has odds of 2^-64 per position).
 /// </remarks>
-internal sealed class CheckedGzipStream : Stream
+internal sealed class CheckedGzipStream : ReadOnlyStream
 {
     private const int ChunkSize = 16 * 1024;
     private const int BufferSize = 64 * 1024;
@@ -47,22 +47,6 @@ internal sealed class CheckedGzipStream : Stream
         _source = source;
         _input = new MemberInput(this);
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -99,16 +83,6 @@ internal sealed class CheckedGzipStream : Stream
 
         return 0;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -342,34 +316,8 @@ internal sealed class CheckedGzipStream : Stream
     }
 
     /// <summary>The input side of the inflater: <see cref="Feed"/>.</summary>
-    private sealed class MemberInput(CheckedGzipStream owner) : Stream
+    private sealed class MemberInput(CheckedGzipStream owner) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => owner.Feed(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer) => owner.Feed(buffer);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -1,7 +1,7 @@
-using System.Reflection;
 using Rebalancer.Core.Model;
 using Rebalancer.Kubernetes.Snapshots;
 using Rebalancer.Kubernetes.Snapshots.Compact;
+using static Rebalancer.Kubernetes.Tests.Snapshots.CompactTables;
 using static Rebalancer.Kubernetes.Tests.Snapshots.SnapshotTestKit;
 
 namespace Rebalancer.Kubernetes.Tests.Snapshots;
@@ -147,17 +147,6 @@ public class CompactSnapshotValueRulesTests
         Assert.Contains($"a string of {SnapshotRules.MaxStringBytes + 1} bytes; snapshot strings are at most {SnapshotRules.MaxStringBytes} bytes", e.Message, StringComparison.Ordinal);
     }
 
-    private static T[] Poke<T>(T[] column, int index, T value)
-    {
-        T[] copy = (T[])column.Clone();
-        copy[index] = value;
-        return copy;
-    }
-
-    private static ClusterSnapshot WithPods(ClusterSnapshot s, Func<PodTable, PodTable> change) =>
-        ClusterSnapshot.FromTables(s.Strings, s.Resources, s.Nodes, change(s.Pods), s.Pdbs, s.Namespaces, s.PriorityClasses,
-            s.PvcStorageClasses, s.ConstraintSets);
-
     private static ClusterSnapshot WithNodes(ClusterSnapshot s, string[]? names = null, long[]? allocatable = null, long[]? usageCpu = null)
     {
         NodeTable n = s.Nodes;
@@ -187,17 +176,5 @@ public class CompactSnapshotValueRulesTests
         }
 
         return ClusterSnapshot.FromTables(s.Strings, s.Resources, s.Nodes, s.Pods, pdbs, s.Namespaces, s.PriorityClasses, s.PvcStorageClasses, s.ConstraintSets);
-    }
-
-    /// <summary>A copy of <paramref name="pods"/> with one column replaced (the table's columns are init-only).</summary>
-    private static PodTable Replace(PodTable pods, string column, object value)
-    {
-        var copy = new PodTable(pods.ResourceCount);
-        foreach (PropertyInfo property in typeof(PodTable).GetProperties().Where(p => p.CanWrite))
-        {
-            property.SetValue(copy, property.Name == column ? value : property.GetValue(pods));
-        }
-
-        return copy;
     }
 }

@@ -152,7 +152,7 @@ public class InputMemoryBoundTests
 /// A prefix, a filler repeated <c>count</c> times, a suffix: produced as it is read, so a GiB-sized input costs nothing
 /// until someone reads it.
 /// </summary>
-internal sealed class GeneratedStream(byte[] prefix, byte[] filler, long count, byte[] suffix) : Stream
+internal sealed class GeneratedStream(byte[] prefix, byte[] filler, long count, byte[] suffix) : ReadOnlyStream
 {
     private readonly long _length = prefix.Length + (filler.Length * count) + suffix.Length;
     private long _position;
@@ -162,22 +162,12 @@ internal sealed class GeneratedStream(byte[] prefix, byte[] filler, long count, 
     {
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     /// <summary>Bytes produced so far.</summary>
     public override long Position
     {
         get => Volatile.Read(ref _position);
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -221,14 +211,4 @@ internal sealed class GeneratedStream(byte[] prefix, byte[] filler, long count, 
 
         return written;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
