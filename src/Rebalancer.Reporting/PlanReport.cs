@@ -159,7 +159,7 @@ public sealed class PlanReport
             }
         }
 
-        List<ReportMessage> warnings = Messages(plan.Warnings);
+        List<ReportMessage> warnings = [.. context.Warnings.Distinct(StringComparer.Ordinal).Select(w => new ReportMessage(null, null, w)), .. Messages(plan.Warnings)];
 
         var summary = new ReportSummary(
             snapshot.Nodes.Count,

@@ -8,7 +8,14 @@ namespace Rebalancer.Reporting;
 /// <param name="PolicySource">The policy file path, or <c>built-in</c>.</param>
 /// <param name="PolicyDigest">The digest of the effective policy (<c>sha256:…</c>), so two reports can be tied to the same policy.</param>
 /// <param name="Version">The Rebalancer version that produced the report.</param>
-public sealed record ReportContext(string Mode, string Source, string PolicySource, string PolicyDigest, string Version);
+public sealed record ReportContext(string Mode, string Source, string PolicySource, string PolicyDigest, string Version)
+{
+    /// <summary>
+    /// Warnings of the run itself rather than of the plan (an insecure connection, another run holding the lease, a
+    /// node an interrupted run left cordoned); the report lists them before the plan's warnings.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// What happened when an eviction was executed. Plans carry none; an executor passes one per eviction to

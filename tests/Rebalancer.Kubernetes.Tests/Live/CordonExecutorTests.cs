@@ -52,6 +52,22 @@ public sealed class CordonExecutorTests
 
     private static bool? Unschedulable(TestApiServer server, string node) => server.Store.Get("nodes", null, node)!["spec"]?["unschedulable"]?.GetValue<bool>();
 
+    /// <summary>The node's annotations named <c>rebalancer.io/…</c>, by name.</summary>
+    private static Dictionary<string, string> Markers(TestApiServer server, string node) =>
+        (server.Store.Get("nodes", null, node)!["metadata"]?["annotations"]?.AsObject() ?? [])
+            .Where(a => a.Key.StartsWith("rebalancer.io/", StringComparison.Ordinal))
+            .ToDictionary(a => a.Key, a => a.Value!.GetValue<string>());
+
+    /// <summary>The cordon PATCH: the marker annotations with the run's identity, and spec.unschedulable, in one body.</summary>
+    private static void AssertCordonBody(JournalEntry patch)
+    {
+        Assert.Matches("""^\{"metadata":\{"annotations":\{"rebalancer.io/cordoned-by":"test-run","rebalancer.io/cordoned-at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","rebalancer.io/drain":"in-progress"\}\},"spec":\{"unschedulable":true\}\}$""",
+            patch.Body);
+    }
+
+    private const string UncordonBody =
+        """{"metadata":{"annotations":{"rebalancer.io/cordoned-by":null,"rebalancer.io/cordoned-at":null,"rebalancer.io/drain":null}},"spec":{"unschedulable":null}}""";
+
     [Fact]
     public async Task Execute_Should_CordonTheNodeRightBeforeItsEvictions_And_LeaveItCordoned_When_TheDrainCompletes()
     {
@@ -62,20 +78,26 @@ public sealed class CordonExecutorTests
 
         Assert.All(result.Outcomes, o => Assert.Equal(EvictionOutcomeKind.Evicted, o.Outcome));
         NodeCordonOutcome cordon = Assert.Single(result.Cordons);
-        Assert.Equal(new NodeCordonOutcome(snapshot.Nodes.IndexOf("n1"), CordonOutcomeKind.Cordoned, 1, 200, null), cordon);
-        JournalEntry patch = Assert.Single(Patches(server)); // a complete drain is not uncordoned
+        Assert.Equal(new NodeCordonOutcome(snapshot.Nodes.IndexOf("n1"), CordonOutcomeKind.Cordoned, 2, 200, null), cordon);
+        IReadOnlyList<JournalEntry> patches = Patches(server); // a complete drain is not uncordoned: its marker says complete
+        Assert.Equal(2, patches.Count);
+        JournalEntry patch = patches[0];
         Assert.Equal("/api/v1/nodes/n1", patch.Path);
         Assert.Equal("application/strategic-merge-patch+json", patch.ContentType);
-        Assert.Equal("""{"spec":{"unschedulable":true}}""", patch.Body);
+        AssertCordonBody(patch);
         Assert.Null(patch.QueryValue("dryRun"));
         Assert.All(server.Journal.Find("POST", EvictionPath), e => Assert.True(e.Sequence > patch.Sequence, $"{e} was sent before the cordon"));
+        Assert.Equal("""{"metadata":{"annotations":{"rebalancer.io/drain":"complete"}}}""", patches[1].Body);
+        Assert.All(server.Journal.Find("POST", EvictionPath), e => Assert.True(e.Sequence < patches[1].Sequence, $"{e} was sent after the drain was marked complete"));
         Assert.True(Unschedulable(server, "n1"));
+        Assert.Equal(("test-run", "complete"), (Markers(server, "n1")["rebalancer.io/cordoned-by"], Markers(server, "n1")["rebalancer.io/drain"]));
         Assert.Null(Unschedulable(server, "n2"));
+        Assert.Empty(Markers(server, "n2"));
     }
 
     [Theory]
     [InlineData(true, CordonOutcomeKind.Uncordoned, 2, null)]
-    [InlineData(false, CordonOutcomeKind.Cordoned, 1, true)]
+    [InlineData(false, CordonOutcomeKind.Cordoned, 2, true)]
     public async Task Execute_Should_UncordonAtTheEnd_When_APdbBlocksOneOfTheNodesPods(bool uncordon, CordonOutcomeKind expected, int patches, bool? unschedulableAfter)
     {
         await using TestApiServer server = await StartAsync(SmallCluster());
@@ -91,10 +113,17 @@ public sealed class CordonExecutorTests
         Assert.Contains("2 of 3 planned pods gone", cordon.Message, StringComparison.Ordinal);
         IReadOnlyList<JournalEntry> sent = Patches(server, "n1");
         Assert.Equal(patches, sent.Count);
+        AssertCordonBody(sent[0]);
+        Assert.All(server.Journal.Find("POST", EvictionPath), e => Assert.True(e.Sequence < sent[1].Sequence, "the last step comes after every eviction"));
         if (uncordon)
         {
-            Assert.Equal("""{"spec":{"unschedulable":null}}""", sent[1].Body);
-            Assert.All(server.Journal.Find("POST", EvictionPath), e => Assert.True(e.Sequence < sent[1].Sequence, "the uncordon comes after every eviction"));
+            Assert.Equal(UncordonBody, sent[1].Body);
+            Assert.Empty(Markers(server, "n1"));
+        }
+        else
+        {
+            Assert.Equal("""{"metadata":{"annotations":{"rebalancer.io/drain":"incomplete"}}}""", sent[1].Body);
+            Assert.Equal("incomplete", Markers(server, "n1")["rebalancer.io/drain"]);
         }
 
         Assert.Equal(unschedulableAfter, Unschedulable(server, "n1"));
@@ -152,7 +181,7 @@ public sealed class CordonExecutorTests
         Assert.Equal(CordonOutcomeKind.CordonFailed, cordon.Outcome);
         Assert.Equal(5, cordon.Attempts);
         Assert.Contains("uncordoned in case", cordon.Message, StringComparison.Ordinal);
-        Assert.Equal("""{"spec":{"unschedulable":null}}""", Patches(server)[^1].Body);
+        Assert.Equal(UncordonBody, Patches(server)[^1].Body);
         Assert.Empty(server.Journal.Find("POST", EvictionPath));
     }
 
@@ -170,6 +199,7 @@ public sealed class CordonExecutorTests
         Assert.Equal("All", patch.QueryValue("dryRun"));
         Assert.Equal(200, patch.StatusCode);
         Assert.Null(Unschedulable(server, "n1"));
+        Assert.Empty(Markers(server, "n1")); // and no marker patch at the end: nothing was persisted
     }
 
     [Fact]
@@ -203,6 +233,7 @@ public sealed class CordonExecutorTests
         Assert.Equal(CordonOutcomeKind.Uncordoned, Assert.Single(result.Cordons).Outcome);
         Assert.Equal(2, Patches(server, "n1").Count);
         Assert.Null(Unschedulable(server, "n1"));
+        Assert.Empty(Markers(server, "n1"));
     }
 
     [Fact]

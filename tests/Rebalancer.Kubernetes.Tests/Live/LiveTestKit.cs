@@ -72,6 +72,7 @@ internal static class LiveTestKit
         RetryMaxDelay = TimeSpan.FromMilliseconds(1),
         RequestTimeout = TimeSpan.FromSeconds(10),
         MaxRetries = 3,
+        RunId = "test-run",
     };
 
     public static EvictionExecutor Executor(TestApiServer server, KubernetesConnection connection, EvictionExecutorOptions options, TimeProvider? time = null) =>
