@@ -685,7 +685,8 @@ public sealed class EvictionExecutor : IEvictionExecutor
             // Retries exhausted. An attempt whose answer was lost may have evicted the pod: count it, to stay on the safe side.
             _ => (EvictionOutcomeKind.Failed, (ambiguous ? "the outcome is unknown (an answer was lost); " : string.Empty) + last.Message, ambiguous && !dryRun),
         };
-        return (new ExecutionOutcome(kind, attempts, last.Status, prefix + message), counted);
+        // No message is null, never "": a log line or report then says nothing rather than an empty "HTTP 201: ".
+        return (new ExecutionOutcome(kind, attempts, last.Status, message is null && prefix.Length == 0 ? null : prefix + message), counted);
     }
 
     internal static ResponseClass Classify(EvictionResponse response)

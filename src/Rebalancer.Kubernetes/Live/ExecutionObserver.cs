@@ -83,7 +83,7 @@ public sealed partial record ExecutionOutcome
     {
         string count = string.Create(CultureInfo.InvariantCulture, $"{attempts} {noun}{(attempts == 1 ? string.Empty : "s")}");
         string answer = status is int code ? string.Create(CultureInfo.InvariantCulture, $"HTTP {code}") : "no answer";
-        if (message is null)
+        if (string.IsNullOrEmpty(message))
         {
             return $"{answer}, {count}";
         }

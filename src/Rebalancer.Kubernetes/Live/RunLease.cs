@@ -228,23 +228,47 @@ public sealed class RunLease : IRunLease, IAsyncDisposable
             return null; // another run may hold it now: nothing of ours to release
         }
 
-        DateTimeOffset now = _time.GetUtcNow();
-        V1Lease lease = _lease;
-        lease.Spec.HolderIdentity = null;
-        lease.Spec.LeaseDurationSeconds = 1;
-        lease.Spec.AcquireTime = now.UtcDateTime;
-        lease.Spec.RenewTime = now.UtcDateTime;
-        try
+        V1Lease? lease = _lease;
+        for (int attempt = 0; ; attempt++)
         {
-            _lease = await CallAsync(_options, token => _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, Name, Namespace, cancellationToken: token), cancellationToken)
-                .ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception e) when (e is HttpOperationException || IsTransient(e))
-        {
-            return $"the lease {Namespace}/{Name} could not be released ({Describe(e)}); it expires by itself at {LeaseHeld.Rfc3339(_renewedAt + _options.Duration)}";
+            DateTimeOffset now = _time.GetUtcNow();
+            lease.Spec.HolderIdentity = null;
+            lease.Spec.LeaseDurationSeconds = 1;
+            lease.Spec.AcquireTime = now.UtcDateTime;
+            lease.Spec.RenewTime = now.UtcDateTime;
+            V1Lease releasing = lease;
+            try
+            {
+                _lease = await CallAsync(_options, token => _client.CoordinationV1.ReplaceNamespacedLeaseAsync(releasing, Name, Namespace, cancellationToken: token), cancellationToken)
+                    .ConfigureAwait(false);
+                return null;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < 2)
+            {
+                // A renewal cut short by the release may have been applied: read the lease back and release what is ours.
+                try
+                {
+                    lease = await ReadAsync(_client, _options, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception read) when (read is HttpOperationException || IsTransient(read))
+                {
+                    return NotReleased(read);
+                }
+
+                if (lease?.Spec?.HolderIdentity != Identity)
+                {
+                    return null; // not ours any more: nothing to release
+                }
+            }
+            catch (Exception e) when (e is HttpOperationException || IsTransient(e))
+            {
+                return NotReleased(e);
+            }
         }
     }
+
+    private string NotReleased(Exception e) =>
+        $"the lease {Namespace}/{Name} could not be released ({Describe(e)}); it expires by itself at {LeaseHeld.Rfc3339(_renewedAt + _options.Duration)}";
 
     public async ValueTask DisposeAsync()
     {
