@@ -24,19 +24,8 @@ public sealed class RunCoordinationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>The sample policy with Consolidation's <c>cordon: true</c>.</summary>
-    private string CordonPolicy()
-    {
-        const string Anchor = "          minUtilizationToKeep: 30\n";
-        string policy = File.ReadAllText(CliRunner.DemoPolicy).ReplaceLineEndings("\n");
-        Assert.Contains(Anchor, policy, StringComparison.Ordinal);
-        string path = Path.Combine(_directory, "policy.yaml");
-        File.WriteAllText(path, policy.Replace(Anchor, Anchor + "          cordon: true\n", StringComparison.Ordinal));
-        return path;
-    }
-
     private string[] RunArgs(TestApiServer server, params string[] extra) =>
-        ["run", "--kubeconfig", server.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"), "demo"), "--policy", CordonPolicy(),
+        ["run", "--kubeconfig", server.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"), "demo"), "--policy", RunCordonTests.WriteCordonPolicy(_directory),
             "--max-evictions-per-second", "1000", "--output", "json", .. extra];
 
     private static V1Lease Lease(TestApiServer server) => server.Store.Get<V1Lease>("default", "rebalancer")!;
@@ -142,23 +131,37 @@ public sealed class RunCoordinationTests : IDisposable
     public async Task Run_Should_EvictNothing_When_AnOverlappingRunHoldsTheLease()
     {
         await using TestApiServer server = await RunCommandTests.StartDemoAsync();
-        FaultRule slow = server.Faults.Delay(TimeSpan.FromMilliseconds(400), "POST", EvictionPath);
 
-        // The first run is evicting (slowly) when the second starts: `kubectl create job --from=cronjob/…` next to the CronJob.
-        Task<(int Code, string Out, string Error)> first = CliRunner.RunAsync(RunArgs(server, "--max-concurrency", "1"), (Action<IServiceCollection>?)null);
-        await server.Journal.WaitForAsync(e => e.Method == "POST" && e.Path.EndsWith("/eviction", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        // The first run holds its first eviction until the second run is over: `kubectl create job --from=cronjob/…`
+        // started while the CronJob's run is evicting.
+        var evicting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var dependencies = RunDependencies.Default with
+        {
+            CreateExecutor = (connection, options, time) => new EvictionExecutor(
+                new BeforeEvictionApi(new KubernetesEvictionApi(connection, time), _ =>
+                {
+                    evicting.TrySetResult();
+                    release.Task.Wait(TimeSpan.FromSeconds(60));
+                }),
+                options,
+                time),
+        };
+        Task<(int Code, string Out, string Error)> first = Task.Run(() => CliRunner.RunAsync(RunArgs(server, "--max-concurrency", "1"), services => services.AddSingleton(dependencies)));
+        await evicting.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
         (int secondCode, string secondReport, string secondError) = await CliRunner.RunAsync(RunArgs(server), (Action<IServiceCollection>?)null);
         int evictionsWhenTheSecondEnded = server.Journal.Count("POST", EvictionPath);
-        server.Faults.Remove(slow);
+        release.SetResult();
         (int firstCode, string firstReport, string firstError) = await first;
 
         Assert.True(firstCode == 0, firstError);
         Assert.Equal(1, secondCode);
         Assert.Contains("another run holds the lease default/rebalancer", secondError, StringComparison.Ordinal);
         Assert.Contains(Warnings(secondReport), w => w.StartsWith("another run holds the lease default/rebalancer", StringComparison.Ordinal));
+        Assert.Equal(0, evictionsWhenTheSecondEnded); // the first run's first eviction was still held back
         int planned = JsonDocument.Parse(firstReport).RootElement.GetProperty("evictions").GetArrayLength();
         Assert.Equal(planned, server.Journal.Count("POST", EvictionPath)); // every eviction is the first run's
-        Assert.True(evictionsWhenTheSecondEnded < planned, "the second run ended while the first was still evicting");
         Assert.Null(Lease(server).Spec.HolderIdentity);
     }
 
@@ -172,7 +175,7 @@ public sealed class RunCoordinationTests : IDisposable
         var dependencies = RunDependencies.Default with
         {
             CreateExecutor = (connection, options, time) => new EvictionExecutor(
-                new AfterEvictionApi(new KubernetesEvictionApi(connection, time), call =>
+                new BeforeEvictionApi(new KubernetesEvictionApi(connection, time), call =>
                 {
                     if (call == 2)
                     {
@@ -266,7 +269,7 @@ public sealed class RunCoordinationTests : IDisposable
         Assert.Null(server.Store.Get<V1Lease>("default", "rebalancer"));
     }
 
-    private sealed class AfterEvictionApi(IEvictionApi inner, Action<int> beforeCall) : IEvictionApi
+    private sealed class BeforeEvictionApi(IEvictionApi inner, Action<int> beforeCall) : IEvictionApi
     {
         private int _calls;
 

@@ -10,16 +10,18 @@ public sealed class RunCordonTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>The sample policy with <c>cordon: true</c> added to Consolidation's args.</summary>
-    private string CordonPolicy()
+    /// <summary>Writes the sample policy with <c>cordon: true</c> added to Consolidation's args into <paramref name="directory"/>.</summary>
+    internal static string WriteCordonPolicy(string directory)
     {
         const string Anchor = "          minUtilizationToKeep: 30\n";
         string policy = File.ReadAllText(CliRunner.DemoPolicy).ReplaceLineEndings("\n");
         Assert.Contains(Anchor, policy, StringComparison.Ordinal);
-        string path = Path.Combine(_directory, "policy.yaml");
+        string path = Path.Combine(directory, "policy.yaml");
         File.WriteAllText(path, policy.Replace(Anchor, Anchor + "          cordon: true\n", StringComparison.Ordinal));
         return path;
     }
+
+    private string CordonPolicy() => WriteCordonPolicy(_directory);
 
     private async Task<(int Code, string Output, string Error)> RunAsync(TestApiServer server, params string[] extra) =>
         await CliRunner.RunAsync(

@@ -16,18 +16,6 @@ public sealed class ExecutionEventsTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
 
-    private static Plan DrainPlan(ClusterSnapshot snapshot, string node, params string[] pods)
-    {
-        Plan plain = PlanOf(snapshot, pods);
-        var drained = new DrainedNode(snapshot.Nodes.IndexOf(node), [.. plain.Evictions.Select(e => (e.Pod, -1))], 1m) { Cordon = CordonAction.Cordon };
-        return new Plan
-        {
-            Snapshot = snapshot, Now = plain.Now, Evictions = [.. plain.Evictions.Select(e => e with { Plugin = "Consolidation", Reason = "node n1 drained" })],
-            Skipped = [], Warnings = [], PluginRuns = [], RequestedBefore = [], RequestedAfter = [], ConsideredNodes = [],
-            Consolidation = new ConsolidationSummary([drained], 2, 1, 1, 1, 1, 0, false),
-        };
-    }
-
     [Fact]
     public async Task Observer_Should_HearOfEachOutcome_BeforeTheNextEvictionIsSent()
     {
@@ -39,7 +27,7 @@ public sealed class ExecutionEventsTests
         var api = new BeforeEvictionApi(new KubernetesEvictionApi(connection), () => heardBeforeCall.Add(observer.Evictions.Count));
 
         ExecutionResult result = await new EvictionExecutor(api, FastOptions() with { MaxConcurrency = 1, Observer = observer, MaxPodsToEvictTotal = 3 })
-            .ExecuteAsync(DrainPlan(snapshot, "n1", $"{Ns}/solo-0", $"{Ns}/solo-1", $"{Ns}/web-0", $"{Ns}/web-1"), Timeout());
+            .ExecuteAsync(DrainPlan(snapshot, "n1", [$"{Ns}/solo-0", $"{Ns}/solo-1", $"{Ns}/web-0", $"{Ns}/web-1"]), Timeout());
 
         Assert.Equal([0, 1, 2], heardBeforeCall); // the outcome of each eviction was reported before the next one was sent
         Assert.Equal(result.Outcomes, observer.Evictions.Select(e => e.Outcome));
@@ -73,7 +61,7 @@ public sealed class ExecutionEventsTests
         await using var recorder = new KubernetesEventRecorder(connection.Client, "host_1234abcd");
 
         ExecutionResult result = await Executor(server, connection, FastOptions() with { Observer = new EventingObserver(recorder) })
-            .ExecuteAsync(DrainPlan(snapshot, "n1", $"{Ns}/solo-0", $"{Ns}/solo-1"), Timeout());
+            .ExecuteAsync(DrainPlan(snapshot, "n1", [$"{Ns}/solo-0", $"{Ns}/solo-1"]), Timeout());
         EventRecorderSummary summary = await recorder.CompleteAsync();
 
         Assert.All(result.Outcomes, o => Assert.Equal(EvictionOutcomeKind.Evicted, o.Outcome));
@@ -83,7 +71,7 @@ public sealed class ExecutionEventsTests
         Eventsv1Event evicted = pods[0];
         Assert.Equal(("Normal", "Consolidation", "Descheduled"), (evicted.Type, evicted.Reason, evicted.Action));
         Assert.Equal(("rebalancer.io/rebalancer", "host_1234abcd", "uid-shop-solo-0"), (evicted.ReportingController, evicted.ReportingInstance, evicted.Regarding.Uid));
-        Assert.Equal("pod evicted from n1 node by rebalancer (test/Consolidation: node n1 drained)", evicted.Note);
+        Assert.Equal("pod evicted from n1 node by rebalancer (test/Consolidation: picked by the test)", evicted.Note);
         Assert.StartsWith("solo-0.", evicted.Metadata.Name, StringComparison.Ordinal);
         Eventsv1Event cordoned = Assert.Single(server.Store.List<Eventsv1Event>("default"));
         Assert.Equal(("Node", "n1", "n1", "Cordon", "Consolidation"), (cordoned.Regarding.Kind, cordoned.Regarding.Name, cordoned.Regarding.Uid, cordoned.Action, cordoned.Reason));
@@ -115,7 +103,7 @@ public sealed class ExecutionEventsTests
         var started = DateTimeOffset.UtcNow;
 
         ExecutionResult result = await Executor(server, connection, FastOptions() with { Observer = new EventingObserver(recorder) })
-            .ExecuteAsync(DrainPlan(snapshot, "n1", $"{Ns}/solo-0", $"{Ns}/solo-1"), Timeout());
+            .ExecuteAsync(DrainPlan(snapshot, "n1", [$"{Ns}/solo-0", $"{Ns}/solo-1"]), Timeout());
         TimeSpan executing = DateTimeOffset.UtcNow - started;
         EventRecorderSummary summary = await recorder.CompleteAsync();
 

@@ -32,18 +32,6 @@ public sealed class InterruptedDrainTests
             }
         });
 
-    /// <summary>A plan draining <paramref name="node"/> of <paramref name="pods"/> with Consolidation's cordon.</summary>
-    private static Plan DrainPlan(ClusterSnapshot snapshot, string node, params string[] pods)
-    {
-        Plan plain = PlanOf(snapshot, pods);
-        var drained = new DrainedNode(snapshot.Nodes.IndexOf(node), [.. plain.Evictions.Select(e => (e.Pod, -1))], 1m) { Cordon = CordonAction.Cordon };
-        return new Plan
-        {
-            Snapshot = snapshot, Now = plain.Now, Evictions = plain.Evictions, Skipped = [], Warnings = [], PluginRuns = [], RequestedBefore = [],
-            RequestedAfter = [], ConsideredNodes = [], Consolidation = new ConsolidationSummary([drained], 3, 2, 1, 1, 1, 0, false),
-        };
-    }
-
     [Fact]
     public async Task Sweep_Should_UncordonTheNodeAKilledRunLeftCordoned_And_NothingElse()
     {
@@ -54,7 +42,7 @@ public sealed class InterruptedDrainTests
         // The killed run: it cordons n1, evicts solo-0, and is killed (SIGKILL) while evicting solo-1 — nothing more is sent.
         var frozen = new FreezingEvictionApi(new KubernetesEvictionApi(connection), evictionsBeforeFreeze: 1);
         Task abandoned = new EvictionExecutor(frozen, FastOptions() with { RunId = "killed-run", MaxConcurrency = 1 })
-            .ExecuteAsync(DrainPlan(snapshot, "n1", $"{Ns}/solo-0", $"{Ns}/solo-1"), CancellationToken.None);
+            .ExecuteAsync(DrainPlan(snapshot, "n1", [$"{Ns}/solo-0", $"{Ns}/solo-1"]), CancellationToken.None);
         await frozen.Frozen.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(abandoned.IsCompleted);
         Assert.True(Unschedulable(server, "n1"));
