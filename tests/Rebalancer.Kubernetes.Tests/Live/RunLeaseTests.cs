@@ -26,6 +26,19 @@ public sealed class RunLeaseTests
         RequestTimeout = TimeSpan.FromSeconds(5),
     };
 
+    /// <summary>The lease of run <c>killed-run</c> (60 s, 4 transitions), last renewed <paramref name="ago"/>; returns that time.</summary>
+    private static async Task<DateTime> LeftByAKilledRunAsync(TestApiServer server, TimeSpan ago)
+    {
+        using KubernetesConnection connection = Connect(server);
+        DateTime lastRenewal = DateTime.UtcNow - ago;
+        await connection.Client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease
+        {
+            Metadata = new V1ObjectMeta { Name = "rebalancer" },
+            Spec = new V1LeaseSpec { HolderIdentity = "killed-run", LeaseDurationSeconds = 60, AcquireTime = lastRenewal, RenewTime = lastRenewal, LeaseTransitions = 4 },
+        }, "default", cancellationToken: Timeout());
+        return lastRenewal;
+    }
+
     private static V1Lease? Stored(TestApiServer server) => server.Store.Get<V1Lease>("default", "rebalancer");
 
     /// <summary>Takes the lease through a connection that stays open for the rest of the test (the lease renews through it).</summary>
@@ -83,13 +96,7 @@ public sealed class RunLeaseTests
     public async Task Acquire_Should_TakeTheLeaseOver_When_ItsHolderStoppedRenewingIt()
     {
         await using TestApiServer server = await StartAsync(SmallCluster());
-        using KubernetesConnection connection = Connect(server);
-        DateTime lastRenewal = DateTime.UtcNow.AddMinutes(-2);
-        await connection.Client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease
-        {
-            Metadata = new V1ObjectMeta { Name = "rebalancer" },
-            Spec = new V1LeaseSpec { HolderIdentity = "killed-run", LeaseDurationSeconds = 60, AcquireTime = lastRenewal, RenewTime = lastRenewal, LeaseTransitions = 4 },
-        }, "default", cancellationToken: Timeout());
+        DateTime lastRenewal = await LeftByAKilledRunAsync(server, TimeSpan.FromMinutes(2));
 
         await using RunLease lease = await TakeAsync(server, "run-b");
 
@@ -124,13 +131,7 @@ public sealed class RunLeaseTests
     public async Task Acquire_Should_LetExactlyOneOfTwoRacingRunsTakeAnExpiredLeaseOver()
     {
         await using TestApiServer server = await StartAsync(SmallCluster());
-        using KubernetesConnection setup = Connect(server);
-        DateTime old = DateTime.UtcNow.AddMinutes(-5);
-        await setup.Client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease
-        {
-            Metadata = new V1ObjectMeta { Name = "rebalancer" },
-            Spec = new V1LeaseSpec { HolderIdentity = "killed-run", LeaseDurationSeconds = 60, RenewTime = old },
-        }, "default", cancellationToken: Timeout());
+        await LeftByAKilledRunAsync(server, TimeSpan.FromMinutes(5));
         server.Faults.Delay(TimeSpan.FromMilliseconds(500), "GET", LeasePath + "/rebalancer", times: 2);
 
         using KubernetesConnection a = Connect(server);
