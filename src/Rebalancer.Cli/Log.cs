@@ -4,7 +4,7 @@ namespace Rebalancer.Cli;
 
 /// <summary>
 /// Every log event of the CLI, source-generated, with stable event ids (log pipelines alert on them: never renumber).
-/// 1–9 inputs, 10–19 reading, 20–29 planning, 30–39 executing, 40–49 snapshots, 90–99 telemetry.
+/// 1–9 inputs, 10–19 reading, 20–29 planning, 30–39 executing, 40–49 snapshots, 50–59 reports, 90–99 telemetry.
 /// </summary>
 internal static partial class Log
 {
@@ -13,6 +13,9 @@ internal static partial class Log
 
     [LoggerMessage(2, LogLevel.Warning, "{Source}: {Warning}", EventName = "SnapshotWarning")]
     public static partial void SnapshotWarning(ILogger logger, string source, string warning);
+
+    [LoggerMessage(3, LogLevel.Warning, "{Warning}", EventName = "ClockWarning")]
+    public static partial void ClockWarning(ILogger logger, string warning);
 
     [LoggerMessage(10, LogLevel.Information, "Loaded {Source}: {Nodes} nodes, {Pods} pods, {Bytes} bytes in {ElapsedMs} ms", EventName = "SnapshotLoaded")]
     public static partial void SnapshotLoaded(ILogger logger, string source, int nodes, int pods, long bytes, long elapsedMs);
@@ -63,6 +66,15 @@ internal static partial class Log
     [LoggerMessage(42, LogLevel.Information, "{Source} converted to a {Format} snapshot, written to {Destination}: {Counts}; {Bytes} bytes", EventName = "SnapshotConverted")]
     public static partial void SnapshotConverted(ILogger logger, string source, string format, string destination, string counts, long bytes);
 
+    [LoggerMessage(50, LogLevel.Error, "the report could not be written to {Destination}: {Reason}; it is written to {Fallback} instead", EventName = "ReportNotWritten")]
+    public static partial void ReportNotWritten(ILogger logger, string destination, string reason, string fallback);
+
+    [LoggerMessage(51, LogLevel.Error, "the report could not be written anywhere (last: {Destination}: {Reason})", EventName = "ReportLost")]
+    public static partial void ReportLost(ILogger logger, string destination, string reason);
+
     [LoggerMessage(90, LogLevel.Warning, "telemetry was not fully exported within {BudgetMs} ms; the rest is dropped", EventName = "TelemetryNotFlushed")]
     public static partial void TelemetryNotFlushed(ILogger logger, long budgetMs);
+
+    [LoggerMessage(91, LogLevel.Warning, "telemetry export to {Endpoint} failed after {ElapsedMs} ms: {Reason}; what was not exported is dropped", EventName = "TelemetryExportFailed")]
+    public static partial void TelemetryExportFailed(ILogger logger, string endpoint, long elapsedMs, string reason);
 }

@@ -242,6 +242,11 @@ public sealed class JsonReportRenderer : IReportRenderer
             writer.WriteString("profile", message.Profile);
             writer.WriteString("plugin", message.Plugin);
             writer.WriteString("message", message.Message);
+            if (message.Source is not null)
+            {
+                writer.WriteString("source", message.Source);
+            }
+
             writer.WriteEndObject();
         }
 

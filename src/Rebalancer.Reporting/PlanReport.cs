@@ -159,7 +159,8 @@ public sealed class PlanReport
             }
         }
 
-        List<ReportMessage> warnings = Messages(plan.Warnings);
+        // The inputs' warnings (the snapshot's, the clock's) first: they say what the plan was made from.
+        List<ReportMessage> warnings = [.. context.Warnings.Distinct(), .. Messages(plan.Warnings)];
 
         var summary = new ReportSummary(
             snapshot.Nodes.Count,
@@ -593,9 +594,17 @@ public sealed record ReportSkip(string Namespace, string Name, string Uid, strin
 }
 
 /// <summary>A warning or a note, with where it came from.</summary>
-/// <param name="Profile">Null for a message about the whole plan.</param>
-/// <param name="Plugin">Null for a message about the whole plan.</param>
-public sealed record ReportMessage(string? Profile, string? Plugin, string Message);
+/// <param name="Profile">Null for a message about the whole plan or an input.</param>
+/// <param name="Plugin">Null for a message about the whole plan or an input.</param>
+/// <param name="Source">The input a message is about (<see cref="SnapshotSource"/>, <see cref="ClockSource"/>); null for the plan's own messages.</param>
+public sealed record ReportMessage(string? Profile, string? Plugin, string Message, string? Source = null)
+{
+    /// <summary>The snapshot file or the cluster read: its loader's or reader's warnings (unsupported kinds, missing metrics…).</summary>
+    public const string SnapshotSource = "snapshot";
+
+    /// <summary>The pinned clock (<c>--now</c>).</summary>
+    public const string ClockSource = "clock";
+}
 
 /// <summary>N-1 headroom of the cluster before and after the plan (either may be null).</summary>
 public sealed record ReportHeadroom(ReportHeadroomVerdict? Before, ReportHeadroomVerdict? After);

@@ -35,9 +35,9 @@ internal static class ReportFormat
             .Skip(1)
             .Any();
 
-    /// <summary>Where a warning or note comes from: <c>profile/plugin</c>, or <c>plan</c> for the planner itself.</summary>
+    /// <summary>Where a warning or note comes from: <c>profile/plugin</c>, the input (<c>snapshot</c>, <c>clock</c>), or <c>plan</c> for the planner itself.</summary>
     public static string Origin(ReportMessage message) =>
-        message.Plugin is null ? "plan" : Plugin(message.Profile ?? string.Empty, message.Plugin, showProfile: true);
+        message.Plugin is not null ? Plugin(message.Profile ?? string.Empty, message.Plugin, showProfile: true) : message.Source ?? "plan";
 
     public static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -7,12 +7,13 @@ namespace Rebalancer.Reporting;
 /// <summary>
 /// The human report for a terminal: header, summary, evictions, skips grouped by reason, utilization changes, warnings.
 /// Every capability Spectre.Console would otherwise detect (width, colour, Unicode, CI enrichers) is fixed from
-/// <see cref="ReportRenderOptions"/>, and line ends are normalised, so the output depends on the report alone and can be
+/// <see cref="ReportRenderOptions"/> (without a width, tables are as wide as their content and nothing wraps), and line ends are normalised, so the output depends on the report alone and can be
 /// compared with golden files. The only time shown is the plan's <see cref="PlanReport.Now"/>.
 /// </summary>
 public sealed class TextReportRenderer : IReportRenderer
 {
-    public const int DefaultWidth = 120;
+    /// <summary>The narrowest layout the tables fit in.</summary>
+    public const int MinimumWidth = 40;
     public const int DefaultMaxSkippedRows = 50;
     public const int DefaultMaxSectionRows = 20;
 
@@ -26,9 +27,9 @@ public sealed class TextReportRenderer : IReportRenderer
     public TextReportRenderer(ReportRenderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Width < 40)
+        if (options.Width < MinimumWidth)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Width, "The text report needs at least 40 columns.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.Width, $"The text report needs at least {MinimumWidth} columns.");
         }
 
         _options = options;

@@ -201,7 +201,7 @@ public sealed class SnapshotCommandTests : IDisposable
     [InlineData("damaged-compact", "")]
     [InlineData("truncated-compact", "truncated")]
     [InlineData("damaged-gzip", "not a readable gzip file")]
-    [InlineData("missing", "Could not find file")]
+    [InlineData("missing", "no such file")]
     public async Task SnapshotFrom_Should_Exit2AndWriteNothing_When_TheFileIsMalformed(string kind, string problem)
     {
         string from = Path.Combine(_directory, "from-" + kind);

@@ -70,7 +70,7 @@ public static class RunCommand
         var command = new Command("run", "Read the live cluster, plan, and perform the plan's evictions through the Eviction API (or a dry run).")
         {
             LiveCommandSupport.Kubeconfig(), LiveCommandSupport.Context(), policy, dryRun, CommonOptions.Output(), CommonOptions.OutFile(),
-            rate, concurrency, pdbRetry, LiveCommandSupport.PageSize(), CommonOptions.TraceConsole(),
+            CommonOptions.CreateDirs(), rate, concurrency, pdbRetry, LiveCommandSupport.PageSize(), CommonOptions.TraceConsole(),
         };
         command.SetAction((parse, cancellationToken) =>
             CommandHost.RunAsync<RunSettings, RunSettingsValidator, RunHandler>(cli, parse, cancellationToken));
@@ -130,6 +130,8 @@ internal sealed class RunSettings : CommandSettings
 
     public string? Out { get; set; }
 
+    public bool CreateDirs { get; set; }
+
     public double MaxEvictionsPerSecond { get; set; } = 5;
 
     public int MaxConcurrency { get; set; } = 2;
@@ -157,6 +159,10 @@ internal sealed class RunSettingsValidator(SettingsValues values, IConfiguration
         }
 
         PlanSettingsValidator.ValidateOutput(settings.Output, Origin(nameof(RunSettings.Output)), problems);
+
+        // Before the cluster is read: a run must not evict and then find its report has nowhere to go.
+        PlanSettingsValidator.ValidateOut(settings.Out, Origin(nameof(RunSettings.Out)), settings.CreateDirs, settings.Output, problems,
+            (settings.Policy, Origin(nameof(RunSettings.Policy))), (settings.Kubeconfig, Origin(nameof(RunSettings.Kubeconfig))));
         if (!(settings.MaxEvictionsPerSecond > 0) || double.IsInfinity(settings.MaxEvictionsPerSecond))
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture,
@@ -272,8 +278,12 @@ internal sealed class RunHandler(
             Dictionary<int, CordonOutcome> cordons = result.Cordons.ToDictionary(
                 c => c.Node,
                 c => new CordonOutcome(c.Outcome.ToString(), c.Attempts, c.HttpStatus, c.Message));
-            var report = PlanReport.From(plan, new ReportContext(mode, connection.Description, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version), outcomes, cordons);
-            await ReportOutput.WriteAsync(settings.Output, report, settings.Out, console).ConfigureAwait(false);
+            var context = new ReportContext(mode, connection.Description, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version)
+            {
+                Warnings = SnapshotInput.ReportWarnings(read.Warnings, connection.Description),
+            };
+            var report = PlanReport.From(plan, context, outcomes, cordons);
+            bool written = await ReportOutput.WriteAsync(settings.Output, report, settings.Out, settings.CreateDirs, console, logger).ConfigureAwait(false);
             Log.RunSummary(logger, RunCommand.Summary(mode, result));
 
             if (result.AbortReason is not null)
@@ -287,6 +297,13 @@ internal sealed class RunHandler(
             {
                 root?.SetStatus(ActivityStatusCode.Error, "cancelled");
                 Log.RunCancelled(logger);
+                return ExitCodes.Failure;
+            }
+
+            if (!written)
+            {
+                // The evictions happened; the report went to standard output or a spare file instead (logged).
+                root?.SetStatus(ActivityStatusCode.Error, "the report could not be written where --out says");
                 return ExitCodes.Failure;
             }
 
