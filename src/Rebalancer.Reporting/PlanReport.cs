@@ -225,9 +225,12 @@ public sealed class PlanReport
             verdict.NodeLossSurvivable,
             Amounts(snapshot, verdict.NodeShortfall));
         ReportLoss? zone = verdict.ZoneLossSurvivable is bool survivable
-            ? new ReportLoss(verdict.LargestZone, survivable, Amounts(snapshot, verdict.ZoneShortfall))
+            ? new ReportLoss(verdict.WorstZone, survivable, Amounts(snapshot, verdict.ZoneShortfall))
             : null;
-        return new ReportHeadroomVerdict(node, zone);
+        return new ReportHeadroomVerdict(node, zone)
+        {
+            Zones = [.. verdict.Zones.Select(z => new ReportLoss(z.Zone, z.Survivable, Amounts(snapshot, z.Shortfall)))],
+        };
     }
 
     /// <summary>Amounts per resource in the snapshot's resource order (cpu, memory, pods, ephemeral-storage, extended), zeros left out.</summary>
@@ -609,8 +612,16 @@ public sealed record ReportMessage(string? Profile, string? Plugin, string Messa
 /// <summary>N-1 headroom of the cluster before and after the plan (either may be null).</summary>
 public sealed record ReportHeadroom(ReportHeadroomVerdict? Before, ReportHeadroomVerdict? After);
 
-/// <summary>The verdicts for losing the largest node and the largest zone (null when no node has a zone label).</summary>
-public sealed record ReportHeadroomVerdict(ReportLoss Node, ReportLoss? Zone);
+/// <summary>The verdicts for losing the largest node and for losing a zone (null when no node has a zone label).</summary>
+/// <param name="Zone">The worst zone's loss: the largest shortfall, or the largest zone when every zone survives; <see cref="ReportLoss.Survivable"/> only when every zone survives.</param>
+public sealed record ReportHeadroomVerdict(ReportLoss Node, ReportLoss? Zone)
+{
+    /// <summary>Each zone's loss, by zone name, so before and after can be compared zone by zone.</summary>
+    public IReadOnlyList<ReportLoss> Zones { get; init; } = [];
+
+    /// <summary>The loss of <paramref name="zone"/>; null when the zone has no considered node here.</summary>
+    public ReportLoss? ZoneNamed(string zone) => Zones.FirstOrDefault(z => z.Failed == zone);
+}
 
 /// <summary>One failure scenario.</summary>
 /// <param name="Failed">The node or zone that fails.</param>

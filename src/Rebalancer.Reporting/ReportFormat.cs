@@ -65,6 +65,37 @@ internal static class ReportFormat
     public static string Loss(ReportLoss? loss) =>
         loss is null ? "-" : loss.Survivable ? "survives" : "short " + Amounts(loss.Shortfall);
 
+    /// <summary>
+    /// The zone verdict with the zone it is about: <c>short cpu 2, memory 8Gi (losing eu-west-1a)</c>, or
+    /// <c>survives (any one zone)</c>; <c>-</c> when not evaluated.
+    /// </summary>
+    public static string ZoneLoss(ReportLoss? loss) =>
+        loss is null ? "-" : loss.Survivable ? "survives (any one zone)" : $"{Loss(loss)} (losing {loss.Failed})";
+
+    /// <summary><c>short cpu 2 (losing a) → survives (any one zone)</c>: the worst zone before and after, each named.</summary>
+    public static string ZoneLossChange(ReportLoss? before, ReportLoss? after, string arrow) =>
+        ZoneLoss(before) + " " + arrow + " " + ZoneLoss(after);
+
+    /// <summary>
+    /// One headroom row per zone, by name, with that zone's loss before and after the plan (null where the zone has no
+    /// considered node, e.g. all of it drained): the same zone on both sides. <c>Worst</c> marks the zone the verdict names
+    /// when its loss is short.
+    /// </summary>
+    public static List<(string Zone, ReportLoss? Before, ReportLoss? After, bool WorstBefore, bool WorstAfter)> ZoneRows(ReportHeadroom headroom)
+    {
+        ArgumentNullException.ThrowIfNull(headroom);
+        IEnumerable<ReportLoss> all = (headroom.Before?.Zones ?? []).Concat(headroom.After?.Zones ?? []);
+        return all.Select(z => z.Failed ?? "-").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(zone => (zone, headroom.Before?.ZoneNamed(zone), headroom.After?.ZoneNamed(zone),
+                IsWorst(headroom.Before, zone), IsWorst(headroom.After, zone)))
+            .ToList();
+
+        static bool IsWorst(ReportHeadroomVerdict? verdict, string zone) => verdict?.Zone is { Survivable: false } worst && worst.Failed == zone;
+    }
+
+    /// <summary>A zone's cell in a headroom table: its loss, and <c>(worst)</c> for the zone the verdict names.</summary>
+    public static string ZoneCell(ReportLoss? loss, bool worst) => Loss(loss) + (worst ? " (worst)" : string.Empty);
+
     /// <summary>What fails in a headroom row: <c>node n-0</c>, both names when before and after differ.</summary>
     public static string Failed(string kind, ReportLoss? before, ReportLoss? after)
     {

@@ -100,7 +100,7 @@ public sealed class TextReportRenderer : IReportRenderer
                 AddRow(grid, "N-1 node loss", ReportFormat.LossChange(headroom.Before?.Node, headroom.After?.Node, _arrow), headroom.After?.Node is { Survivable: false } ? Bad : Good);
                 if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
                 {
-                    AddRow(grid, "N-1 zone loss", ReportFormat.LossChange(headroom.Before?.Zone, headroom.After?.Zone, _arrow), headroom.After?.Zone is { Survivable: false } ? Bad : Good);
+                    AddRow(grid, "N-1 zone loss", ReportFormat.ZoneLossChange(headroom.Before?.Zone, headroom.After?.Zone, _arrow), headroom.After?.Zone is { Survivable: false } ? Bad : Good);
                 }
             }
 
@@ -310,7 +310,7 @@ public sealed class TextReportRenderer : IReportRenderer
                 return;
             }
 
-            Title("N-1 headroom (the largest node or zone lost)");
+            Title("N-1 headroom (the largest node, or one zone, lost)");
             Table table = NewTable(options.Unicode);
             table.AddColumn(Column("Lost"));
             table.AddColumn(Column("Before the plan"));
@@ -319,16 +319,13 @@ public sealed class TextReportRenderer : IReportRenderer
                 Cell(ReportFormat.Failed("node", headroom.Before?.Node, headroom.After?.Node)),
                 LossCell(headroom.Before?.Node),
                 LossCell(headroom.After?.Node));
-            if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
+            foreach ((string zone, ReportLoss? before, ReportLoss? after, bool worstBefore, bool worstAfter) in ReportFormat.ZoneRows(headroom))
             {
-                table.AddRow(
-                    Cell(ReportFormat.Failed("zone", headroom.Before?.Zone, headroom.After?.Zone)),
-                    LossCell(headroom.Before?.Zone),
-                    LossCell(headroom.After?.Zone));
+                table.AddRow(Cell("zone " + zone), LossCell(before, worstBefore), LossCell(after, worstAfter));
             }
 
             console.Write(table);
-            Note("Its pods re-fitted first-fit-decreasing onto the other nodes' free requests; DaemonSet and mirror pods die with it.");
+            Note("Its pods re-fitted first-fit-decreasing onto the other nodes' free requests; DaemonSet and mirror pods die with it. Each zone is compared with itself.");
         }
 
         /// <summary>SpotRatio's share, floors and shortfall; left out when the plugin did not run.</summary>
@@ -421,8 +418,8 @@ public sealed class TextReportRenderer : IReportRenderer
             Omitted(consolidation.Drained.Count, "drained nodes");
         }
 
-        private static Text LossCell(ReportLoss? loss) =>
-            Cell(ReportFormat.Loss(loss), loss is null ? Dim : loss.Survivable ? Good : Bad);
+        private static Text LossCell(ReportLoss? loss, bool worst = false) =>
+            Cell(ReportFormat.ZoneCell(loss, worst), loss is null ? Dim : loss.Survivable ? Good : Bad);
 
         private void Omitted(int total, string noun)
         {

@@ -124,7 +124,7 @@ public sealed class HeadroomTests
         HeadroomVerdict verdict = Evaluate(new TestCluster().Nodes(3, "n").Pod("a", "n-0").Build());
 
         Assert.Null(verdict.ZoneLossSurvivable);
-        Assert.Null(verdict.LargestZone);
+        Assert.Null(verdict.WorstZone);
         Assert.Empty(verdict.ZoneShortfall);
     }
 
@@ -142,7 +142,7 @@ public sealed class HeadroomTests
 
         HeadroomVerdict verdict = Evaluate(snapshot);
 
-        Assert.Equal("zone-a", verdict.LargestZone);
+        Assert.Equal("zone-a", verdict.WorstZone);
         Assert.False(verdict.ZoneLossSurvivable);
 
         // 2000 → b-0 (500 left); 1000 → c-0 (0 left); 800 → nowhere.
@@ -162,7 +162,7 @@ public sealed class HeadroomTests
 
         HeadroomVerdict verdict = Evaluate(snapshot);
 
-        Assert.Equal("zone-a", verdict.LargestZone);
+        Assert.Equal("zone-a", verdict.WorstZone);
         Assert.True(verdict.ZoneLossSurvivable);
         Assert.Empty(verdict.ZoneShortfall);
     }
@@ -175,7 +175,7 @@ public sealed class HeadroomTests
             .Node("n-1", configure: n => n.Label(Headroom.ZoneLabel, "zone-a"))
             .Build();
 
-        Assert.Equal("zone-a", Evaluate(snapshot).LargestZone);
+        Assert.Equal("zone-a", Evaluate(snapshot).WorstZone);
     }
 
     [Fact]
