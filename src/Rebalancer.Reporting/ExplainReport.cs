@@ -1,4 +1,3 @@
-using System.Globalization;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 
@@ -128,7 +127,7 @@ public sealed class ExplainReport
     {
         if (decisions.FirstOrDefault(d => d.EvictionIndex is not null) is ExplainDecision eviction)
         {
-            string count = string.Create(CultureInfo.InvariantCulture, $"eviction {eviction.EvictionNumber} of {evictionCount}");
+            string count = $"eviction {ReportFormat.Count(eviction.EvictionNumber!.Value)} of {ReportFormat.Count(evictionCount)}";
             string move = eviction.TargetNode is null ? "no target needed" : $"from {eviction.Node ?? "-"} to {eviction.TargetNode}";
             return $"evicted by {eviction.Plugin} ({count}, {move}): {eviction.Reason}";
         }
@@ -137,7 +136,7 @@ public sealed class ExplainReport
         {
             // The last skip is the final word; earlier ones are in the decision list.
             ExplainDecision last = decisions[^1];
-            string times = decisions.Count == 1 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" ({decisions.Count} skips; the last)");
+            string times = decisions.Count == 1 ? string.Empty : $" ({ReportFormat.Count(decisions.Count)} skips; the last)";
             return $"not evicted: skipped by {last.Plugin}{times}: {last.Reason}: {last.Detail}";
         }
 

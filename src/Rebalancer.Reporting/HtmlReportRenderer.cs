@@ -141,12 +141,14 @@ public sealed class HtmlReportRenderer : IReportRenderer
             }
 
             Scenario("node", headroom.Before?.Node, headroom.After?.Node);
-            if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
+            bool zones = headroom.Before?.Zone is not null || headroom.After?.Zone is not null;
+            if (zones)
             {
                 Zones(headroom);
             }
 
-            W("<p class=\"dim small\">The largest node, or one zone, fails: its pods are re-fitted first-fit-decreasing onto the others' free requests; DaemonSet and mirror pods die with it. Each zone is compared with itself.</p>\n</div>\n");
+            W("<p class=\"dim small\">The largest node, or one zone, fails: its pods are re-fitted first-fit-decreasing onto the others' free requests; DaemonSet and mirror pods die with it."
+                + (zones ? " Each zone is compared with itself." : string.Empty) + "</p>\n</div>\n");
         }
 
         /// <summary>One failure scenario: what fails (both names when the largest differs before and after), then the two verdicts.</summary>
@@ -166,9 +168,9 @@ public sealed class HtmlReportRenderer : IReportRenderer
         private void Zones(ReportHeadroom headroom)
         {
             W("<div class=\"scenario\"><b>One zone lost</b>\n<table class=\"verdict\"><tbody><tr><th scope=\"row\">Before</th>");
-            Loss("zoneBefore", headroom.Before?.Zone, ReportFormat.ZoneLoss(headroom.Before?.Zone));
+            Loss("zoneBefore", headroom.Before?.Zone, ReportFormat.ZoneLoss(headroom.Before));
             W("</tr><tr><th scope=\"row\">After</th>");
-            Loss("zoneAfter", headroom.After?.Zone, ReportFormat.ZoneLoss(headroom.After?.Zone));
+            Loss("zoneAfter", headroom.After?.Zone, ReportFormat.ZoneLoss(headroom.After));
             W("</tr></tbody></table>\n<table class=\"verdict zones\"><thead><tr><th>Zone</th><th>Before</th><th>After</th></tr></thead><tbody>\n");
             foreach ((string zone, ReportLoss? before, ReportLoss? after, bool worstBefore, bool worstAfter) in ReportFormat.ZoneRows(headroom))
             {

@@ -100,7 +100,7 @@ public sealed class TextReportRenderer : IReportRenderer
                 AddRow(grid, "N-1 node loss", ReportFormat.LossChange(headroom.Before?.Node, headroom.After?.Node, _arrow), headroom.After?.Node is { Survivable: false } ? Bad : Good);
                 if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
                 {
-                    AddRow(grid, "N-1 zone loss", ReportFormat.ZoneLossChange(headroom.Before?.Zone, headroom.After?.Zone, _arrow), headroom.After?.Zone is { Survivable: false } ? Bad : Good);
+                    AddRow(grid, "N-1 zone loss", ReportFormat.ZoneLossChange(headroom.Before, headroom.After, _arrow), headroom.After?.Zone is { Survivable: false } ? Bad : Good);
                 }
             }
 
@@ -312,20 +312,24 @@ public sealed class TextReportRenderer : IReportRenderer
 
             Title("N-1 headroom (the largest node, or one zone, lost)");
             Table table = NewTable(options.Unicode);
-            table.AddColumn(Column("Lost"));
+
+            // The node's name does not wrap on a terminal either: the verdict columns do.
+            table.AddColumn(Column("Lost").NoWrap());
             table.AddColumn(Column("Before the plan"));
             table.AddColumn(Column("After the plan"));
             table.AddRow(
                 Cell(ReportFormat.Failed("node", headroom.Before?.Node, headroom.After?.Node)),
                 LossCell(headroom.Before?.Node),
                 LossCell(headroom.After?.Node));
-            foreach ((string zone, ReportLoss? before, ReportLoss? after, bool worstBefore, bool worstAfter) in ReportFormat.ZoneRows(headroom))
+            var zones = ReportFormat.ZoneRows(headroom);
+            foreach ((string zone, ReportLoss? before, ReportLoss? after, bool worstBefore, bool worstAfter) in zones)
             {
                 table.AddRow(Cell("zone " + zone), LossCell(before, worstBefore), LossCell(after, worstAfter));
             }
 
             console.Write(table);
-            Note("Its pods re-fitted first-fit-decreasing onto the other nodes' free requests; DaemonSet and mirror pods die with it. Each zone is compared with itself.");
+            Note("Its pods re-fitted first-fit-decreasing onto the other nodes' free requests; DaemonSet and mirror pods die with it."
+                + (zones.Count > 0 ? " Each zone is compared with itself." : string.Empty));
         }
 
         /// <summary>SpotRatio's share, floors and shortfall; left out when the plugin did not run.</summary>

@@ -155,8 +155,9 @@ public static class Headroom
 
     /// <summary>
     /// The worse of two zone losses: one with a shortfall before one without; then the larger shortfall, resource by
-    /// resource in catalogue order (cpu, memory, pods, …); then the larger zone (allocatable cpu, then memory). Zones
-    /// arrive in name order, so a full tie keeps the first name. When every zone survives, the worst is the largest.
+    /// resource in catalogue order (cpu, memory, pods, …). Zones arrive in name order and an equal shortfall keeps the
+    /// first name, so the same zone is named before and after a plan that changes zone sizes but not the shortfall.
+    /// When every zone survives, the worst is the largest (allocatable cpu, then memory).
     /// </summary>
     private static bool IsWorse(ClusterSnapshot snapshot, ZoneLoss candidate, (long Cpu, long Memory) candidateSize, ZoneLoss current, (long Cpu, long Memory) currentSize)
     {
@@ -175,7 +176,8 @@ public static class Headroom
             }
         }
 
-        return candidateSize.Cpu != currentSize.Cpu ? candidateSize.Cpu > currentSize.Cpu : candidateSize.Memory > currentSize.Memory;
+        return candidate.Survivable
+            && (candidateSize.Cpu != currentSize.Cpu ? candidateSize.Cpu > currentSize.Cpu : candidateSize.Memory > currentSize.Memory);
     }
 
     /// <summary>Adds the node's pods that must be re-fitted elsewhere: DaemonSet, mirror and static pods die with their node.</summary>
