@@ -232,7 +232,7 @@ public sealed class HeadroomTests
     [Fact]
     public void Large_clusters_with_room_survive_node_and_zone_loss()
     {
-        // 5,000 nodes in 3 zones and 150,000 pods: the zone loss re-fits about 50,000 pods.
+        // 5,000 nodes in 3 zones and 150,000 pods: each zone loss re-fits about 50,000 pods.
         string[] zones = ["z-a", "z-b", "z-c"];
         var cluster = new TestCluster();
         for (int n = 0; n < 5000; n++)
