@@ -4,8 +4,8 @@ namespace Rebalancer.Cli;
 
 /// <summary>
 /// Every log event of the CLI, source-generated, with stable event ids (log pipelines alert on them: never renumber).
-/// 1–9 inputs, 10–19 reading, 20–29 planning, 30–39 executing, 40–49 snapshots, 50–59 coordination with other runs and
-/// the cluster (lease, interrupted drains, events), 90–99 telemetry.
+/// 1–9 inputs, 10–19 reading, 20–29 planning, 30–39 executing, 40–49 snapshots, 50–59 reports, 60–69 coordination
+/// with other runs and the cluster (lease, interrupted drains, events), 90–99 telemetry.
 /// </summary>
 internal static partial class Log
 {
@@ -14,6 +14,9 @@ internal static partial class Log
 
     [LoggerMessage(2, LogLevel.Warning, "{Source}: {Warning}", EventName = "SnapshotWarning")]
     public static partial void SnapshotWarning(ILogger logger, string source, string warning);
+
+    [LoggerMessage(3, LogLevel.Warning, "{Warning}", EventName = "ClockWarning")]
+    public static partial void ClockWarning(ILogger logger, string warning);
 
     [LoggerMessage(10, LogLevel.Information, "Loaded {Source}: {Nodes} nodes, {Pods} pods, {Bytes} bytes in {ElapsedMs} ms", EventName = "SnapshotLoaded")]
     public static partial void SnapshotLoaded(ILogger logger, string source, int nodes, int pods, long bytes, long elapsedMs);
@@ -75,34 +78,43 @@ internal static partial class Log
     [LoggerMessage(42, LogLevel.Information, "{Source} converted to a {Format} snapshot, written to {Destination}: {Counts}; {Bytes} bytes", EventName = "SnapshotConverted")]
     public static partial void SnapshotConverted(ILogger logger, string source, string format, string destination, string counts, long bytes);
 
-    [LoggerMessage(50, LogLevel.Information, "holding the lease {Lease} as {Identity}{TakenOver}", EventName = "LeaseAcquired")]
+    [LoggerMessage(50, LogLevel.Error, "the report could not be written to {Destination}: {Reason}; it is written to {Fallback} instead", EventName = "ReportNotWritten")]
+    public static partial void ReportNotWritten(ILogger logger, string destination, string reason, string fallback);
+
+    [LoggerMessage(51, LogLevel.Error, "the report could not be written anywhere (last: {Destination}: {Reason})", EventName = "ReportLost")]
+    public static partial void ReportLost(ILogger logger, string destination, string reason);
+
+    [LoggerMessage(60, LogLevel.Information, "holding the lease {Lease} as {Identity}{TakenOver}", EventName = "LeaseAcquired")]
     public static partial void LeaseAcquired(ILogger logger, string lease, string identity, string takenOver);
 
-    [LoggerMessage(51, LogLevel.Error, "{Description}: this run reads and plans but evicts nothing", EventName = "LeaseHeld")]
+    [LoggerMessage(61, LogLevel.Error, "{Description}: this run reads and plans but evicts nothing", EventName = "LeaseHeld")]
     public static partial void LeaseHeld(ILogger logger, string description);
 
-    [LoggerMessage(52, LogLevel.Error, "{Problem}; nothing was read or evicted", EventName = "LeaseUnavailable")]
+    [LoggerMessage(62, LogLevel.Error, "{Problem}; nothing was read or evicted", EventName = "LeaseUnavailable")]
     public static partial void LeaseUnavailable(ILogger logger, string problem);
 
-    [LoggerMessage(53, LogLevel.Error, "the run lost its lease: {Reason}; no eviction starts after this", EventName = "LeaseLost")]
+    [LoggerMessage(63, LogLevel.Error, "the run lost its lease: {Reason}; no eviction starts after this", EventName = "LeaseLost")]
     public static partial void LeaseLost(ILogger logger, string reason);
 
-    [LoggerMessage(54, LogLevel.Warning, "{Problem}", EventName = "LeaseNotReleased")]
+    [LoggerMessage(64, LogLevel.Warning, "{Problem}", EventName = "LeaseNotReleased")]
     public static partial void LeaseNotReleased(ILogger logger, string problem);
 
-    [LoggerMessage(55, LogLevel.Warning, "{Description}", EventName = "InterruptedDrain")]
+    [LoggerMessage(65, LogLevel.Warning, "{Description}", EventName = "InterruptedDrain")]
     public static partial void InterruptedDrain(ILogger logger, string description);
 
-    [LoggerMessage(56, LogLevel.Warning, "{Problem}", EventName = "InterruptedDrainSweepFailed")]
+    [LoggerMessage(66, LogLevel.Warning, "{Problem}", EventName = "InterruptedDrainSweepFailed")]
     public static partial void InterruptedDrainSweepFailed(ILogger logger, string problem);
 
     // Logged once, at the first failure; later ones are only counted (EventsSummary).
-    [LoggerMessage(57, LogLevel.Warning, "{Problem}; events are best effort: evictions go on, later failures are only counted", EventName = "EventNotRecorded")]
+    [LoggerMessage(67, LogLevel.Warning, "{Problem}; events are best effort: evictions go on, later failures are only counted", EventName = "EventNotRecorded")]
     public static partial void EventNotRecorded(ILogger logger, string problem);
 
-    [LoggerMessage(58, LogLevel.Information, "Kubernetes Events: {Recorded} recorded, {Failed} failed, {Dropped} dropped", EventName = "EventsSummary")]
+    [LoggerMessage(68, LogLevel.Information, "Kubernetes Events: {Recorded} recorded, {Failed} failed, {Dropped} dropped", EventName = "EventsSummary")]
     public static partial void EventsSummary(ILogger logger, int recorded, int failed, int dropped);
 
     [LoggerMessage(90, LogLevel.Warning, "telemetry was not fully exported within {BudgetMs} ms; the rest is dropped", EventName = "TelemetryNotFlushed")]
     public static partial void TelemetryNotFlushed(ILogger logger, long budgetMs);
+
+    [LoggerMessage(91, LogLevel.Warning, "telemetry export to {Endpoint} failed after {ElapsedMs} ms: {Reason}; what was not exported is dropped", EventName = "TelemetryExportFailed")]
+    public static partial void TelemetryExportFailed(ILogger logger, string endpoint, long elapsedMs, string reason);
 }

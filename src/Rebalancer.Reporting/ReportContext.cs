@@ -11,10 +11,10 @@ namespace Rebalancer.Reporting;
 public sealed record ReportContext(string Mode, string Source, string PolicySource, string PolicyDigest, string Version)
 {
     /// <summary>
-    /// Warnings of the run itself rather than of the plan (an insecure connection, another run holding the lease, a
-    /// node an interrupted run left cordoned); the report lists them before the plan's warnings.
+    /// Warnings about the inputs rather than the plan (the snapshot loader's, a clock earlier than the snapshot), listed
+    /// first in the report's <c>warnings</c>, each with its <see cref="ReportMessage.Source"/>.
     /// </summary>
-    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public IReadOnlyList<ReportMessage> Warnings { get; init; } = [];
 }
 
 /// <summary>

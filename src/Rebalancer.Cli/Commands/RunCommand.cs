@@ -82,7 +82,7 @@ public static class RunCommand
         var command = new Command("run", "Read the live cluster, plan, and perform the plan's evictions through the Eviction API (or a dry run).")
         {
             LiveCommandSupport.Kubeconfig(), LiveCommandSupport.Context(), policy, dryRun, CommonOptions.Output(), CommonOptions.OutFile(),
-            rate, concurrency, pdbRetry, leaseNamespace, LiveCommandSupport.PageSize(), CommonOptions.TraceConsole(),
+            CommonOptions.CreateDirs(), rate, concurrency, pdbRetry, leaseNamespace, LiveCommandSupport.PageSize(), CommonOptions.TraceConsole(),
         };
         command.SetAction((parse, cancellationToken) =>
             CommandHost.RunAsync<RunSettings, RunSettingsValidator, RunHandler>(cli, parse, cancellationToken));
@@ -146,6 +146,8 @@ internal sealed class RunSettings : CommandSettings
 
     public string? Out { get; set; }
 
+    public bool CreateDirs { get; set; }
+
     public double MaxEvictionsPerSecond { get; set; } = 5;
 
     public int MaxConcurrency { get; set; } = 2;
@@ -176,6 +178,10 @@ internal sealed class RunSettingsValidator(SettingsValues values, IConfiguration
         }
 
         PlanSettingsValidator.ValidateOutput(settings.Output, Origin(nameof(RunSettings.Output)), problems);
+
+        // Before the cluster is read: a run must not evict and then find its report has nowhere to go.
+        PlanSettingsValidator.ValidateOut(settings.Out, Origin(nameof(RunSettings.Out)), settings.CreateDirs, settings.Output, problems,
+            (settings.Policy, Origin(nameof(RunSettings.Policy))), (settings.Kubeconfig, Origin(nameof(RunSettings.Kubeconfig))));
         if (!(settings.MaxEvictionsPerSecond > 0) || double.IsInfinity(settings.MaxEvictionsPerSecond))
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture,
@@ -319,10 +325,16 @@ internal sealed class RunHandler(
                 c => new CordonOutcome(c.Outcome.ToString(), c.Attempts, c.HttpStatus, c.Message));
             var context = new ReportContext(mode, connection.Description, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version)
             {
-                Warnings = [.. connection.SecurityWarnings, .. guards.Warnings],
+                // How the cluster was reached and what the run met among other runs, then what the read found.
+                Warnings =
+                [
+                    .. connection.SecurityWarnings.Select(w => new ReportMessage(null, null, w, ReportMessage.ConnectionSource)),
+                    .. guards.Warnings.Select(w => new ReportMessage(null, null, w, ReportMessage.RunSource)),
+                    .. SnapshotInput.ReportWarnings(read.Warnings, connection.Description),
+                ],
             };
             var report = PlanReport.From(plan, context, outcomes, cordons);
-            await ReportOutput.WriteAsync(settings.Output, report, settings.Out, console).ConfigureAwait(false);
+            bool written = await ReportOutput.WriteAsync(settings.Output, report, settings.Out, settings.CreateDirs, console, logger).ConfigureAwait(false);
             Log.RunSummary(logger, RunCommand.Summary(mode, result));
 
             if (result.AbortReason is not null)
@@ -336,6 +348,13 @@ internal sealed class RunHandler(
             {
                 root?.SetStatus(ActivityStatusCode.Error, "cancelled");
                 Log.RunCancelled(logger);
+                return ExitCodes.Failure;
+            }
+
+            if (!written)
+            {
+                // The evictions happened; the report went to standard output or a spare file instead (logged).
+                root?.SetStatus(ActivityStatusCode.Error, "the report could not be written where --out says");
                 return ExitCodes.Failure;
             }
 
