@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Rebalancer.Core.Policy;
+using Rebalancer.Kubernetes.Snapshots.Compact;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -228,6 +229,15 @@ public static partial class PolicyFileReader
     /// <summary>Decodes as File.ReadAllText does (a byte order mark picks UTF-16/32, otherwise UTF-8), but strictly.</summary>
     private static string Decode(ReadOnlySpan<byte> bytes, string source)
     {
+        // A snapshot given as the policy is the usual way to get binary here: say what the file is, not which byte is
+        // not UTF-8 (gzip starts 1F 8B, a compact snapshot with its magic).
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B]) || bytes.StartsWith(CompactFormat.Magic))
+        {
+            string what = bytes[0] == 0x1F ? "gzip-compressed (a compressed snapshot?)" : "a compact snapshot";
+            throw new ConfigException(source, [new ConfigProblem(string.Empty,
+                $"the file is {what}, not a {DeschedulerPolicy.Kind} ({DeschedulerPolicy.ApiVersion}); a snapshot is given with --snapshot, a DeschedulerPolicy with --policy")]);
+        }
+
         (Encoding encoding, int bom) = bytes switch
         {
             [0xEF, 0xBB, 0xBF, ..] => ((Encoding)StrictUtf8, 3),
