@@ -93,7 +93,7 @@ public sealed class SnapshotBuilder
         _statusStart.Add(0);
         _conditionStart.Add(0);
         InternConstraints(PodConstraints.None);
-        Inventory = new InventoryBuilder(Strings);
+        Inventory = new InventoryBuilder(Strings, Resources);
     }
 
     public StringTable Strings { get; } = new();

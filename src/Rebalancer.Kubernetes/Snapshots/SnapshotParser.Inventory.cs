@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Rebalancer.Core.Model;
 using Rebalancer.Core.Model.Inventory;
 using Rebalancer.Kubernetes.Snapshots.Inventory;
 
@@ -57,14 +58,24 @@ internal sealed partial class SnapshotParser
         }
         catch (InventoryValueException e)
         {
-            string at = _path.ToString();
-            string path = e.FieldPath.Length == 0 ? at
-                : at == "$" ? e.FieldPath
-                : e.FieldPath[0] == '[' ? at + e.FieldPath : at + "." + e.FieldPath;
-            throw new SnapshotFormatException(_source, path, e.Problem, e.Value, e.InnerException ?? e);
+            throw new SnapshotFormatException(_source, Below(e.FieldPath), e.Problem, e.Value, e.InnerException ?? e);
+        }
+        catch (SnapshotValueException e)
+        {
+            // The builder's value rules (InventoryRules): its field is the Kubernetes path below the object.
+            throw new SnapshotFormatException(_source, Below(e.Field), e.Problem, e.Value, e);
         }
 
         return true;
+    }
+
+    /// <summary>The path of <paramref name="field"/> (dotted, with brackets) below the current object.</summary>
+    private string Below(string field)
+    {
+        string at = _path.ToString();
+        return field.Length == 0 ? at
+            : at == "$" ? field
+            : field[0] == '[' ? at + field : at + "." + field;
     }
 
     /// <summary>

@@ -300,7 +300,7 @@ public sealed class CompactSnapshotTests
         { "inventory namespace", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Meta = i.Deployments[0].Meta with { Namespace = 0 } }])),
             "inventory.deployments[0].metadata.namespace: a namespaced object without a namespace" },
         { "negative replicas", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Replicas = -1 }])),
-            "inventory.deployments[0].spec.replicas: a negative count" },
+            "inventory.deployments[0].spec.replicas: is negative; it counts, so it is 0 or more" },
         { "container resource", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Template = i.Deployments[0].Template with
             {
                 Containers = [i.Deployments[0].Template.Containers[0] with { Requests = [new ResourceAmount(99, 1)] }],
@@ -314,8 +314,15 @@ public sealed class CompactSnapshotTests
             }])), "inventory.horizontalPodAutoscalers[1].spec.metrics[0].target: not a HpaTargetType value" },
         { "volume phase", s => WithInventory(s, i => Copy(i, volumes: [i.PersistentVolumes[0] with { Phase = (VolumePhase)9 }, i.PersistentVolumes[1]])),
             "inventory.persistentVolumes[0].status.phase: not a VolumePhase value" },
-        { "quota amount", s => WithInventory(s, i => Copy(i, quotas: [i.ResourceQuotas[0] with { Used = [new NamedQuantity(1, -3, 0)] }])),
-            "inventory.resourceQuotas[0].status.used[0].amount: a negative quantity" },
+        { "quota amount", s => WithInventory(s, i => Copy(i, quotas: [i.ResourceQuotas[0] with { Used = [i.ResourceQuotas[0].Hard[0] with { Amount = -3 }] }])),
+            "is negative; resource amounts are 0 or more (value '-3')" },
+        { "template total", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Replicas = 1 << 20, Template = i.Deployments[0].Template with
+            {
+                Containers = [i.Deployments[0].Template.Containers[0] with { Requests = [new ResourceAmount(ResourceCatalog.Memory, 1L << 43)] }],
+            }
+        }])), "Containers[0].resources.requests: the Deployments' template requests times their pods of memory add up to more than" },
+        { "quota scale", s => WithInventory(s, i => Copy(i, quotas: [i.ResourceQuotas[0] with { Hard = [i.ResourceQuotas[0].Hard[0] with { Scale = 7 }] }])),
+            "is stored at scale 0 or 3 (milli) (value '7')" },
         { "kinds read", s => WithInventory(s, i => new ClusterInventory((InventoryKinds)(1 << 20), [.. i.Deployments], [.. i.ReplicaSets], [.. i.StatefulSets],
             [.. i.DaemonSets], [.. i.Jobs], [.. i.CronJobs], [.. i.HorizontalPodAutoscalers], [.. i.PersistentVolumes], [.. i.PersistentVolumeClaims],
             [.. i.LimitRanges], [.. i.ResourceQuotas])), "inventory.kindsRead: undefined flag bits" },

@@ -273,16 +273,23 @@ public sealed partial class SnapshotLoaderInventoryTests
 
     public static TheoryData<string, string, string, string?> InvalidValues => new()
     {
-        { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":-1}}""", "items[0].spec.replicas", "must not be negative", "-1" },
+        { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":-1}}""", "items[0].spec.replicas", "is negative; it counts, so it is 0 or more", "-1" },
         { """{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"d"},"spec":{"replicas":"3"}}""", "items[0].spec.replicas", "expected an integer", null },
         { """{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"d"},"spec":{"replicas":2.5}}""", "items[0].spec.replicas", "expected an integer", null },
-        { """{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"d"},"status":{"numberReady":-2}}""", "items[0].status.numberReady", "must not be negative", "-2" },
+        { """{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"d"},"status":{"numberReady":-2}}""", "items[0].status.numberReady", "is negative; it counts, so it is 0 or more", "-2" },
         { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[{"name":"a"},{"name":"b","resources":{"requests":{"cpu":"1.5.0"}}}]}}}}""",
             "items[0].spec.template.spec.containers[1].resources.requests.cpu", "invalid quantity", "1.5.0" },
         { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"initContainers":[{"name":"a","resources":{"limits":{"memory":"-1Gi"}}}]}}}}""",
-            "items[0].spec.template.spec.initContainers[0].resources.limits.memory", "a quantity here cannot be negative", "-1Gi" },
+            "items[0].spec.template.spec.initContainers[0].resources.limits.memory", "memory is negative; resource amounts are 0 or more", "-1Gi" },
         { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[{"name":"a","resources":{"requests":{"memory":"100Ei"}}}]}}}}""",
-            "items[0].spec.template.spec.containers[0].resources.requests.memory", "the quantity is too large", "100Ei" },
+            "items[0].spec.template.spec.containers[0].resources.requests.memory", "a quantity beyond what Kubernetes can count", "100Ei" },
+        { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[{"name":"a","resources":{"requests":{"memory":"5Ei"}}}]}}}}""",
+            "items[0].spec.template.spec.containers[0].resources.requests.memory", "memory is more than 4611686018427387904 (2^62)", "5Ei" },
+        { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"a","resources":{"requests":{"memory":"2Ei"}}}]}}}}""",
+            "items[0].spec.template.spec.containers[0].resources.requests",
+            "the Deployments' template requests times their pods of memory add up to more than 4611686018427387904 bytes", null },
+        { """{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"d"},"spec":{"template":{"spec":{"initContainers":[{"name":"i","resources":{"requests":{"cpu":"1"}}}],"containers":[{"name":"a","resources":{"requests":{"cpu":"4611686018427387"}}}]}}},"status":{"desiredNumberScheduled":2}}""",
+            "items[0].spec.template.spec.containers[0].resources.requests", "the DaemonSets' template requests times their pods of cpu add up to more than", null },
         { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[{"name":"a","resources":{"requests":{"cpu":true}}}]}}}}""",
             "items[0].spec.template.spec.containers[0].resources.requests.cpu", "expected a quantity string", null },
         { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","creationTimestamp":"yesterday"}}""", "items[0].metadata.creationTimestamp", "expected an RFC 3339 timestamp", null },
@@ -292,11 +299,11 @@ public sealed partial class SnapshotLoaderInventoryTests
         { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"namespace":"x"}}""", "items[0].metadata.name", "the object has no name", null },
         { """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"selector":{"matchExpressions":[{"key":"a","operator":"Like"}]}}}""",
             "items[0].spec.selector.matchExpressions[0].operator", "expected one of In, NotIn, Exists, DoesNotExist", "Like" },
-        { """{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"spec":{"ttlSecondsAfterFinished":-5}}""", "items[0].spec.ttlSecondsAfterFinished", "must not be negative", "-5" },
+        { """{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"spec":{"ttlSecondsAfterFinished":-5}}""", "items[0].spec.ttlSecondsAfterFinished", "is negative; it counts, so it is 0 or more", "-5" },
         { """{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"c"},"spec":{"jobTemplate":{}}}""", "items[0].spec.schedule", "a CronJob needs a schedule", null },
-        { """{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"c"},"spec":{"schedule":"@daily","failedJobsHistoryLimit":-1}}""", "items[0].spec.failedJobsHistoryLimit", "must not be negative", "-1" },
+        { """{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"c"},"spec":{"schedule":"@daily","failedJobsHistoryLimit":-1}}""", "items[0].spec.failedJobsHistoryLimit", "is negative; it counts, so it is 0 or more", "-1" },
         { """{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"c"},"spec":{"schedule":"@daily","jobTemplate":{"spec":{"ttlSecondsAfterFinished":-1}}}}""",
-            "items[0].spec.jobTemplate.spec.ttlSecondsAfterFinished", "must not be negative", "-1" },
+            "items[0].spec.jobTemplate.spec.ttlSecondsAfterFinished", "is negative; it counts, so it is 0 or more", "-1" },
         { """{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"h"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"d"},"minReplicas":3,"maxReplicas":2}}""",
             "items[0].spec.maxReplicas", "must be at least 1 and at least minReplicas (3)", "2" },
         { """{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"h"},"spec":{"maxReplicas":2}}""", "items[0].spec.scaleTargetRef", "an HPA needs a scaleTargetRef", null },
@@ -312,11 +319,11 @@ public sealed partial class SnapshotLoaderInventoryTests
         { """{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"c"},"spec":{"accessModes":["ReadWriteOnce","ReadWriteSometimes"]}}""",
             "items[0].spec.accessModes[1]", "expected one of ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod", "ReadWriteSometimes" },
         { """{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"c"},"spec":{"resources":{"requests":{"storage":"-1Gi"}}}}""",
-            "items[0].spec.resources.requests.storage", "a quantity here cannot be negative", "-1Gi" },
+            "items[0].spec.resources.requests.storage", "storage is negative; resource amounts are 0 or more", "-1Gi" },
         { """{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"l"},"spec":{"limits":[{"type":"Container"},{"type":"Node"}]}}""", "items[0].spec.limits[1].type", "expected one of Container, Pod, PersistentVolumeClaim", "Node" },
         { """{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"l"},"spec":{"limits":[{"type":"Container","max":{"cpu":"4x"}}]}}""", "items[0].spec.limits[0].max.cpu", "invalid quantity", "4x" },
         { """{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"q"},"spec":{"hard":{"requests.cpu":"abc"}}}""", "items[0].spec.hard[\"requests.cpu\"]", "invalid quantity", "abc" },
-        { """{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"q"},"status":{"used":{"pods":"-2"}}}""", "items[0].status.used.pods", "a quantity here cannot be negative", "-2" },
+        { """{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"q"},"status":{"used":{"pods":"-2"}}}""", "items[0].status.used.pods", "pods is negative; resource amounts are 0 or more", "-2" },
     };
 
     [Theory]
@@ -332,13 +339,30 @@ public sealed partial class SnapshotLoaderInventoryTests
     }
 
     [Fact]
+    public void Template_requests_times_replicas_add_up_per_kind_within_the_limit()
+    {
+        // Each Deployment alone is within 2^62 bytes (3 × 1Ei); the second brings the Deployments' total past it, while a
+        // StatefulSet of the same size starts a total of its own.
+        static string Workload(string kind, string name) =>
+            """{"apiVersion":"apps/v1","kind":"KIND","metadata":{"namespace":"a","name":"NAME"},"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c","resources":{"requests":{"memory":"1Ei"}}}]}}}}"""
+                .Replace("KIND", kind, StringComparison.Ordinal).Replace("NAME", name, StringComparison.Ordinal);
+
+        SnapshotLoadResult loaded = Load(List(Workload("Deployment", "one"), Workload("StatefulSet", "one")));
+        Assert.Single(loaded.Snapshot.Inventory.Deployments);
+
+        SnapshotFormatException e = LoadFails(List(Workload("Deployment", "one"), Workload("Deployment", "two")));
+        Assert.Equal("items[1].spec.template.spec.containers[0].resources.requests", e.JsonPath);
+        Assert.Contains("Deployments' template requests times their pods of memory add up to more than", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Errors_name_the_document_of_a_typed_list_item()
     {
         SnapshotFormatException e = LoadFails(List(InventoryFixtures.Deployment) + "\n"
             + """{"apiVersion":"batch/v1","kind":"JobList","items":[{"metadata":{"name":"ok"}},{"metadata":{"name":"bad"},"status":{"active":-1}}]}""");
 
         Assert.Equal("documents[1].items[1].status.active", e.JsonPath);
-        Assert.Equal("test.json: documents[1].items[1].status.active: must not be negative (value '-1')", e.Message);
+        Assert.Equal("test.json: documents[1].items[1].status.active: is negative; it counts, so it is 0 or more (value '-1')", e.Message);
     }
 
     [Fact]

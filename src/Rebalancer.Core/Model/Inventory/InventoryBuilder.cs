@@ -3,7 +3,8 @@ namespace Rebalancer.Core.Model.Inventory;
 /// <summary>
 /// Collects inventory objects in any order (<see cref="SnapshotBuilder.Inventory"/>); <see cref="Build"/> sorts each
 /// kind by namespace then name so the inventory does not depend on the order of the source. An object whose kind,
-/// namespace and name were already added is refused (<c>Add</c> returns false) so the loader can report where.
+/// namespace and name were already added is refused (<c>Add</c> returns false) so the loader can report where; an object
+/// that breaks a value rule (<see cref="InventoryRules"/>) throws <see cref="SnapshotValueException"/> and is not kept.
 /// </summary>
 public sealed class InventoryBuilder
 {
@@ -17,9 +18,14 @@ public sealed class InventoryBuilder
     private readonly List<LimitRangeObject> _limitRanges = [];
     private readonly List<ResourceQuotaObject> _quotas = [];
     private readonly HashSet<(InventoryKinds Kind, int Namespace, int Name)> _names = [];
+    private readonly InventoryRules _rules;
     private InventoryKinds _read;
 
-    internal InventoryBuilder(StringTable strings) => _strings = strings;
+    internal InventoryBuilder(StringTable strings, ResourceCatalog resources)
+    {
+        _strings = strings;
+        _rules = new InventoryRules(strings, resources);
+    }
 
     /// <summary>Objects added so far.</summary>
     public int Count => _names.Count;
@@ -38,22 +44,51 @@ public sealed class InventoryBuilder
             WorkloadKind.DaemonSet => (InventoryKinds.DaemonSets, _apps[3]),
             _ => throw new ArgumentException($"{workload.Kind} is not an apps/v1 kind", nameof(workload)),
         };
+        _rules.Check(workload);
         return Add(list, workload, workload.Meta, flag);
     }
 
-    public bool Add(JobObject job) => Add(_jobs, job, job.Meta, InventoryKinds.Jobs);
+    public bool Add(JobObject job)
+    {
+        _rules.Check(job);
+        return Add(_jobs, job, job.Meta, InventoryKinds.Jobs);
+    }
 
-    public bool Add(CronJobObject cronJob) => Add(_cronJobs, cronJob, cronJob.Meta, InventoryKinds.CronJobs);
+    public bool Add(CronJobObject cronJob)
+    {
+        _rules.Check(cronJob);
+        return Add(_cronJobs, cronJob, cronJob.Meta, InventoryKinds.CronJobs);
+    }
 
-    public bool Add(HorizontalPodAutoscalerObject hpa) => Add(_hpas, hpa, hpa.Meta, InventoryKinds.HorizontalPodAutoscalers);
+    public bool Add(HorizontalPodAutoscalerObject hpa)
+    {
+        _rules.Check(hpa);
+        return Add(_hpas, hpa, hpa.Meta, InventoryKinds.HorizontalPodAutoscalers);
+    }
 
-    public bool Add(PersistentVolumeObject volume) => Add(_volumes, volume, volume.Meta, InventoryKinds.PersistentVolumes);
+    public bool Add(PersistentVolumeObject volume)
+    {
+        InventoryRules.Check(volume);
+        return Add(_volumes, volume, volume.Meta, InventoryKinds.PersistentVolumes);
+    }
 
-    public bool Add(PersistentVolumeClaimObject claim) => Add(_claims, claim, claim.Meta, InventoryKinds.PersistentVolumeClaims);
+    public bool Add(PersistentVolumeClaimObject claim)
+    {
+        InventoryRules.Check(claim);
+        return Add(_claims, claim, claim.Meta, InventoryKinds.PersistentVolumeClaims);
+    }
 
-    public bool Add(LimitRangeObject limitRange) => Add(_limitRanges, limitRange, limitRange.Meta, InventoryKinds.LimitRanges);
+    public bool Add(LimitRangeObject limitRange)
+    {
+        _rules.Check(limitRange);
+        return Add(_limitRanges, limitRange, limitRange.Meta, InventoryKinds.LimitRanges);
+    }
 
-    public bool Add(ResourceQuotaObject quota) => Add(_quotas, quota, quota.Meta, InventoryKinds.ResourceQuotas);
+    public bool Add(ResourceQuotaObject quota)
+    {
+        _rules.Check(quota);
+        return Add(_quotas, quota, quota.Meta, InventoryKinds.ResourceQuotas);
+    }
 
     public ClusterInventory Build() => new(
         _read,

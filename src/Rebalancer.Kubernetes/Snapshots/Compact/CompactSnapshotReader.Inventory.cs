@@ -6,9 +6,11 @@ using Pairs = Rebalancer.Core.Model.Inventory.KeyValues;
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
 
 /// <summary>
-/// Reads the inventory section and checks it as the rest of the file: string and resource ids in range, enums defined,
-/// counts that cannot be negative not negative, a name on every object, a namespace on namespaced ones and none on
-/// PersistentVolumes, and each kind in the inventory's order (namespace then name) with every name once.
+/// Reads the inventory section and checks its structure as the rest of the file: string and resource ids in range, enums
+/// defined, a name on every object, a namespace on namespaced ones and none on PersistentVolumes, and each kind in the
+/// inventory's order (namespace then name) with every name once. Its values (negative counts and quantities, totals,
+/// an HPA's bounds) are checked with the rest of the snapshot's by <see cref="SnapshotRules.Check"/>
+/// (<see cref="InventoryRules"/>).
 /// </summary>
 internal sealed partial class CompactSnapshotReader
 {
@@ -160,38 +162,24 @@ internal sealed partial class CompactSnapshotReader
             {
                 throw input.Damaged($"{field}[{i}]", $"not a resource index (0 to {_resources - 1})", amounts[i].Resource.ToString(CultureInfo.InvariantCulture));
             }
-
-            if (amounts[i].Amount < 0)
-            {
-                throw NegativeAt(field, i, amounts[i].Amount);
-            }
         }
 
         return amounts;
     }
 
-    private SnapshotFormatException NegativeAt(string field, int index, long value) =>
-        input.Damaged($"{field}[{index}]", "a negative quantity", value.ToString(CultureInfo.InvariantCulture));
-
     private int? OptionalCount(string field)
     {
         bool present = input.Bool(field);
         int value = input.Int32(field);
-        return present ? Count(value, field) : null;
+        return present ? value : null;
     }
 
     private long? OptionalAmount(string field)
     {
         bool present = input.Bool(field);
         long value = input.Int64(field);
-        return present ? NonNegative(value, field) : null;
+        return present ? value : null;
     }
-
-    private int Count(int value, string field) =>
-        value >= 0 ? value : throw input.Damaged(field, "a negative count", value.ToString(CultureInfo.InvariantCulture));
-
-    private long NonNegative(long value, string field) =>
-        value >= 0 ? value : throw input.Damaged(field, "a negative quantity", value.ToString(CultureInfo.InvariantCulture));
 
     private WorkloadObject Workload(WorkloadKind expected)
     {
@@ -206,10 +194,10 @@ internal sealed partial class CompactSnapshotReader
             Kind = kind,
             Meta = Meta(),
             Replicas = OptionalCount("spec.replicas"),
-            StatusReplicas = Count(input.Int32("status.replicas"), "status.replicas"),
-            ReadyReplicas = Count(input.Int32("status.readyReplicas"), "status.readyReplicas"),
-            AvailableReplicas = Count(input.Int32("status.availableReplicas"), "status.availableReplicas"),
-            DesiredScheduled = Count(input.Int32("status.desiredNumberScheduled"), "status.desiredNumberScheduled"),
+            StatusReplicas = input.Int32("status.replicas"),
+            ReadyReplicas = input.Int32("status.readyReplicas"),
+            AvailableReplicas = input.Int32("status.availableReplicas"),
+            DesiredScheduled = input.Int32("status.desiredNumberScheduled"),
             Selector = Selector(),
             Template = Template(TemplateFields.Spec),
         };
@@ -228,9 +216,9 @@ internal sealed partial class CompactSnapshotReader
         CompletionTime = input.Int64("status.completionTime"),
         Finish = EnumValue<JobFinish>(input.Byte("status.finish"), "status.finish"),
         FinishTime = input.Int64("status.finishTime"),
-        Active = Count(input.Int32("status.active"), "status.active"),
-        Succeeded = Count(input.Int32("status.succeeded"), "status.succeeded"),
-        Failed = Count(input.Int32("status.failed"), "status.failed"),
+        Active = input.Int32("status.active"),
+        Succeeded = input.Int32("status.succeeded"),
+        Failed = input.Int32("status.failed"),
     };
 
     private CronJobObject CronJob()
@@ -254,7 +242,7 @@ internal sealed partial class CompactSnapshotReader
             LastSuccessfulTime = input.Int64("status.lastSuccessfulTime"),
             JobTtlSecondsAfterFinished = OptionalCount("spec.jobTemplate.spec.ttlSecondsAfterFinished"),
             JobTemplate = Template(TemplateFields.JobTemplate),
-            ActiveJobs = Count(input.Int32("status.active"), "status.active"),
+            ActiveJobs = input.Int32("status.active"),
         };
     }
 
@@ -269,13 +257,8 @@ internal sealed partial class CompactSnapshotReader
             throw input.Damaged("spec.scaleTargetRef", "an HPA without a target kind and name");
         }
 
-        int min = Count(input.Int32("spec.minReplicas"), "spec.minReplicas");
+        int min = input.Int32("spec.minReplicas");
         int max = input.Int32("spec.maxReplicas");
-        if (max < Math.Max(1, min))
-        {
-            throw input.Damaged("spec.maxReplicas", "must be at least 1 and at least minReplicas", max.ToString(CultureInfo.InvariantCulture));
-        }
-
         var metrics = new HpaResourceMetric[input.Count("spec.metrics", 1 + sizeof(int) + sizeof(int) + 1 + sizeof(int) + sizeof(long))];
         for (int i = 0; i < metrics.Length; i++)
         {
@@ -289,8 +272,8 @@ internal sealed partial class CompactSnapshotReader
 
             int container = Id(input.Int32("container"), "container");
             var target = EnumValue<HpaTargetType>(input.Byte("target"), "target");
-            int utilization = Count(input.Int32("averageUtilization"), "averageUtilization");
-            long value = NonNegative(input.Int64("value"), "value");
+            int utilization = input.Int32("averageUtilization");
+            long value = input.Int64("value");
             metrics[i] = new HpaResourceMetric(source, resource, container, target, utilization, value);
         }
 
@@ -304,9 +287,9 @@ internal sealed partial class CompactSnapshotReader
             MinReplicas = min,
             MaxReplicas = max,
             ResourceMetrics = metrics,
-            OtherMetrics = Count(input.Int32("spec.otherMetrics"), "spec.otherMetrics"),
-            CurrentReplicas = Count(input.Int32("status.currentReplicas"), "status.currentReplicas"),
-            DesiredReplicas = Count(input.Int32("status.desiredReplicas"), "status.desiredReplicas"),
+            OtherMetrics = input.Int32("spec.otherMetrics"),
+            CurrentReplicas = input.Int32("status.currentReplicas"),
+            DesiredReplicas = input.Int32("status.desiredReplicas"),
         };
     }
 
@@ -387,12 +370,6 @@ internal sealed partial class CompactSnapshotReader
             Id(name, field, i, "name");
             long amount = input.Int64(field);
             byte scale = input.Byte(field);
-            if (amount < 0 || scale is not (0 or Quantity.Milli))
-            {
-                throw input.Damaged($"{field}[{i}].{(amount < 0 ? "amount" : "scale")}", amount < 0 ? "a negative quantity" : "expected 0 or 3",
-                    (amount < 0 ? amount : scale).ToString(CultureInfo.InvariantCulture));
-            }
-
             quantities[i] = new NamedQuantity(name, amount, scale);
         }
 

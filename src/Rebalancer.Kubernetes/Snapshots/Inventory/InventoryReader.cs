@@ -216,11 +216,7 @@ internal sealed class InventoryReader
         // minReplicas 0 exists behind the HPAScaleToZero feature gate; a negative one never.
         int min = Count(spec!.MinReplicas, "spec", "minReplicas") ?? 1;
         int max = spec.MaxReplicas;
-        if (max < 1 || max < min)
-        {
-            throw Error(["spec", "maxReplicas"], $"must be at least 1 and at least minReplicas ({min.ToString(CultureInfo.InvariantCulture)})",
-                max.ToString(CultureInfo.InvariantCulture));
-        }
+        InventoryRules.CheckHpaReplicas(min, max, "spec");
 
         var metrics = new List<HpaResourceMetric>();
         int other = 0;
@@ -666,31 +662,30 @@ internal sealed class InventoryReader
 
         string text = quantity is QuantityText raw ? raw.Text : quantity.ToString();
         _path.Push(segment);
-        if (!Quantity.TryParseScaled(text.AsSpan().Trim(" \t\r\n"), scale, out long value))
+        QuantityStatus status = Quantity.Parse(text.AsSpan().Trim(" \t\r\n"), scale, out long value);
+        if (status != QuantityStatus.Valid || value < 0)
         {
-            throw Error("invalid quantity", text);
+            throw Error(status == QuantityStatus.Valid ? SnapshotRules.NegativeAmount(segment) : SnapshotParser.QuantityProblem(status, scale), text);
         }
 
-        if (value < 0)
+        if (value > SnapshotRules.MaxTotal)
         {
-            throw Error("a quantity here cannot be negative", text);
-        }
-
-        if (value == long.MaxValue)
-        {
-            throw Error("the quantity is too large", text);
+            throw Error(InventoryRules.QuantityTooLarge(segment), text);
         }
 
         _path.Pop();
         return value;
     }
 
-    /// <summary>A count (replicas, limits, seconds): null when absent; negative is an error at the field.</summary>
+    /// <summary>
+    /// A count (replicas, limits, seconds): null when absent; negative is an error at the field, here rather than in the
+    /// builder's <see cref="InventoryRules"/> because only here is the field's place in the JSON known.
+    /// </summary>
     private int? Count(int? value, string segment) =>
-        value is null or >= 0 ? value : throw Error([segment], "must not be negative", value.Value.ToString(CultureInfo.InvariantCulture));
+        value is null or >= 0 ? value : throw Error([segment], SnapshotRules.NegativeCount, value.Value.ToString(CultureInfo.InvariantCulture));
 
     private int? Count(int? value, string parent, string segment) =>
-        value is null or >= 0 ? value : throw Error([parent, segment], "must not be negative", value.Value.ToString(CultureInfo.InvariantCulture));
+        value is null or >= 0 ? value : throw Error([parent, segment], SnapshotRules.NegativeCount, value.Value.ToString(CultureInfo.InvariantCulture));
 
     private TEnum Enum<TEnum>(string? text, TEnum absent, object[] segments, params (string Text, TEnum Value)[] values)
     {
