@@ -141,10 +141,10 @@ public sealed class UsageHistory
     public double? ThrottlingRatio(int row) => double.IsNaN(_throttling[row]) ? null : _throttling[row];
 
     /// <summary>The share of the window the container's cpu samples cover, in [0, 1].</summary>
-    public double CpuCoverage(int row) => Coverage(_cpu[row].Samples);
+    public double CpuCoverage(int row) => Share(_cpu[row].Samples);
 
     /// <summary>The share of the window the container's memory samples cover, in [0, 1].</summary>
-    public double MemoryCoverage(int row) => Coverage(_memory[row].Samples);
+    public double MemoryCoverage(int row) => Share(_memory[row].Samples);
 
     /// <summary>The better of the two coverages: how long the container was seen at all.</summary>
     public double Coverage(int row) => Math.Max(CpuCoverage(row), MemoryCoverage(row));
@@ -204,6 +204,9 @@ public sealed class UsageHistory
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Count} containers, {Window} to {End:O}, step {Step}");
+
+    /// <summary>Samples as a share of the window, capped at 1 (a subquery includes both ends: one sample more than steps).</summary>
+    private double Share(int samples) => Math.Min(1, samples / (double)ExpectedSamples);
 
     private int Compare(int row, string @namespace, string pod, string container)
     {
