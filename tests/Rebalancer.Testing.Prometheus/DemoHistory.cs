@@ -15,7 +15,7 @@ namespace Rebalancer.Testing.Prometheus;
 public static class DemoHistory
 {
     /// <summary>Bumped when the generator or the scenarios change, so cached blocks are rebuilt.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     public static readonly DateTimeOffset End = new(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
 
@@ -39,12 +39,40 @@ public static class DemoHistory
         Until = End - TimeSpan.FromHours(30), PodSeries = true,
     };
 
-    public static HistoryDatasetOptions Options { get; } = new()
+    /// <summary>The dataset's options for <paramref name="snapshot"/>: the gap, and every node's utilisation ratio.</summary>
+    public static HistoryDatasetOptions Options(ClusterSnapshot snapshot) => new()
     {
         End = End,
         Window = Window,
         Gaps = [new ScrapeGap(GapNamespace, End - TimeSpan.FromHours(30), End - TimeSpan.FromHours(16))],
+        Nodes = Nodes(snapshot),
     };
+
+    /// <summary>
+    /// Each node's cpu utilisation ratio at the end: its requested cpu over allocatable (what the demo's requests say),
+    /// rounded to two places so the plugin's int64(value × 100) is exact.
+    /// </summary>
+    public static IReadOnlyList<HistoryNode> Nodes(ClusterSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var nodes = new List<HistoryNode>();
+        for (int node = 0; node < snapshot.Nodes.Count; node++)
+        {
+            long requested = 0;
+            foreach (int pod in snapshot.PodsOn(node))
+            {
+                if (snapshot.Pods.IsActive(pod))
+                {
+                    requested += snapshot.Pods.RequestsOf(pod)[ResourceCatalog.Cpu];
+                }
+            }
+
+            long allocatable = snapshot.Nodes.AllocatableOf(node)[ResourceCatalog.Cpu];
+            nodes.Add(new HistoryNode(snapshot.Nodes.Name[node], allocatable <= 0 ? 0 : Math.Round(Math.Min(1, requested / (double)allocatable), 2)));
+        }
+
+        return nodes;
+    }
 
     /// <summary>The containers of <paramref name="snapshot"/> (the demo) with their scenarios, sorted.</summary>
     public static IReadOnlyList<HistoryContainer> Containers(ClusterSnapshot snapshot)

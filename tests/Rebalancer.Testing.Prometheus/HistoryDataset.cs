@@ -62,6 +62,10 @@ public sealed record HistoryContainer
     internal string Key => Namespace + "/" + Pod + "/" + Container;
 }
 
+/// <summary>A node-exporter-style utilisation ratio per node (<c>instance</c> = the node name), for LowNodeUtilization's Prometheus source.</summary>
+/// <param name="Ratio">The node's mean utilisation in [0, 1]; samples vary by ±0.02 around it, the last one is exactly it.</param>
+public sealed record HistoryNode(string Name, double Ratio);
+
 /// <summary>A time range of a namespace with no scrapes (Prometheus down, a network partition).</summary>
 public sealed record ScrapeGap(string Namespace, DateTimeOffset From, DateTimeOffset Until);
 
@@ -87,6 +91,12 @@ public sealed record HistoryDatasetOptions
     public int Seed { get; init; } = 20_261_127;
 
     public IReadOnlyList<ScrapeGap> Gaps { get; init; } = [];
+
+    /// <summary>Nodes written as <see cref="NodeMetric"/> samples.</summary>
+    public IReadOnlyList<HistoryNode> Nodes { get; init; } = [];
+
+    /// <summary>The recording-rule-style name of the node utilisation series.</summary>
+    public const string NodeMetric = "instance:node_cpu_utilisation:rate5m";
 
     public DateTimeOffset Start => End - Window;
 }
@@ -176,9 +186,31 @@ public sealed class HistoryDataset
             samples += t.WriteLastTerminated(output);
         }
 
+        output.Write($"# TYPE {HistoryDatasetOptions.NodeMetric} gauge\n");
+        foreach (HistoryNode node in options.Nodes)
+        {
+            samples += WriteNode(options, node, output);
+        }
+
         output.Write("# EOF\n");
         var expected = timelines.ToDictionary(t => t.Container.Key, t => t.Expected(), StringComparer.Ordinal);
         return new HistoryDataset(options, expected, samples);
+    }
+
+    private static long WriteNode(HistoryDatasetOptions options, HistoryNode node, TextWriter output)
+    {
+        var rng = new Random(Seed(options.Seed, node.Name));
+        long scrape = (long)options.ScrapeInterval.TotalMilliseconds;
+        long end = options.End.ToUnixTimeMilliseconds();
+        long written = 0;
+        for (long t = (options.Start - TimeSpan.FromMinutes(10)).ToUnixTimeMilliseconds(); t <= end; t += scrape)
+        {
+            double value = t + scrape > end ? node.Ratio : Math.Clamp(node.Ratio + ((rng.NextDouble() - 0.5) * 0.04), 0, 1);
+            output.Write($"{HistoryDatasetOptions.NodeMetric}{{instance=\"{node.Name}\",job=\"node-exporter\"}} {Format(value)} {Seconds(t)}\n");
+            written++;
+        }
+
+        return written;
     }
 
     /// <summary>Prometheus's quantile: linear interpolation at rank φ(n−1) of the sorted values, NaN first; null without values.</summary>

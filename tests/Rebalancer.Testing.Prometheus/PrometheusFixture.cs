@@ -37,12 +37,13 @@ public sealed class PrometheusFixture : IAsyncLifetime
         IReadOnlyList<HistoryContainer> containers = DemoHistory.Containers(Snapshot);
 
         // The expected values need the generator's pass either way; the blocks only when not cached.
-        Dataset = HistoryDataset.Write(DemoHistory.Options, containers, TextWriter.Null);
-        string key = string.Create(CultureInfo.InvariantCulture, $"demo-history v{DemoHistory.Version} {DemoHistory.Options} {containers.Count} {Dataset.Samples}");
+        HistoryDatasetOptions options = DemoHistory.Options(Snapshot);
+        Dataset = HistoryDataset.Write(options, containers, TextWriter.Null);
+        string key = string.Create(CultureInfo.InvariantCulture, $"demo-history v{DemoHistory.Version} {options.End:O} {options.Window} {containers.Count} {options.Nodes.Count} {Dataset.Samples}");
         string blocks = BlockCache.GetOrCreate(key, directory =>
         {
             using var writer = new StreamWriter(Path.Combine(directory, "demo.om"), append: false, new UTF8Encoding(false), 1 << 20);
-            HistoryDataset.Write(DemoHistory.Options, containers, writer);
+            HistoryDataset.Write(options, containers, writer);
         }, maxBlockDuration: TimeSpan.FromDays(3));
         _server = await PrometheusServer.StartAsync(blocks, [$"--query.max-samples={MaxSamples}"]);
     }

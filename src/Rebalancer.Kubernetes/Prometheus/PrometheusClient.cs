@@ -27,9 +27,6 @@ public sealed class PrometheusClient : IDisposable
 {
     private const int MaxErrorBody = 64 * 1024;
 
-    /// <summary>Extra time past the query timeout before the client gives up waiting, so the server's own timeout answer arrives first.</summary>
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(15);
-
     private readonly PrometheusEndpoint _endpoint;
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
@@ -101,7 +98,7 @@ public sealed class PrometheusClient : IDisposable
             try
             {
                 Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                using var guarded = new PageBodyStream(response, stream, _endpoint.Timeout + Grace, cancellationToken);
+                using var guarded = new PageBodyStream(response, stream, _endpoint.Timeout + _endpoint.TimeoutGrace, cancellationToken);
                 body = PrometheusResponseReader.Read(guarded, sink);
             }
             catch (PrometheusFormatException e)
@@ -145,7 +142,7 @@ public sealed class PrometheusClient : IDisposable
     private async Task<Attempt> TryOnceAsync(string path, KeyValuePair<string, string>[] parameters, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_endpoint.Timeout + Grace);
+        deadline.CancelAfter(_endpoint.Timeout + _endpoint.TimeoutGrace);
         HttpResponseMessage response;
         try
         {
@@ -154,7 +151,7 @@ public sealed class PrometheusClient : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Attempt.Failed(PrometheusOutcome.Timeout, null, null, $"no answer within {FormatSeconds(_endpoint.Timeout + Grace)}", transient: false);
+            return Attempt.Failed(PrometheusOutcome.Timeout, null, null, $"no answer within {FormatSeconds(_endpoint.Timeout + _endpoint.TimeoutGrace)}", transient: false);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && KubernetesConnection.IsTransportError(e))
         {

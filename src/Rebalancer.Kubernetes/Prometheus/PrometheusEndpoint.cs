@@ -22,6 +22,9 @@ public sealed record PrometheusEndpoint
     /// <summary>How long one query may take; sent as the API's <c>timeout</c> so the server gives up too.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How much longer than <see cref="Timeout"/> the client waits, so the server's own timeout answer arrives first.</summary>
+    public TimeSpan TimeoutGrace { get; init; } = TimeSpan.FromSeconds(15);
+
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
     /// <summary>Attempts per query on a connection error, 429 or 5xx (other failures are not retried).</summary>
