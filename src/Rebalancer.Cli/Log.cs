@@ -32,6 +32,12 @@ internal static partial class Log
     [LoggerMessage(15, LogLevel.Error, "cancelled while reading the cluster; nothing was evicted", EventName = "ReadCancelled")]
     public static partial void ReadCancelled(ILogger logger);
 
+    [LoggerMessage(16, LogLevel.Information, "Read {Prometheus}: usage history of {Containers} containers (window {Window}), {NodeQueries} node queries, {Requests} requests in {ElapsedMs} ms", EventName = "PrometheusRead")]
+    public static partial void PrometheusRead(ILogger logger, string prometheus, int containers, string window, int nodeQueries, int requests, long elapsedMs);
+
+    [LoggerMessage(17, LogLevel.Warning, "{Prometheus}: {Warning}", EventName = "PrometheusWarning")]
+    public static partial void PrometheusWarning(ILogger logger, string prometheus, string warning);
+
     [LoggerMessage(20, LogLevel.Information, "Planned {Evictions} evictions over {Nodes} nodes and {Pods} pods in {ElapsedMs} ms", EventName = "PlanCreated")]
     public static partial void PlanCreated(ILogger logger, int evictions, int nodes, int pods, long elapsedMs);
 

@@ -301,6 +301,16 @@ public sealed class PrometheusClient : IDisposable
         };
     }
 
+    /// <summary>Checks that a CA bundle can be used, as the client will load it.</summary>
+    /// <exception cref="PrometheusConfigurationException">It cannot be read or holds no certificate.</exception>
+    public static void CheckCaFile(string caFile)
+    {
+        foreach (X509Certificate2 certificate in LoadTrust(new PrometheusEndpoint { Url = new Uri("https://prometheus.invalid/"), CaFile = caFile }))
+        {
+            certificate.Dispose();
+        }
+    }
+
     /// <summary>The certificates of <see cref="PrometheusEndpoint.CaFile"/> and the extra CA files that exist.</summary>
     /// <exception cref="PrometheusConfigurationException">The CA file cannot be read or holds no certificate.</exception>
     internal static X509Certificate2Collection LoadTrust(PrometheusEndpoint endpoint)
