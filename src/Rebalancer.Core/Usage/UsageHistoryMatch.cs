@@ -185,7 +185,7 @@ public sealed class UsageHistoryMatch
                 gapCount++;
                 if (gaps.Count < UsageSummary.Examples)
                 {
-                    gaps.Add(string.Create(CultureInfo.InvariantCulture, $"{History.NamespaceOf(row)}/{History.PodOf(row)}/{History.ContainerOf(row)} {covered:P0}"));
+                    gaps.Add(string.Create(CultureInfo.InvariantCulture, $"{History.NamespaceOf(row)}/{History.PodOf(row)}/{History.ContainerOf(row)} {covered * 100:0}%"));
                 }
             }
         }

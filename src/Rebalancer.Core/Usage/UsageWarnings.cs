@@ -31,7 +31,7 @@ internal static class UsageWarnings
         if (summary.ContainersWithGaps > 0)
         {
             context.Warn(string.Create(CultureInfo.InvariantCulture,
-                $"usage history: {summary.ContainersWithGaps} of {summary.ContainersInSnapshot} containers have samples for less than {UsageHistoryMatch.GapThreshold:P0} of their pod's lifetime in the {Durations.Format(summary.Window)} window (gaps in scraping or retention: {Examples(summary.ContainersWithGapsExamples, summary.ContainersWithGaps)}); their statistics rest on the samples there are"));
+                $"usage history: {summary.ContainersWithGaps} of {summary.ContainersInSnapshot} containers have samples for less than {UsageHistoryMatch.GapThreshold * 100:0}% of their pod's lifetime in the {Durations.Format(summary.Window)} window (gaps in scraping or retention: {Examples(summary.ContainersWithGapsExamples, summary.ContainersWithGaps)}); their statistics rest on the samples there are"));
         }
 
         return summary;
