@@ -88,7 +88,7 @@ internal static class PrometheusInput
             return;
         }
 
-        if (settings.Prometheus is null && policy.Prometheus is null && NodeQueries(policy).FirstOrDefault() is { } user)
+        if (settings.Prometheus is null && policy.Prometheus is null && NodeQueries(policy).ToList() is [var user, ..])
         {
             problems.Add($"{user.Path}: LowNodeUtilization's metricsUtilization.source is Prometheus, and no Prometheus is configured: add metricsProviders: [{{source: Prometheus, prometheus: {{url: …}}}}] to the policy or pass --prometheus URL");
         }
