@@ -151,7 +151,7 @@ public sealed class UsageHistoryReader
 
             span?.SetTag(SpanAttributes.PrometheusSeries, series);
             span?.SetTag(SpanAttributes.PrometheusRequests, requests);
-            span?.SetTag(SpanAttributes.Outcome, outcome.ToString());
+            span?.SetTag(SpanAttributes.PrometheusOutcome, outcome.ToString());
             lock (reader._gate)
             {
                 _statistics.Add(new QueryStatistics(query.Name, outcome, requests, series, samples, Stopwatch.GetElapsedTime(started)));

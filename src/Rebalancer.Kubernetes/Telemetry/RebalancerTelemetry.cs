@@ -97,6 +97,7 @@ public static class SpanAttributes
     public const string PrometheusRequests = "rebalancer.prometheus.requests";
     public const string PrometheusSeries = "rebalancer.prometheus.series";
     public const string PrometheusContainers = "rebalancer.prometheus.containers";
+    public const string PrometheusOutcome = "rebalancer.prometheus.outcome";
 
     public const string Outcome = "rebalancer.eviction.outcome";
     public const string Attempts = "rebalancer.eviction.attempts";
