@@ -54,6 +54,13 @@ public sealed record PrometheusAnswer(
     int Attempts,
     TimeSpan Elapsed)
 {
+    /// <summary>
+    /// Of <see cref="Elapsed"/>, the time until the answer's headers arrived: the server's evaluation (Prometheus
+    /// evaluates a query whole before it writes a byte), queueing, retries and the network. The rest is the body:
+    /// the server's encoding and the transfer, overlapped with reading it here.
+    /// </summary>
+    public TimeSpan WaitTime { get; init; }
+
     public bool IsSuccess => Outcome == PrometheusOutcome.Success;
 
     /// <summary>Failures no other query will avoid: nothing more should be asked of this server in this run.</summary>

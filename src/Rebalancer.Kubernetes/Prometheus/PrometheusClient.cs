@@ -87,9 +87,10 @@ public sealed class PrometheusClient : IDisposable
             },
             cancellationToken).ConfigureAwait(false);
 
+        TimeSpan waited = _time.GetElapsedTime(started);
         if (attempt.Response is not { } response)
         {
-            return PrometheusAnswer.Failure(attempt.Outcome, attempt.Status, attempt.ErrorType, attempt.Error ?? attempt.Outcome.ToString(), attempts, _time.GetElapsedTime(started));
+            return PrometheusAnswer.Failure(attempt.Outcome, attempt.Status, attempt.ErrorType, attempt.Error ?? attempt.Outcome.ToString(), attempts, waited) with { WaitTime = waited };
         }
 
         using (response)
@@ -135,7 +136,7 @@ public sealed class PrometheusClient : IDisposable
             }
 
             return new PrometheusAnswer(PrometheusOutcome.Success, body.ResultType, body.Series, body.Samples, body.NonFinite, warnings, body.Infos, body.Partial,
-                (int)response.StatusCode, null, null, attempts, elapsed);
+                (int)response.StatusCode, null, null, attempts, elapsed) { WaitTime = waited };
         }
     }
 

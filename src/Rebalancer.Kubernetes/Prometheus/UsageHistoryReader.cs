@@ -10,7 +10,12 @@ public sealed record UsageHistoryReadResult(UsageHistory? History, IReadOnlyList
 
 /// <summary>One query as sent: for telemetry and the benchmark (server time versus ours).</summary>
 /// <param name="Requests">HTTP requests it took (more than one when it was split by namespace).</param>
-public sealed record QueryStatistics(string Name, PrometheusOutcome Outcome, int Requests, int Series, long Samples, TimeSpan Elapsed);
+/// <param name="Elapsed">From the first request to the last answer applied.</param>
+public sealed record QueryStatistics(string Name, PrometheusOutcome Outcome, int Requests, int Series, long Samples, TimeSpan Elapsed)
+{
+    /// <summary>Of <see cref="Elapsed"/>, waiting for answers' headers (<see cref="PrometheusAnswer.WaitTime"/>): the server's evaluation.</summary>
+    public TimeSpan Waiting { get; init; }
+}
 
 /// <summary>
 /// Reads a cluster's usage history with <see cref="UsageHistoryQueries"/>: the cheapest query first (if the server is
@@ -104,6 +109,7 @@ public sealed class UsageHistoryReader
             var buffered = new HistorySink(reader._settings.Labels);
             var failures = new List<string>();
             int requests = 0;
+            TimeSpan waiting = TimeSpan.Zero;
             int series = 0;
             long samples = 0;
             PrometheusOutcome outcome = PrometheusOutcome.Success;
@@ -114,6 +120,7 @@ public sealed class UsageHistoryReader
                 var sink = new HistorySink(reader._settings.Labels);
                 PrometheusAnswer answer = await reader._client.QueryAsync(query.Build(group.Matcher(queries)), end, sink, cancellationToken).ConfigureAwait(false);
                 requests++;
+                waiting += answer.WaitTime;
                 if (answer.IsSuccess && answer.ResultType != "vector")
                 {
                     answer = answer with { Outcome = PrometheusOutcome.Malformed, Error = $"returned a {answer.ResultType ?? "result without a type"}, not a vector" };
@@ -154,7 +161,7 @@ public sealed class UsageHistoryReader
             span?.SetTag(SpanAttributes.PrometheusOutcome, outcome.ToString());
             lock (reader._gate)
             {
-                _statistics.Add(new QueryStatistics(query.Name, outcome, requests, series, samples, Stopwatch.GetElapsedTime(started)));
+                _statistics.Add(new QueryStatistics(query.Name, outcome, requests, series, samples, Stopwatch.GetElapsedTime(started)) { Waiting = waiting });
                 if (Stopped && outcome != PrometheusOutcome.Success && failures.Count == 0)
                 {
                     return;
