@@ -10,16 +10,18 @@ public sealed class RunCordonTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>The sample policy with <c>cordon: true</c> added to Consolidation's args.</summary>
-    private string CordonPolicy()
+    /// <summary>Writes the sample policy with <c>cordon: true</c> added to Consolidation's args into <paramref name="directory"/>.</summary>
+    internal static string WriteCordonPolicy(string directory)
     {
         const string Anchor = "          minUtilizationToKeep: 30\n";
         string policy = File.ReadAllText(CliRunner.DemoPolicy).ReplaceLineEndings("\n");
         Assert.Contains(Anchor, policy, StringComparison.Ordinal);
-        string path = Path.Combine(_directory, "policy.yaml");
+        string path = Path.Combine(directory, "policy.yaml");
         File.WriteAllText(path, policy.Replace(Anchor, Anchor + "          cordon: true\n", StringComparison.Ordinal));
         return path;
     }
+
+    private string CordonPolicy() => WriteCordonPolicy(_directory);
 
     private async Task<(int Code, string Output, string Error)> RunAsync(TestApiServer server, params string[] extra) =>
         await CliRunner.RunAsync(
@@ -43,18 +45,20 @@ public sealed class RunCordonTests : IDisposable
         Assert.True(code == 0, error);
         JsonElement[] drained = Drained(output);
         Assert.NotEmpty(drained);
+        // Each drained node is cordoned (with its marker) before its evictions; at the end its marker says the drain is complete.
         IReadOnlyList<JournalEntry> patches = server.Journal.Find("PATCH", "/api/v1/nodes/*");
-        Assert.Equal(drained.Select(d => "/api/v1/nodes/" + Name(d)), patches.Select(p => p.Path));
+        Assert.Equal([.. drained.Select(d => "/api/v1/nodes/" + Name(d)), .. drained.Select(d => "/api/v1/nodes/" + Name(d))], patches.Select(p => p.Path));
         foreach (JsonElement node in drained)
         {
             JsonElement cordon = node.GetProperty("cordon");
-            Assert.Equal(("Cordon", "Cordoned", 1, 200), (cordon.GetProperty("action").GetString(), cordon.GetProperty("outcome").GetString(),
+            Assert.Equal(("Cordon", "Cordoned", 2, 200), (cordon.GetProperty("action").GetString(), cordon.GetProperty("outcome").GetString(),
                 cordon.GetProperty("attempts").GetInt32(), cordon.GetProperty("httpStatus").GetInt32()));
             Assert.False(cordon.TryGetProperty("message", out _));
             Assert.True(Unschedulable(server, Name(node)));
+            Assert.Equal("complete", server.Store.Get("nodes", null, Name(node))!["metadata"]!["annotations"]!["rebalancer.io/drain"]!.GetValue<string>());
 
             // Every pod of the node was evicted after its cordon.
-            long cordonedAt = patches.Single(p => p.Path == "/api/v1/nodes/" + Name(node)).Sequence;
+            long cordonedAt = patches.First(p => p.Path == "/api/v1/nodes/" + Name(node)).Sequence;
             foreach (JsonElement move in node.GetProperty("moves").EnumerateArray())
             {
                 string path = $"/api/v1/namespaces/{move.GetProperty("namespace").GetString()}/pods/{move.GetProperty("name").GetString()}/eviction";

@@ -15,13 +15,14 @@ public sealed class PrometheusTokenComponentTests
     {
         Rendered rendered = Kustomize.Render(target);
 
-        V1Role role = Assert.Single(rendered.All<V1Role>());
+        // The base has its own Role (the run's lease); the component adds exactly one more.
+        V1Role role = Assert.Single(rendered.All<V1Role>(), r => r.Metadata.Name == "rebalancer-prometheus-token");
         V1PolicyRule rule = Assert.Single(role.Rules);
         Assert.Equal([""], rule.ApiGroups);
         Assert.Equal(["secrets"], rule.Resources);
         Assert.Equal(["prometheus-token"], rule.ResourceNames);
         Assert.Equal(["get"], rule.Verbs);
-        V1RoleBinding binding = Assert.Single(rendered.All<V1RoleBinding>());
+        V1RoleBinding binding = Assert.Single(rendered.All<V1RoleBinding>(), b => b.Metadata.Name == "rebalancer-prometheus-token");
         Assert.Equal(role.Metadata.NamespaceProperty, binding.Metadata.NamespaceProperty);
         Assert.Equal(("Role", role.Metadata.Name), (binding.RoleRef.Kind, binding.RoleRef.Name));
         V1ServiceAccount account = Assert.Single(rendered.All<V1ServiceAccount>());

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -48,7 +47,7 @@ public static class ExplainCommand
         output.AcceptOnlyFromAmong([.. ExplainRenderer.Formats]);
         var now = new Option<string?>("--now")
         {
-            Description = "Pin the clock (RFC 3339) so pod ages and the plan are reproducible. Default: the current time.",
+            Description = $"Pin the clock (RFC 3339 with a zone, e.g. {PinnedClock.Example}) so pod ages and the plan are reproducible. Default: the current time.",
         };
 
         var command = new Command("explain", "Plan a snapshot or the live cluster and explain what the plan does with one pod, and why. Never evicts.")
@@ -118,9 +117,7 @@ internal sealed class ExplainSettings : CommandSettings, IPrometheusSettings
 
     public bool Live => Snapshot is null;
 
-    public DateTimeOffset? PinnedNow =>
-        Now is not null && DateTimeOffset.TryParse(Now, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset now)
-            ? now : null;
+    public DateTimeOffset? PinnedNow => PinnedClock.Parse(Now);
 }
 
 internal sealed class ExplainSettingsValidator(SettingsValues values, IConfiguration configuration, PolicyStore policies, ExplainTarget target)
@@ -144,9 +141,14 @@ internal sealed class ExplainSettingsValidator(SettingsValues values, IConfigura
             problems.Add($"{Origin(nameof(ExplainSettings.Snapshot))} and {cluster}: give a snapshot file or a cluster, not both");
         }
 
+        if (settings.Snapshot is not null && InputFile.Check(settings.Snapshot, Origin(nameof(ExplainSettings.Snapshot))) is string missing)
+        {
+            problems.Add(missing);
+        }
+
         if (settings.Now is not null && settings.PinnedNow is null)
         {
-            problems.Add($"{Origin(nameof(ExplainSettings.Now))}: '{settings.Now}' is not an RFC 3339 time (e.g. 2026-11-27T10:00:00Z)");
+            problems.Add(PinnedClock.Problem(settings.Now, Origin(nameof(ExplainSettings.Now))));
         }
 
         if (!ExplainRenderer.Formats.Contains(settings.Output.ToLowerInvariant()))
@@ -159,7 +161,12 @@ internal sealed class ExplainSettingsValidator(SettingsValues values, IConfigura
             problems.Add($"{Origin(nameof(ExplainSettings.PageSize))}: must be at least 1");
         }
 
-        if (policies.Load(settings.Policy, Origin(nameof(ExplainSettings.Policy))) is string problem)
+        if (InputFile.BothStandardInput(settings.Snapshot, Origin(nameof(ExplainSettings.Snapshot)), settings.Policy, Origin(nameof(ExplainSettings.Policy))) is string stdin)
+        {
+            // Not loaded: the policy would take standard input from the snapshot.
+            problems.Add(stdin);
+        }
+        else if (policies.Load(settings.Policy, Origin(nameof(ExplainSettings.Policy))) is string problem)
         {
             problems.Add(problem);
         }
@@ -170,9 +177,9 @@ internal sealed class ExplainSettingsValidator(SettingsValues values, IConfigura
 
 /// <summary>Loads the snapshot or reads the cluster, plans, explains the pod. No executor is ever created.</summary>
 internal sealed class ExplainHandler(
-    IOptions<ExplainSettings> options, ExplainTarget target, PolicyStore policies, CliConsole console, TimeProvider time,
+    IOptions<ExplainSettings> options, ExplainTarget target, PolicyStore policies, CliConsole console, TimeProvider time, SettingsOrigins origins,
     RunDependencies dependencies, TerminalProgress progress, Telemetry.RebalancerMetrics metrics, SnapshotPrefetch prefetch,
-    SettingsOrigins origins, ILogger<ExplainHandler> logger) : ICommandHandler
+    ILogger<ExplainHandler> logger) : ICommandHandler
 {
     public async Task<int> RunAsync(Activity? root, CancellationToken cancellationToken)
     {
@@ -188,7 +195,7 @@ internal sealed class ExplainHandler(
             Log.PolicyWarning(logger, policy.Source, warning.ToString());
         }
 
-        (ClusterSnapshot? snapshot, string source, PrometheusTokenResult? token, int exitCode) = settings.Live
+        (ClusterSnapshot? snapshot, string source, IReadOnlyList<string> inputWarnings, PrometheusTokenResult? token, int exitCode) = settings.Live
             ? await ReadClusterAsync(settings, policy.Policy, root, cancellationToken).ConfigureAwait(false)
             : await LoadSnapshotAsync(settings, policy.Policy, cancellationToken).ConfigureAwait(false);
         if (snapshot is null || token is null)
@@ -213,6 +220,13 @@ internal sealed class ExplainHandler(
         }
 
         DateTimeOffset now = settings.PinnedNow ?? time.GetUtcNow();
+        List<ReportMessage> warnings = SnapshotInput.ReportWarnings(inputWarnings, source);
+        if (settings.PinnedNow is { } pinned && PinnedClock.BeforeSnapshot(snapshot, pinned, origins[nameof(ExplainSettings.Now)]) is string early)
+        {
+            Log.ClockWarning(logger, early);
+            warnings.Add(new ReportMessage(null, null, early, ReportMessage.ClockSource));
+        }
+
         (UsageInputs? usage, int usageExitCode) = await PrometheusInput.ReadAsync(
             settings, policy.Policy, snapshot, now, token, console, time, logger, cancellationToken).ConfigureAwait(false);
         if (usage is null)
@@ -224,8 +238,9 @@ internal sealed class ExplainHandler(
         (Plan plan, _) = PlanStep.Create(snapshot, planning, now, ExplainCommand.Mode, time, progress, metrics, logger);
         PlanStep.Describe(root, plan);
         PodExplanation explanation = PodExplanation.Explain(plan, planning, pod);
-        var report = ExplainReport.From(plan, explanation, new ReportContext(ExplainCommand.Mode, source, policy.Source, policy.Digest, CliApp.Version));
-        ExplainRenderer.Render(settings.Output, report, console.Out, new ReportRenderOptions { Color = console.IsTerminal });
+        var report = ExplainReport.From(plan, explanation,
+            new ReportContext(ExplainCommand.Mode, source, policy.Source, policy.Digest, CliApp.Version) { Warnings = warnings });
+        ExplainRenderer.Render(settings.Output, report, console.Out, console.ReportOptions);
         await console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
         return ExitCodes.Success;
     }
@@ -243,28 +258,29 @@ internal sealed class ExplainHandler(
         return namespaces.Count == 0 ? string.Empty : $" (a pod of that name is in namespace {string.Join(", ", namespaces)})";
     }
 
-    private async Task<(ClusterSnapshot? Snapshot, string Source, PrometheusTokenResult? Token, int ExitCode)> LoadSnapshotAsync(
+    private async Task<(ClusterSnapshot? Snapshot, string Source, IReadOnlyList<string> Warnings, PrometheusTokenResult? Token, int ExitCode)> LoadSnapshotAsync(
         ExplainSettings settings, DeschedulerPolicy policy, CancellationToken cancellationToken)
     {
         string path = settings.Snapshot!;
-        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, console, time, logger, prefetch).ConfigureAwait(false);
+        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, origins[nameof(ExplainSettings.Snapshot)], console, time, logger, prefetch)
+            .ConfigureAwait(false);
         if (loaded is null)
         {
-            return (null, SnapshotInput.SourceOf(path), null, ExitCodes.InvalidInput);
+            return (null, SnapshotInput.SourceOf(path), [], null, ExitCodes.InvalidInput);
         }
 
         (PrometheusTokenResult? token, int exitCode) = await PrometheusInput.TryResolveTokenAsync(settings, policy, origins, null, console, logger, cancellationToken).ConfigureAwait(false);
-        return (loaded.Snapshot, SnapshotInput.SourceOf(path), token, exitCode);
+        return (loaded.Snapshot, SnapshotInput.SourceOf(path), loaded.Warnings, token, exitCode);
     }
 
-    private async Task<(ClusterSnapshot? Snapshot, string Source, PrometheusTokenResult? Token, int ExitCode)> ReadClusterAsync(
+    private async Task<(ClusterSnapshot? Snapshot, string Source, IReadOnlyList<string> Warnings, PrometheusTokenResult? Token, int ExitCode)> ReadClusterAsync(
         ExplainSettings settings, DeschedulerPolicy policy, Activity? root, CancellationToken cancellationToken)
     {
         (KubernetesConnection? connection, int exitCode) = await LiveCommandSupport.ConnectAsync(
             dependencies.Connect, settings.Kubeconfig, settings.Context, console, logger, cancellationToken).ConfigureAwait(false);
         if (connection is null)
         {
-            return (null, string.Empty, null, exitCode);
+            return (null, string.Empty, [], null, exitCode);
         }
 
         using (connection)
@@ -282,13 +298,13 @@ internal sealed class ExplainHandler(
                 connection, readerOptions, progress, time, logger, root, cancellationToken).ConfigureAwait(false);
             if (read is null)
             {
-                return (null, connection.Description, null, readExitCode);
+                return (null, connection.Description, [], null, readExitCode);
             }
 
             // The policy's token secret is read while the connection is open.
             (PrometheusTokenResult? token, int tokenExitCode) = await PrometheusInput.TryResolveTokenAsync(
                 settings, policy, origins, connection, console, logger, cancellationToken).ConfigureAwait(false);
-            return (read.Snapshot, connection.Description, token, tokenExitCode);
+            return (read.Snapshot, connection.Description, read.Warnings, token, tokenExitCode);
         }
     }
 }

@@ -274,7 +274,8 @@ public sealed class ArgsReader
         {
             if (!_read.Contains(key))
             {
-                Problems.Add(value.Path, $"unknown field '{key}'" + (_read.Count > 0 ? $" (known: {string.Join(", ", _read.Order(StringComparer.Ordinal))})" : string.Empty));
+                Problems.Add(value.Path, $"unknown field '{key}'" + (_read.Count > 0 ? $" (known: {string.Join(", ", _read.Order(StringComparer.Ordinal))})" : string.Empty)
+                    + NameSuggestions.Hint(key, _read));
             }
         }
     }

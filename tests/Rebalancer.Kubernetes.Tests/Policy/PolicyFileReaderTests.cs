@@ -265,7 +265,7 @@ public class PolicyFileReaderTests
             Assert.Equal(
             [
                 "maxNoOfPodsToEvictTotal: '5' is not an integer",
-                "profiles[0].plugins.balance.enabled[1]: unknown plugin 'RemoveDuplicate' (known balance plugins: " + KnownBalance() + ")",
+                "profiles[0].plugins.balance.enabled[1]: unknown plugin 'RemoveDuplicate' (known balance plugins: " + KnownBalance() + "); did you mean 'RemoveDuplicates'?",
             ], e.Problems.Select(p => p.ToString()));
             Assert.StartsWith(path + ": 2 problems:", e.Message, StringComparison.Ordinal);
         }
