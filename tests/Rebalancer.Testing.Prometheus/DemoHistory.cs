@@ -1,5 +1,6 @@
 using Rebalancer.Core.Model;
 using Rebalancer.Kubernetes.Snapshots;
+using Rebalancer.Testing;
 
 namespace Rebalancer.Testing.Prometheus;
 
@@ -138,26 +139,5 @@ public static class DemoHistory
     /// <summary>The demo snapshot, loaded from the checkout.</summary>
     public static ClusterSnapshot LoadSnapshot() => SnapshotLoader.Load(DemoSnapshotPath).Snapshot;
 
-    public static string RepoRoot { get; } = FindRepoRoot();
-
-    public static string DemoSnapshotPath => Path.Combine(RepoRoot, "samples", "demo-cluster.json");
-
-    private static string FindRepoRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
-    {
-        foreach (string? start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) })
-        {
-            string? directory = start;
-            while (directory is not null && !File.Exists(Path.Combine(directory, "Rebalancer.sln")))
-            {
-                directory = Path.GetDirectoryName(directory);
-            }
-
-            if (directory is not null)
-            {
-                return directory;
-            }
-        }
-
-        throw new InvalidOperationException("Rebalancer.sln not found above the test binaries or the test sources");
-    }
+    public static string DemoSnapshotPath => Repository.Of("samples", "demo-cluster.json");
 }
