@@ -222,15 +222,15 @@ internal sealed record LoadedPolicy(DeschedulerPolicy Policy, string Source, str
 
         string text;
         string source;
+        // Read with the policy reader's bound (size, strict UTF-8), so a huge file is refused before it is held.
         if (path == "-")
         {
-            using var reader = new StreamReader(console.OpenStandardInput(), Encoding.UTF8);
-            text = reader.ReadToEnd();
             source = "<stdin>";
+            text = PolicyFileReader.ReadText(console.OpenStandardInput(), source);
         }
         else
         {
-            text = File.ReadAllText(path);
+            text = PolicyFileReader.ReadText(path);
             source = path;
         }
 

@@ -7,7 +7,7 @@ namespace Rebalancer.Cli.Commands;
 
 /// <summary>
 /// Recognises a file given as <c>--policy</c> that is plainly something else, before the policy reader parses it: a
-/// snapshot (kubectl's JSON or YAML, a compact or gzip-compressed snapshot) or another Kubernetes object. Parsing a
+/// snapshot (kubectl's JSON or YAML) or another Kubernetes object. Parsing a
 /// 4 MB cluster dump as a policy ends in a size guard or a page of unknown fields; one line saying what the file is and
 /// which option takes it is what the user needs. Only the top-level <c>apiVersion</c>/<c>kind</c> and the first bytes
 /// are looked at; anything not recognised here is left to the reader and the binder, which report it with its path.
@@ -30,18 +30,7 @@ internal static partial class PolicyDocumentCheck
         const string Snapshot = "a snapshot is given with --snapshot, a DeschedulerPolicy with --policy";
         string policy = $"not a {DeschedulerPolicy.Kind} ({DeschedulerPolicy.ApiVersion})";
 
-        // The first bytes as the text decoder left them: gzip's 1F 8B and the compact magic 89 'RBSNAP' (0x89 and 0x8B
-        // are invalid UTF-8 and decode to U+FFFD).
-        if (text.StartsWith('\u001f'))
-        {
-            return $"the file is gzip-compressed (a compressed snapshot?), {policy}; {Snapshot}";
-        }
-
-        if (text.StartsWith("\ufffdRBSNAP", StringComparison.Ordinal))
-        {
-            return $"the file is a compact snapshot, {policy}; {Snapshot}";
-        }
-
+        // Binary files (gzip, compact snapshots) are recognised by PolicyFileReader.ReadText before any text exists.
         (string? apiVersion, string? kind, bool items) = text.AsSpan().TrimStart().StartsWith("{") ? JsonTypeMeta(text) : YamlTypeMeta(text);
 
         // A policy with a wrong kind or version (descheduler/v1alpha1…) is the binder's to explain, with its other problems.

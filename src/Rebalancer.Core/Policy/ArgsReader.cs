@@ -206,6 +206,15 @@ public sealed class ArgsReader
                         continue;
                     }
 
+                    if (!LabelSelectorSpec.IsValidKey(labelKey, out string keyError))
+                    {
+                        problems.Add(value.Path, $"'{labelKey}' is not a valid label key: {keyError}");
+                    }
+                    else if (!LabelSelectorSpec.IsValidValue(value.Scalar!, out string valueError))
+                    {
+                        problems.Add(value, $"'{value.Scalar}' is not a valid label value: {valueError}");
+                    }
+
                     requirements.Add(new SelectorRequirementSpec(labelKey, SelectorOperator.In, [value.Scalar!]));
                 }
             }
@@ -241,6 +250,19 @@ public sealed class ArgsReader
                         }
 
                         continue;
+                    }
+
+                    if (!LabelSelectorSpec.IsValidKey(labelKey, out string keyError))
+                    {
+                        problems.Add(e.FieldPath("key"), $"'{labelKey}' is not a valid label key: {keyError}");
+                    }
+
+                    for (int v = 0; v < values.Count; v++)
+                    {
+                        if (!LabelSelectorSpec.IsValidValue(values[v], out string valueError))
+                        {
+                            problems.Add(PolicyNode.ItemPath(e.FieldPath("values"), v), $"'{values[v]}' is not a valid label value: {valueError}");
+                        }
                     }
 
                     var parsed = Enum.Parse<SelectorOperator>(op);

@@ -72,12 +72,18 @@ internal static class PrometheusResponseReader
 {
     private const int BlockSize = 1 << 16;
 
+    /// <summary>
+    /// The tape's limits (16 MiB a token, 64 MiB held at once) apply per series here, since each series' blocks are
+    /// released when it ends: a real answer stays far below them.
+    /// </summary>
+    private const string SizeHint = "a Prometheus series is a few labels and at most 11,000 samples";
+
     /// <summary>Values of a label kept as shared strings until this many distinct ones (namespaces, containers); pod names go past it.</summary>
     private const int InternLimit = 8192;
 
     public static PrometheusResponse Read(Stream body, IPrometheusSeriesSink sink)
     {
-        using var tape = new JsonTape(body, BlockSize);
+        using var tape = new JsonTape(body, BlockSize, SizeHint);
         try
         {
             tape.ReadHead();

@@ -146,7 +146,7 @@ public class DefaultEvictorSettingsBinderTests
     }
 
     [Theory]
-    [InlineData("""{"nodeSelector": "a b"}""", "args.nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key")]
+    [InlineData("""{"nodeSelector": "a b"}""", "args.nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key: the name must be 1 to 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit, with an optional prefix and '/' (e.g. app.kubernetes.io/name)")]
     [InlineData("""{"nodeSelector": {"a": "b"}}""", "args.nodeSelector: must be a label selector string such as 'kubernetes.io/os=linux,node-role.kubernetes.io/control-plane!='")]
     [InlineData("""{"labelSelector": {"matchLabels": {"app": 1}, "matchFields": {}}}""", "args.labelSelector.matchFields: unknown field 'matchFields' (known: matchExpressions, matchLabels)")]
     [InlineData("""{"priorityThreshold": {"value": 2000000001}}""", "args.priorityThreshold.value: 2000000001 is greater than 2000000000, the priority of system-critical pods")]
@@ -204,7 +204,7 @@ public class DefaultEvictorSettingsBinderTests
 
         Assert.Equal(
         [
-            "args.nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key",
+            "args.nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key: the name must be 1 to 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit, with an optional prefix and '/' (e.g. app.kubernetes.io/name)",
             "args.priorityThreshold.value: 2000000001 is greater than 2000000000, the priority of system-critical pods",
             "args.minReplicas: 'two' is not an integer",
             "args.minPodAge: '1w' is not a duration: unknown unit 'w' (valid units: ns, us, ms, s, m, h) (examples: \"5m\", \"1h30m\", \"300s\")",

@@ -420,7 +420,7 @@ public class PolicyBinderTests
 
         Assert.Equal(
         [
-            "nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key",
+            "nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key: the name must be 1 to 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit, with an optional prefix and '/' (e.g. app.kubernetes.io/name)",
             "maxNoOfPodsToEvictPerNode: -5 is not in [0, 4294967295]",
             "gracePeriodSeconds: '30' is not an integer",
             "metricsProviders[0].prometheus.url: 'ftp://prom' is not an absolute http or https URL",

@@ -113,7 +113,8 @@ public sealed class RunLeaseTests
         await using TestApiServer server = await StartAsync(SmallCluster());
 
         // Both reads answer "no lease" before either run writes: both create, and the server lets only one through.
-        server.Faults.Delay(TimeSpan.FromMilliseconds(500), "GET", LeasePath + "/rebalancer", times: 2);
+        // Long enough that both reads are in flight together even on a loaded machine (500 ms was not, at load ~30).
+        server.Faults.Delay(TimeSpan.FromSeconds(3), "GET", LeasePath + "/rebalancer", times: 2);
         using KubernetesConnection a = Connect(server);
         using KubernetesConnection b = Connect(server);
         LeaseAcquisition[] results = await Task.WhenAll(
@@ -132,7 +133,8 @@ public sealed class RunLeaseTests
     {
         await using TestApiServer server = await StartAsync(SmallCluster());
         await LeftByAKilledRunAsync(server, TimeSpan.FromMinutes(5));
-        server.Faults.Delay(TimeSpan.FromMilliseconds(500), "GET", LeasePath + "/rebalancer", times: 2);
+        // Long enough that both reads are in flight together even on a loaded machine (500 ms was not, at load ~30).
+        server.Faults.Delay(TimeSpan.FromSeconds(3), "GET", LeasePath + "/rebalancer", times: 2);
 
         using KubernetesConnection a = Connect(server);
         using KubernetesConnection b = Connect(server);
