@@ -114,6 +114,11 @@ public sealed class MarkdownReportRenderer : IReportRenderer
             lines.Add($"- **Nodes**: {Text(ReportFormat.NodesChange(consolidation, "→"))}, {ReportFormat.Plural(consolidation.Drained.Count, "node", "nodes")} drained");
         }
 
+        if (report.UsageHistory is ReportUsageHistory usage)
+        {
+            lines.Add($"- **Usage history**: {Text(ReportFormat.UsageHistory(usage))}");
+        }
+
         if (lines.Count == 0)
         {
             return;

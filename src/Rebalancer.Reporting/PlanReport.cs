@@ -89,6 +89,9 @@ public sealed class PlanReport
     /// <summary>What Consolidation drains and how close it gets to the best packing; null when the plugin did not run.</summary>
     public ReportConsolidation? Consolidation { get; }
 
+    /// <summary>How the usage history read from Prometheus covers the snapshot; null when the plan had none.</summary>
+    public ReportUsageHistory? UsageHistory { get; private init; }
+
     /// <summary>True when at least one eviction carries an execution outcome.</summary>
     public bool HasOutcomes => Evictions.Any(e => e.Outcome is not null);
 
@@ -176,7 +179,10 @@ public sealed class PlanReport
 
         List<NodeUtilization> utilization = ComputeUtilization(plan, out List<PoolUtilization> byPool);
         return new PlanReport(context, plan.Now, summary, utilization, byPool, evictions, skipped, warnings, Messages(plan.Notes),
-            HeadroomOf(plan), SpotOf(plan), ConsolidationOf(plan, cordons));
+            HeadroomOf(plan), SpotOf(plan), ConsolidationOf(plan, cordons))
+        {
+            UsageHistory = ReportUsageHistory.Of(plan.Usage),
+        };
     }
 
     private List<PluginReasonCount> GroupSkips()
@@ -709,4 +715,37 @@ public sealed record ReportCordon(string Action, CordonOutcome? Outcome)
 public sealed record ReportMove(string Namespace, string Name, string? TargetNode)
 {
     public string Key => Namespace + "/" + Name;
+}
+
+/// <summary>The usage history line: what was read from Prometheus and how it covers the snapshot's pods.</summary>
+/// <param name="MedianCoveragePercent">Median share of their pod's lifetime in the window the containers' samples cover, one decimal; null without containers in the snapshot.</param>
+public sealed record ReportUsageHistory(
+    string Source,
+    DateTimeOffset End,
+    string Window,
+    string Step,
+    int Containers,
+    int ContainersInSnapshot,
+    int RunningPods,
+    int RunningPodsWithHistory,
+    int RunningPodsWithoutSeries,
+    decimal? MedianCoveragePercent,
+    int ContainersWithGaps,
+    int OomKilledContainers,
+    int ThrottledContainers)
+{
+    public static ReportUsageHistory? Of(Core.Usage.UsageSummary? summary) => summary is null ? null : new(
+        summary.Source,
+        summary.End,
+        Core.Usage.Durations.Format(summary.Window),
+        Core.Usage.Durations.Format(summary.Step),
+        summary.Containers,
+        summary.ContainersInSnapshot,
+        summary.RunningPods,
+        summary.RunningPodsWithHistory,
+        summary.RunningPodsWithoutSeries,
+        summary.MedianCoverage is double median ? Math.Round((decimal)median * 100, 1) : null,
+        summary.ContainersWithGaps,
+        summary.OomKilledContainers,
+        summary.ThrottledContainers);
 }

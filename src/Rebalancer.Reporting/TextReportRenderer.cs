@@ -114,6 +114,11 @@ public sealed class TextReportRenderer : IReportRenderer
                 AddRow(grid, "Consolidation", "nodes " + ReportFormat.NodesChange(consolidation, _arrow) + $", {ReportFormat.Plural(consolidation.Drained.Count, "node", "nodes")} drained");
             }
 
+            if (report.UsageHistory is ReportUsageHistory usage)
+            {
+                AddRow(grid, "Usage history", ReportFormat.UsageHistory(usage), usage.RunningPodsWithoutSeries > 0 || usage.ContainersWithGaps > 0 ? Caution : Style.Plain);
+            }
+
             console.Write(grid);
 
             if (summary.EvictionsByPlugin.Count == 0)

@@ -1,5 +1,6 @@
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Policy;
+using Rebalancer.Core.Usage;
 
 namespace Rebalancer.Core.Planning;
 
@@ -15,6 +16,9 @@ public sealed record PlanningSettings
     public uint? MaxPodsToEvictTotal { get; init; }
 
     public IReadOnlyList<PlanningProfile> Profiles { get; init; } = [];
+
+    /// <summary>What was read from Prometheus beside the snapshot (usage history, node values); none by default.</summary>
+    public UsageInputs Usage { get; init; } = UsageInputs.None;
 }
 
 public sealed record PlanningProfile(string Name, DefaultEvictorSettings Evictor, IReadOnlyList<IStrategy> Deschedule, IReadOnlyList<IStrategy> Balance);

@@ -1,5 +1,6 @@
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Strategies;
+using Rebalancer.Core.Usage;
 
 namespace Rebalancer.Core.Policy;
 
@@ -37,6 +38,9 @@ public sealed record DeschedulerPolicy
 
     /// <summary>True when metrics-server usage is available: a <c>KubernetesMetrics</c> provider or the deprecated <c>metricsCollector.enabled</c>.</summary>
     public bool KubernetesMetricsEnabled { get; init; }
+
+    /// <summary>The <c>usageHistory</c> extension block: history window, metric and label names, Prometheus client settings.</summary>
+    public UsageHistorySettings UsageHistory { get; init; } = UsageHistorySettings.Default;
 
     /// <summary>The profiles in file order. All Deschedule plugins of all profiles run before any Balance plugin.</summary>
     public IReadOnlyList<ProfileConfig> Profiles { get; init; } = [];

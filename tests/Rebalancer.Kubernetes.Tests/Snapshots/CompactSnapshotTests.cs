@@ -252,16 +252,48 @@ public sealed class CompactSnapshotTests
         Assert.Contains("data follows the end", e.Message);
     }
 
-    [Fact]
-    public void Another_format_version_is_refused_with_what_to_do()
+    [Theory]
+    [InlineData(99)]
+    [InlineData(0)]
+    public void Another_format_version_is_refused_with_what_to_do(int version)
     {
         byte[] bytes = Write(EdgeCases.Value);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 99);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
 
         var e = Assert.Throws<SnapshotFormatException>(() => SnapshotLoader.Load(new MemoryStream(bytes), "old.rbsnap"));
 
-        Assert.Equal($"old.rbsnap: compact snapshot, version: format version 99 is not the version this rebalancer reads ({CompactSnapshot.FormatVersion}); "
-            + "write the snapshot again with this version ('rebalancer snapshot --from FILE.json --format compact') (value '99')", e.Message);
+        Assert.Equal($"old.rbsnap: compact snapshot, version: format version {version} is not a version this rebalancer reads (1 to {CompactSnapshot.FormatVersion}); "
+            + $"write the snapshot again with this version ('rebalancer snapshot --from FILE.json --format compact') (value '{version}')", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Snapshots))]
+    public void A_version_1_file_loads_with_what_that_version_held(string name)
+    {
+        // Version 1 had no inventory (only claims' storage classes), no namespace annotations and no last terminated
+        // reasons; everything else reads back as written.
+        ClusterSnapshot s = Get(name).Snapshot;
+        using var stream = new MemoryStream();
+        CompactSnapshot.Write(stream, s, CompactSnapshot.ProvenanceOf(s, Get(name).Warnings), version: 1);
+        byte[] bytes = stream.ToArray();
+        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)));
+
+        ClusterSnapshot read = SnapshotLoader.Load(new MemoryStream(bytes), "old.rbsnap").Snapshot;
+
+        Assert.Equal(s.Nodes.Name, read.Nodes.Name);
+        Assert.Equal(s.Nodes.Allocatable, read.Nodes.Allocatable);
+        Assert.True(s.Pods.Name.Bytes.SequenceEqual(read.Pods.Name.Bytes));
+        Assert.Equal(s.Pods.Requests, read.Pods.Requests);
+        Assert.Equal(s.Pods.Node, read.Pods.Node);
+        Assert.Equal(s.Pods.ContainerStatuses.Select(c => c with { LastTerminatedReason = 0 }), read.Pods.ContainerStatuses);
+        Assert.Equal(s.Pdbs.Count, read.Pdbs.Count);
+        Assert.Equal(s.PvcStorageClasses.OrderBy(p => p.Key), read.PvcStorageClasses.OrderBy(p => p.Key));
+        Assert.Equal(s.Inventory.PersistentVolumeClaims.Select(c => (c.Meta.Namespace, c.Meta.Name)),
+            read.Inventory.PersistentVolumeClaims.Select(c => (c.Meta.Namespace, c.Meta.Name)));
+        Assert.Empty(read.Inventory.Deployments);
+        Assert.Empty(read.Inventory.Jobs);
+        Assert.Equal(s.Inventory.PersistentVolumeClaims.Count > 0 ? InventoryKinds.PersistentVolumeClaims : InventoryKinds.None, read.Inventory.KindsRead);
+        Assert.Empty(read.Namespaces.Annotations.Keys);
     }
 
     [Fact]

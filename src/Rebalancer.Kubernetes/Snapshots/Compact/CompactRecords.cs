@@ -13,7 +13,10 @@ internal static class CompactRecords
 {
     public const int TaintSize = 9;
     public const int OwnerSize = 13;
-    public const int ContainerStatusSize = 23;
+    public const int ContainerStatusSize = 27;
+
+    /// <summary>Format version 1's container status: without <see cref="ContainerStatus.LastTerminatedReason"/>.</summary>
+    public const int ContainerStatusSizeV1 = 23;
     public const int ConditionSize = 20;
     public const int AmountSize = 12;
 
@@ -41,6 +44,12 @@ internal static class CompactRecords
 
     public static void Write(in ContainerStatus status, Span<byte> to)
     {
+        WriteV1(status, to);
+        BinaryPrimitives.WriteInt32LittleEndian(to[23..], status.LastTerminatedReason);
+    }
+
+    public static void WriteV1(in ContainerStatus status, Span<byte> to)
+    {
         BinaryPrimitives.WriteInt32LittleEndian(to, status.Name);
         to[4] = status.Init ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteInt32LittleEndian(to[5..], status.RestartCount);
@@ -52,6 +61,9 @@ internal static class CompactRecords
     }
 
     public static ContainerStatus ReadContainerStatus(ReadOnlySpan<byte> from) =>
+        ReadContainerStatusV1(from) with { LastTerminatedReason = BinaryPrimitives.ReadInt32LittleEndian(from[23..]) };
+
+    public static ContainerStatus ReadContainerStatusV1(ReadOnlySpan<byte> from) =>
         new(BinaryPrimitives.ReadInt32LittleEndian(from), Bool(from[4], "init"), BinaryPrimitives.ReadInt32LittleEndian(from[5..]),
             BinaryPrimitives.ReadInt32LittleEndian(from[9..]), BinaryPrimitives.ReadInt32LittleEndian(from[13..]),
             BinaryPrimitives.ReadInt32LittleEndian(from[17..]), Bool(from[21], "hasExitCode"), Bool(from[22], "ready"));

@@ -23,13 +23,17 @@ public static class CompactSnapshot
     public static int MagicLength => CompactFormat.Magic.Length;
 
     /// <summary>Writes <paramref name="snapshot"/> with the loader's warnings and counts; returns the bytes written.</summary>
-    public static long Write(Stream output, ClusterSnapshot snapshot, CompactSnapshotProvenance provenance)
+    public static long Write(Stream output, ClusterSnapshot snapshot, CompactSnapshotProvenance provenance) =>
+        Write(output, snapshot, provenance, FormatVersion);
+
+    /// <summary>Writes format <paramref name="version"/> (1 for the tests of older files; see <see cref="CompactSnapshotWriter"/>).</summary>
+    internal static long Write(Stream output, ClusterSnapshot snapshot, CompactSnapshotProvenance provenance, int version)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(provenance);
         using var writer = new CompactOutput(output);
-        new CompactSnapshotWriter(writer).Write(snapshot, provenance);
+        new CompactSnapshotWriter(writer, version).Write(snapshot, provenance);
         return writer.Written;
     }
 

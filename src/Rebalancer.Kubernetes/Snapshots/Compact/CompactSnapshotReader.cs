@@ -16,17 +16,20 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 internal sealed partial class CompactSnapshotReader(CompactInput input)
 {
     private int _strings;
+    private int _version;
 
     public (ClusterSnapshot Snapshot, CompactSnapshotProvenance Provenance) Read(ReadOnlySpan<byte> header)
     {
         input.ChecksumPrefix(header);
         int version = BinaryPrimitives.ReadInt32LittleEndian(header[CompactFormat.Magic.Length..]);
-        if (version != CompactFormat.Version)
+        if (version is < CompactFormat.OldestReadable or > CompactFormat.Version)
         {
             throw input.Damaged("version",
-                $"format version {version} is not the version this rebalancer reads ({CompactFormat.Version}); write the snapshot again with this version ('rebalancer snapshot --from FILE.json --format compact')",
+                $"format version {version} is not a version this rebalancer reads ({CompactFormat.OldestReadable} to {CompactFormat.Version}); write the snapshot again with this version ('rebalancer snapshot --from FILE.json --format compact')",
                 version.ToString(CultureInfo.InvariantCulture));
         }
+
+        _version = version;
 
         var provenance = new CompactSnapshotProvenance(input.Strings("warnings"), Counts("objectsByKind"), Counts("skippedByKind"));
         var strings = Strings();
@@ -35,8 +38,9 @@ internal sealed partial class CompactSnapshotReader(CompactInput input)
         PodTable pods = Pods(resources.Count, nodes.Count);
         int[] namespaceNames = Ids(input.Array<int>("namespaces.name"), "namespaces.name");
         var namespaces = new NamespaceTable(namespaceNames, KeyValues("namespaces.labels", namespaceNames.Length),
-            KeyValues("namespaces.annotations", namespaceNames.Length));
+            _version == 1 ? null : KeyValues("namespaces.annotations", namespaceNames.Length));
         Dictionary<int, PriorityClassInfo> priorityClasses = PriorityClasses();
+        PersistentVolumeClaimObject[]? claimsV1 = _version == 1 ? ClaimsV1(strings) : null;
 
         int constraintCount = input.Count("constraintSets", 1);
         var constraintSets = new PodConstraints[constraintCount];
@@ -59,7 +63,8 @@ internal sealed partial class CompactSnapshotReader(CompactInput input)
         }
 
         input.Scope = null;
-        ClusterInventory inventory = Inventory(strings, resources.Count);
+        ClusterInventory inventory = claimsV1 is null ? Inventory(strings, resources.Count)
+            : new ClusterInventory(claimsV1.Length > 0 ? InventoryKinds.PersistentVolumeClaims : InventoryKinds.None, [], [], [], [], [], [], [], [], claimsV1, [], []);
         input.Finish();
         var snapshot = ClusterSnapshot.FromTables(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, inventory, constraintSets);
 
@@ -202,13 +207,16 @@ internal sealed partial class CompactSnapshotReader(CompactInput input)
         CheckStarts(pvcStart, pvcClaims.Length, "pods.pvcStart");
 
         int[] statusStart = input.Column<int>("pods.containerStatusStart", count + 1);
-        ContainerStatus[] containerStatuses = input.Records("pods.containerStatuses", CompactRecords.ContainerStatusSize, CompactRecords.ReadContainerStatus);
+        ContainerStatus[] containerStatuses = _version == 1
+            ? input.Records("pods.containerStatuses", CompactRecords.ContainerStatusSizeV1, CompactRecords.ReadContainerStatusV1)
+            : input.Records("pods.containerStatuses", CompactRecords.ContainerStatusSize, CompactRecords.ReadContainerStatus);
         CheckStarts(statusStart, containerStatuses.Length, "pods.containerStatusStart");
         for (int i = 0; i < containerStatuses.Length; i++)
         {
             Id(containerStatuses[i].Name, "pods.containerStatuses", i, "name");
             Id(containerStatuses[i].WaitingReason, "pods.containerStatuses", i, "waitingReason");
             Id(containerStatuses[i].TerminatedReason, "pods.containerStatuses", i, "terminatedReason");
+            Id(containerStatuses[i].LastTerminatedReason, "pods.containerStatuses", i, "lastTerminatedReason");
         }
 
         int[] conditionStart = input.Column<int>("pods.conditionStart", count + 1);
@@ -274,6 +282,37 @@ internal sealed partial class CompactSnapshotReader(CompactInput input)
         }
 
         return classes;
+    }
+
+    /// <summary>
+    /// Format version 1's claims: namespace, name and storage class columns (a map's enumeration order), read as claims
+    /// with only their storage class, in the inventory's order.
+    /// </summary>
+    private PersistentVolumeClaimObject[] ClaimsV1(StringTable strings)
+    {
+        int[] ns = Ids(input.Array<int>("persistentVolumeClaims.namespace"), "persistentVolumeClaims.namespace");
+        int[] names = Ids(input.Column<int>("persistentVolumeClaims.name", ns.Length), "persistentVolumeClaims.name");
+        int[] storageClass = Ids(input.Column<int>("persistentVolumeClaims.storageClass", ns.Length), "persistentVolumeClaims.storageClass");
+        var claims = new PersistentVolumeClaimObject[ns.Length];
+        for (int i = 0; i < ns.Length; i++)
+        {
+            claims[i] = new PersistentVolumeClaimObject
+            {
+                Meta = new ObjectMeta { Namespace = ns[i], Name = names[i] },
+                StorageClass = storageClass[i],
+            };
+        }
+
+        Array.Sort(claims, (a, b) => InventoryBuilder.Compare(strings, a.Meta, b.Meta));
+        for (int i = 1; i < claims.Length; i++)
+        {
+            if (InventoryBuilder.Compare(strings, claims[i - 1].Meta, claims[i].Meta) == 0)
+            {
+                throw input.Damaged($"persistentVolumeClaims[{i}]", "a duplicate claim");
+            }
+        }
+
+        return claims;
     }
 
     private PodConstraints Constraints()

@@ -6,15 +6,17 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 /// <summary>
 /// Writes a <see cref="ClusterSnapshot"/> in the compact format: the snapshot's own columns in a fixed order, arrays of
 /// records packed field by field (<see cref="CompactRecords"/>), the object graphs of constraint sets and PDBs field by
-/// field. <see cref="CompactSnapshotReader"/> reads the same order.
+/// field. <see cref="CompactSnapshotReader"/> reads the same order. <paramref name="version"/> 1 writes what format
+/// version 1 held (no inventory beyond claims' storage classes, no namespace annotations, no last terminated reasons),
+/// for the tests that check such files still load.
 /// </summary>
-internal sealed partial class CompactSnapshotWriter(CompactOutput output)
+internal sealed partial class CompactSnapshotWriter(CompactOutput output, int version = CompactFormat.Version)
 {
     public void Write(ClusterSnapshot snapshot, CompactSnapshotProvenance provenance)
     {
         Span<byte> header = stackalloc byte[CompactFormat.HeaderLength];
         CompactFormat.Magic.CopyTo(header);
-        BinaryPrimitives.WriteInt32LittleEndian(header[CompactFormat.Magic.Length..], CompactFormat.Version);
+        BinaryPrimitives.WriteInt32LittleEndian(header[CompactFormat.Magic.Length..], version);
         foreach (byte b in header)
         {
             output.Byte(b);
@@ -36,8 +38,19 @@ internal sealed partial class CompactSnapshotWriter(CompactOutput output)
         Pods(snapshot.Pods);
         output.Array<int>(snapshot.Namespaces.Name);
         KeyValues(snapshot.Namespaces.Labels);
-        KeyValues(snapshot.Namespaces.Annotations);
-        PriorityClasses(snapshot.PriorityClasses);
+        if (version == 1)
+        {
+            PriorityClasses(snapshot.PriorityClasses);
+            output.Array<int>([.. snapshot.Inventory.PersistentVolumeClaims.Select(c => c.Meta.Namespace)]);
+            output.Array<int>([.. snapshot.Inventory.PersistentVolumeClaims.Select(c => c.Meta.Name)]);
+            output.Array<int>([.. snapshot.Inventory.PersistentVolumeClaims.Select(c => c.StorageClass)]);
+        }
+        else
+        {
+            KeyValues(snapshot.Namespaces.Annotations);
+            PriorityClasses(snapshot.PriorityClasses);
+        }
+
         output.Int32(snapshot.ConstraintSets.Length);
         foreach (PodConstraints constraints in snapshot.ConstraintSets)
         {
@@ -50,7 +63,11 @@ internal sealed partial class CompactSnapshotWriter(CompactOutput output)
             Pdb(pdb);
         }
 
-        Inventory(snapshot.Inventory);
+        if (version != 1)
+        {
+            Inventory(snapshot.Inventory);
+        }
+
         output.Finish();
     }
 
@@ -102,7 +119,14 @@ internal sealed partial class CompactSnapshotWriter(CompactOutput output)
         output.Array<int>(pods.PvcStart);
         output.Array<int>(pods.PvcClaims);
         output.Array<int>(pods.ContainerStatusStart);
-        output.Records(pods.ContainerStatuses, CompactRecords.ContainerStatusSize, CompactRecords.Write);
+        if (version == 1)
+        {
+            output.Records(pods.ContainerStatuses, CompactRecords.ContainerStatusSizeV1, CompactRecords.WriteV1);
+        }
+        else
+        {
+            output.Records(pods.ContainerStatuses, CompactRecords.ContainerStatusSize, CompactRecords.Write);
+        }
         output.Array<int>(pods.ConditionStart);
         output.Records(pods.Conditions, CompactRecords.ConditionSize, CompactRecords.Write);
         output.Array<int>(pods.Restarts);
