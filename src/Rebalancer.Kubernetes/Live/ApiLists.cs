@@ -147,8 +147,16 @@ internal sealed record ApiResource(string Name, string Path, string ApiVersion, 
     ];
 
     /// <summary>The warning for an inventory kind the snapshot goes without.</summary>
-    public string NotRead(string reason) =>
+    private string NotRead(string reason) =>
         $"{Name} not read: {reason}; findings and recommendations that need {Kind} objects are skipped";
+
+    /// <summary>The warning for an inventory list whose first page was refused (403): the read goes on without it.</summary>
+    public string Forbidden => NotRead("forbidden (HTTP 403): the credentials may not list it");
+
+    /// <summary>The warning for a list the API server does not serve (404).</summary>
+    public string NotServed => Inventory
+        ? NotRead("the API server does not serve it (HTTP 404)")
+        : $"the API server does not serve {Name} (HTTP 404); the snapshot has none";
 }
 
 /// <summary>

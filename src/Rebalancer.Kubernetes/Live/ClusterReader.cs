@@ -101,15 +101,13 @@ public sealed class ClusterReader
             }
             catch (ClusterReadException e) when (resource.Inventory && e.IsForbiddenFirstPage)
             {
-                attempt.Warnings.Add(resource.NotRead("forbidden (HTTP 403): the credentials may not list it"));
+                attempt.Warnings.Add(resource.Forbidden);
                 continue;
             }
 
             if (!present)
             {
-                attempt.Warnings.Add(resource.Inventory
-                    ? resource.NotRead("the API server does not serve it (HTTP 404)")
-                    : $"the API server does not serve {resource.Name} (HTTP 404); the snapshot has none");
+                attempt.Warnings.Add(resource.NotServed);
             }
         }
 

@@ -86,15 +86,13 @@ public sealed class ClusterSnapshotWriter
                 catch (ClusterReadException e) when (resource.Inventory && e.IsForbiddenFirstPage)
                 {
                     // Nothing of the list was written: its first page failed before any item was copied.
-                    state.Warnings.Add(resource.NotRead("forbidden (HTTP 403): the credentials may not list it"));
+                    state.Warnings.Add(resource.Forbidden);
                     continue;
                 }
 
                 if (!present)
                 {
-                    state.Warnings.Add(resource.Inventory
-                        ? resource.NotRead("the API server does not serve it (HTTP 404)")
-                        : $"the API server does not serve {resource.Name} (HTTP 404); the snapshot has none");
+                    state.Warnings.Add(resource.NotServed);
                 }
             }
 

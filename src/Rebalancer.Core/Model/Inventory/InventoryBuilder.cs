@@ -44,51 +44,22 @@ public sealed class InventoryBuilder
             WorkloadKind.DaemonSet => (InventoryKinds.DaemonSets, _apps[3]),
             _ => throw new ArgumentException($"{workload.Kind} is not an apps/v1 kind", nameof(workload)),
         };
-        _rules.Check(workload);
-        return Add(list, workload, workload.Meta, flag);
+        return Add(list, workload, workload.Meta, flag, _rules.Check);
     }
 
-    public bool Add(JobObject job)
-    {
-        _rules.Check(job);
-        return Add(_jobs, job, job.Meta, InventoryKinds.Jobs);
-    }
+    public bool Add(JobObject job) => Add(_jobs, job, job.Meta, InventoryKinds.Jobs, _rules.Check);
 
-    public bool Add(CronJobObject cronJob)
-    {
-        _rules.Check(cronJob);
-        return Add(_cronJobs, cronJob, cronJob.Meta, InventoryKinds.CronJobs);
-    }
+    public bool Add(CronJobObject cronJob) => Add(_cronJobs, cronJob, cronJob.Meta, InventoryKinds.CronJobs, _rules.Check);
 
-    public bool Add(HorizontalPodAutoscalerObject hpa)
-    {
-        _rules.Check(hpa);
-        return Add(_hpas, hpa, hpa.Meta, InventoryKinds.HorizontalPodAutoscalers);
-    }
+    public bool Add(HorizontalPodAutoscalerObject hpa) => Add(_hpas, hpa, hpa.Meta, InventoryKinds.HorizontalPodAutoscalers, _rules.Check);
 
-    public bool Add(PersistentVolumeObject volume)
-    {
-        InventoryRules.Check(volume);
-        return Add(_volumes, volume, volume.Meta, InventoryKinds.PersistentVolumes);
-    }
+    public bool Add(PersistentVolumeObject volume) => Add(_volumes, volume, volume.Meta, InventoryKinds.PersistentVolumes, InventoryRules.Check);
 
-    public bool Add(PersistentVolumeClaimObject claim)
-    {
-        InventoryRules.Check(claim);
-        return Add(_claims, claim, claim.Meta, InventoryKinds.PersistentVolumeClaims);
-    }
+    public bool Add(PersistentVolumeClaimObject claim) => Add(_claims, claim, claim.Meta, InventoryKinds.PersistentVolumeClaims, InventoryRules.Check);
 
-    public bool Add(LimitRangeObject limitRange)
-    {
-        _rules.Check(limitRange);
-        return Add(_limitRanges, limitRange, limitRange.Meta, InventoryKinds.LimitRanges);
-    }
+    public bool Add(LimitRangeObject limitRange) => Add(_limitRanges, limitRange, limitRange.Meta, InventoryKinds.LimitRanges, _rules.Check);
 
-    public bool Add(ResourceQuotaObject quota)
-    {
-        _rules.Check(quota);
-        return Add(_quotas, quota, quota.Meta, InventoryKinds.ResourceQuotas);
-    }
+    public bool Add(ResourceQuotaObject quota) => Add(_quotas, quota, quota.Meta, InventoryKinds.ResourceQuotas, _rules.Check);
 
     public ClusterInventory Build() => new(
         _read,
@@ -114,9 +85,11 @@ public sealed class InventoryBuilder
         return byNamespace != 0 ? byNamespace : a.Name == b.Name ? 0 : string.CompareOrdinal(strings[a.Name], strings[b.Name]);
     }
 
-    private bool Add<T>(List<T> list, T item, ObjectMeta meta, InventoryKinds kind)
+    /// <summary>Checks <paramref name="item"/>'s values (throwing), then adds it unless its name was added before.</summary>
+    private bool Add<T>(List<T> list, T item, ObjectMeta meta, InventoryKinds kind, Action<T> check)
     {
         ArgumentNullException.ThrowIfNull(item);
+        check(item);
         _read |= kind;
         if (!_names.Add((kind, meta.Namespace, meta.Name)))
         {
