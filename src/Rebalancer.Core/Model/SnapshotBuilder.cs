@@ -42,6 +42,8 @@ public sealed class SnapshotBuilder
     private GrowableArray<int> _images = new();
     private GrowableArray<int> _requestStart = new();
     private GrowableArray<ResourceAmount> _requests = new();
+    private GrowableArray<long> _nonZeroCpu = new();
+    private GrowableArray<long> _nonZeroMemory = new();
     private GrowableArray<int> _podConstraints = new();
     private GrowableArray<int> _pvcStart = new();
     private GrowableArray<int> _pvcClaims = new();
@@ -181,6 +183,9 @@ public sealed class SnapshotBuilder
         }
 
         _requestStart.Add(_requests.Count);
+        (long nonZeroCpu, long nonZeroMemory) = PodResources.NonZeroRequests(pod.Containers, pod.Overhead);
+        _nonZeroCpu.Add(nonZeroCpu);
+        _nonZeroMemory.Add(nonZeroMemory);
         _podConstraints.Add(InternConstraints(pod.Constraints));
         foreach (int claim in pod.PvcClaims)
         {
@@ -356,6 +361,8 @@ public sealed class SnapshotBuilder
             ImageStart = _imageStart.ToArray(),
             Images = _images.ToArray(),
             Requests = requests,
+            NonZeroCpuMilli = _nonZeroCpu.ToArray(),
+            NonZeroMemory = _nonZeroMemory.ToArray(),
             Constraints = _podConstraints.ToArray(),
             PvcStart = _pvcStart.ToArray(),
             PvcClaims = _pvcClaims.ToArray(),

@@ -254,7 +254,7 @@ public sealed class CompactSnapshotTests
 
         var e = Assert.Throws<SnapshotFormatException>(() => SnapshotLoader.Load(new MemoryStream(bytes), "old.rbsnap"));
 
-        Assert.Equal("old.rbsnap: compact snapshot, version: format version 99 is not the version this rebalancer reads (1); "
+        Assert.Equal("old.rbsnap: compact snapshot, version: format version 99 is not the version this rebalancer reads (2); "
             + "write the snapshot again with this version ('rebalancer snapshot --from FILE.json --format compact') (value '99')", e.Message);
     }
 

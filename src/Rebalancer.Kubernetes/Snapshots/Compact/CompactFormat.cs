@@ -4,7 +4,7 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 internal static class CompactFormat
 {
     /// <summary>Bumped whenever the layout changes; a reader accepts its own version only.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>End marker then the CRC-64 (ECMA-182, as XZ uses) of every byte before the trailer.</summary>
     public const int TrailerLength = 16;

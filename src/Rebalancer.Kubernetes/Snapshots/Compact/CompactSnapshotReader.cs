@@ -245,6 +245,8 @@ internal sealed class CompactSnapshotReader(CompactInput input)
             UsageCpuMilli = input.Column<long>("pods.usageCpuMilli", count),
             UsageMemory = input.Column<long>("pods.usageMemory", count),
             HasUsage = input.Bools("pods.hasUsage", count),
+            NonZeroCpuMilli = input.Column<long>("pods.nonZeroCpuMilli", count),
+            NonZeroMemory = input.Column<long>("pods.nonZeroMemory", count),
         };
     }
 
@@ -313,12 +315,8 @@ internal sealed class CompactSnapshotReader(CompactInput input)
 
         PodAffinityTerm[] affinity = AffinityTerms("requiredPodAffinity");
         PodAffinityTerm[] antiAffinity = AffinityTerms("requiredPodAntiAffinity");
-        var preferredAnti = new WeightedPodAffinityTerm[input.Count("preferredPodAntiAffinity", 8)];
-        for (int i = 0; i < preferredAnti.Length; i++)
-        {
-            int weight = input.Int32("preferredPodAntiAffinity.weight");
-            preferredAnti[i] = new WeightedPodAffinityTerm(weight, AffinityTerm());
-        }
+        WeightedPodAffinityTerm[] preferredAffinity = WeightedTerms("preferredPodAffinity");
+        WeightedPodAffinityTerm[] preferredAnti = WeightedTerms("preferredPodAntiAffinity");
 
         var spread = new TopologySpreadConstraint[input.Count("topologySpread", 16)];
         for (int i = 0; i < spread.Length; i++)
@@ -344,6 +342,7 @@ internal sealed class CompactSnapshotReader(CompactInput input)
             PreferredNodeAffinity = preferred,
             RequiredPodAffinity = affinity,
             RequiredPodAntiAffinity = antiAffinity,
+            PreferredPodAffinity = preferredAffinity,
             PreferredPodAntiAffinity = preferredAnti,
             TopologySpread = spread,
         };
@@ -371,6 +370,18 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         for (int i = 0; i < terms.Length; i++)
         {
             terms[i] = AffinityTerm();
+        }
+
+        return terms;
+    }
+
+    private WeightedPodAffinityTerm[] WeightedTerms(string field)
+    {
+        var terms = new WeightedPodAffinityTerm[input.Count(field, 8)];
+        for (int i = 0; i < terms.Length; i++)
+        {
+            int weight = input.Int32(field + ".weight");
+            terms[i] = new WeightedPodAffinityTerm(weight, AffinityTerm());
         }
 
         return terms;

@@ -109,6 +109,8 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         output.Array<long>(pods.UsageCpuMilli);
         output.Array<long>(pods.UsageMemory);
         output.Array<bool>(pods.HasUsage);
+        output.Array<long>(pods.NonZeroCpuMilli);
+        output.Array<long>(pods.NonZeroMemory);
     }
 
     private void KeyValues(KeyValueColumn column)
@@ -165,12 +167,8 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
 
         AffinityTerms(constraints.RequiredPodAffinity);
         AffinityTerms(constraints.RequiredPodAntiAffinity);
-        output.Int32(constraints.PreferredPodAntiAffinity.Length);
-        foreach (WeightedPodAffinityTerm weighted in constraints.PreferredPodAntiAffinity)
-        {
-            output.Int32(weighted.Weight);
-            AffinityTerm(weighted.Term);
-        }
+        WeightedTerms(constraints.PreferredPodAffinity);
+        WeightedTerms(constraints.PreferredPodAntiAffinity);
 
         output.Int32(constraints.TopologySpread.Length);
         foreach (TopologySpreadConstraint spread in constraints.TopologySpread)
@@ -206,6 +204,16 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         foreach (PodAffinityTerm term in terms)
         {
             AffinityTerm(term);
+        }
+    }
+
+    private void WeightedTerms(WeightedPodAffinityTerm[] terms)
+    {
+        output.Int32(terms.Length);
+        foreach (WeightedPodAffinityTerm weighted in terms)
+        {
+            output.Int32(weighted.Weight);
+            AffinityTerm(weighted.Term);
         }
     }
 
