@@ -1,5 +1,6 @@
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Policy;
+using Rebalancer.Core.Scheduling;
 
 namespace Rebalancer.Core.Planning;
 
@@ -15,6 +16,9 @@ public sealed record PlanningSettings
     public uint? MaxPodsToEvictTotal { get; init; }
 
     public IReadOnlyList<PlanningProfile> Profiles { get; init; } = [];
+
+    /// <summary>The kube-scheduler scoring every projected move follows (the policy's <c>scheduler:</c> section).</summary>
+    public SchedulerProfile Scheduler { get; init; } = SchedulerProfile.Default;
 }
 
 public sealed record PlanningProfile(string Name, DefaultEvictorSettings Evictor, IReadOnlyList<IStrategy> Deschedule, IReadOnlyList<IStrategy> Balance);

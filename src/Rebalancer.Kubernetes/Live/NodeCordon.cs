@@ -2,7 +2,7 @@ using Rebalancer.Core.Planning;
 
 namespace Rebalancer.Kubernetes.Live;
 
-/// <summary>What happened to the schedulability of one node Consolidation drains (its <c>cordon</c> arg).</summary>
+/// <summary>What happened to the schedulability of one node the plan drains (Consolidation's or HighNodeUtilization's <c>cordon</c> arg).</summary>
 public enum CordonOutcomeKind
 {
     /// <summary>Cordoned before its evictions and left cordoned: the drain completed (or uncordoning is turned off).</summary>
@@ -50,8 +50,8 @@ internal sealed class DrainCordons
 
     private DrainCordons(Plan plan)
     {
-        _drains = [.. plan.Consolidation?.Drained.Where(d => d.Cordon != CordonAction.None) ?? []];
-        UncordonOnIncompleteDrain = plan.Consolidation?.UncordonOnIncompleteDrain ?? true;
+        _drains = [.. plan.Drains.Where(d => d.Cordon != CordonAction.None)];
+        UncordonOnIncompleteDrain = _drains.Any(d => d.UncordonOnIncompleteDrain);
         _evictions = new List<int>[_drains.Length];
         _cordons = new PatchResult?[_drains.Length];
         var drainOfPod = new Dictionary<int, int>();
@@ -106,7 +106,7 @@ internal sealed class DrainCordons
     /// one of its planned pods is gone (evicted, or already gone).
     /// </summary>
     public IEnumerable<int> Incomplete(IReadOnlyList<ExecutionOutcome> outcomes) =>
-        Enumerable.Range(0, _drains.Length).Where(d =>
+        Enumerable.Range(0, _drains.Length).Where(d => _drains[d].UncordonOnIncompleteDrain &&
             _cordons[d] is { } cordon && (cordon.Succeeded || cordon.Ambiguous) && !_evictions[d].All(i => Gone(outcomes[i])));
 
     /// <summary>The final outcome of each drain, in drain order, once the uncordons were sent.</summary>

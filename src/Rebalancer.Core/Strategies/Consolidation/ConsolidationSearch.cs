@@ -57,21 +57,23 @@ internal sealed class Search
                 continue;
             }
 
-            string? blocker = null;
+            Protection? blocker = null;
+            int blockingPod = -1;
             MovablePods(node, _scratch);
             foreach (int pod in _scratch)
             {
-                Protection? protection = _context.Filter(pod) ?? _context.Evictor.PreEvictionFilter(pod) ?? _context.Ledger.Check(pod, out _);
-                if (protection is Protection p)
+                blocker = _context.Filter(pod) ?? _context.Evictor.PreEvictionFilter(pod) ?? _context.Ledger.Check(pod, out _);
+                if (blocker is not null)
                 {
-                    blocker = p.Reason;
+                    blockingPod = pod;
                     break;
                 }
             }
 
             if (blocker is not null)
             {
-                Count($"a pod that cannot be evicted ({blocker})");
+                Count($"a pod that cannot be evicted ({blocker.Value.Reason})");
+                _context.Skip(blockingPod, blocker.Value.Reason, $"{_snapshot.Nodes.Name[node]} is not drained: {blocker.Value.Detail}");
                 continue;
             }
 
@@ -101,8 +103,14 @@ internal sealed class Search
         return candidates.Select(c => c.Node).ToList();
     }
 
-    /// <summary>Plans the eviction of every movable pod of <paramref name="node"/>, all or nothing.</summary>
-    public DrainedNode? TryDrain(int node, decimal[] weight)
+    /// <summary>
+    /// Plans the eviction of every movable pod of <paramref name="node"/>, all or nothing, in two steps. A best-fit
+    /// packing (the fullest node with room for each pod, largest pods first) answers "can these pods go anywhere?"
+    /// cheaply; then the drain is re-checked with the scheduler's own placement, pod by pod in eviction order (the
+    /// configured profile, the drained nodes excluded: they are cordoned or going away), and only that placement is
+    /// planned. A drain the scheduler would not complete is dropped, with a skip saying which pod it would not place.
+    /// </summary>
+    public DrainedNode? TryDrain(int node, decimal[] weight, CordonAction cordon)
     {
         PlanMark mark = _context.Mark();
         MovablePods(node, _scratch);
@@ -122,62 +130,111 @@ internal sealed class Search
         _index.Remove(node);
         var moves = new List<(int Pod, int Target)>(order.Length);
         string reason = $"consolidation: emptying {_snapshot.Nodes.Name[node]} ({FormatUtilization(node)}, {order.Length} pod(s) to move) so the node can be removed";
-        SkippedPod? blocked = null;
+        SkippedPod? blocked = BestFitPacking(node, order, reason, moves);
+        if (blocked is null && moves.Count == order.Length)
+        {
+            // A packing exists: undo it and let the scheduler place the pods.
+            Undo(mark, moves);
+            moves.Clear();
+            blocked = SchedulerPlacement(node, order, reason, moves);
+            if (blocked is null && moves.Count == order.Length)
+            {
+                if (KeepsNodeLossHeadroom(node))
+                {
+                    _drained.Add(node);
+                    _context.AddDrain(new DrainedNode(node, moves, weight[node])
+                    {
+                        Cordon = cordon,
+                        UncordonOnIncompleteDrain = _settings.UncordonOnIncompleteDrain,
+                    });
+                    return _context.Drains[^1];
+                }
+
+                Count("emptying it would leave too little room to survive the loss of the largest node (keepNodeLossHeadroom)");
+            }
+            else if (blocked is not null)
+            {
+                Count("the scheduler's placement would not fit every pod (a best-fit packing exists)");
+            }
+        }
+        else if (blocked is not null)
+        {
+            Count(blocked.Reason == SkipReasons.NodeFit ? "a pod that fits no other node" : $"a pod that cannot be evicted ({blocked.Reason})");
+        }
+
+        Undo(mark, moves);
+        _index.Refresh(node);
+        if (blocked is not null)
+        {
+            _context.Skip(blocked.Pod, blocked.Reason, blocked.Detail, blocked.Fit);
+        }
+
+        return null;
+    }
+
+    /// <summary>Best fit: each pod to the fullest target with room; the skip that stopped it, or null.</summary>
+    private SkippedPod? BestFitPacking(int node, int[] order, string reason, List<(int Pod, int Target)> moves)
+    {
         foreach (int pod in order)
         {
             int target = BestFit(pod);
             if (target < 0)
             {
-                if (!Exhausted)
+                if (Exhausted)
                 {
-                    int found = _context.Targets.FindTarget(pod, _context.TargetCandidates, TargetScoring.MostAllocated, out string failure,
-                        n => n != node && !_drained.Contains(n));
-                    FitVerdict? best = found < 0 && _context.Targets.LastFailure.Node >= 0 ? _context.Targets.LastFailure : null;
-                    blocked = new SkippedPod(pod, _context.Profile, _context.Plugin, SkipReasons.NodeFit,
-                        $"{_snapshot.Nodes.Name[node]} cannot be emptied: this pod fits no other node ({failure})") { Fit = best };
+                    return null;
                 }
 
-                break;
+                int found = _context.Targets.FindTarget(pod, _context.TargetCandidates, out string failure, n => n != node && !_drained.Contains(n));
+                FitVerdict? best = found < 0 && _context.Targets.LastFailure.Node >= 0 ? _context.Targets.LastFailure : null;
+                return new SkippedPod(pod, _context.Profile, _context.Plugin, SkipReasons.NodeFit,
+                    $"{_snapshot.Nodes.Name[node]} cannot be emptied: this pod fits no other node ({failure})") { Fit = best };
             }
 
             if (_context.TryEvictTo(pod, target, reason) != EvictResult.Evicted)
             {
                 SkippedPod last = _context.Skipped[^1];
-                blocked = last with { Detail = $"{_snapshot.Nodes.Name[node]} cannot be emptied: {last.Detail}" };
-                break;
+                return last with { Detail = $"{_snapshot.Nodes.Name[node]} cannot be emptied: {last.Detail}" };
             }
 
             _index.Refresh(target);
             moves.Add((pod, target));
         }
 
-        if (moves.Count == order.Length)
+        return null;
+    }
+
+    /// <summary>The scheduler's placement of every pod, in eviction order; the skip that stopped it, or null.</summary>
+    private SkippedPod? SchedulerPlacement(int node, int[] order, string reason, List<(int Pod, int Target)> moves)
+    {
+        foreach (int pod in order)
         {
-            if (KeepsNodeLossHeadroom(node))
+            if (_context.TryEvict(pod, reason) != EvictResult.Evicted)
             {
-                _drained.Add(node);
-                _context.Targets.MarkDraining(node); // later plugins (SpotRatio, …) must not move pods onto it
-                return new DrainedNode(node, moves, weight[node]);
+                SkippedPod last = _context.Skipped[^1];
+                return last with
+                {
+                    Detail = $"{_snapshot.Nodes.Name[node]} is not drained: a best-fit packing exists, but the scheduler ({_context.Scheduler.Name}) "
+                        + $"would not place every pod: {last.Detail}",
+                };
             }
 
-            blocked = null;
-            Count("emptying it would leave too little room to survive the loss of the largest node (keepNodeLossHeadroom)");
+            int target = _context.Projection.NodeOf(pod);
+            _index.Refresh(target);
+            moves.Add((pod, target));
         }
 
+        return null;
+    }
+
+    /// <summary>Undoes the evictions planned since <paramref name="mark"/> and refreshes the index where they landed.</summary>
+    private void Undo(PlanMark mark, List<(int Pod, int Target)> moves)
+    {
         _context.RollbackTo(mark);
         foreach ((_, int target) in moves)
         {
             _index.Refresh(target);
         }
-
-        _index.Refresh(node);
-        if (blocked is not null)
-        {
-            _context.Skip(blocked.Pod, blocked.Reason, blocked.Detail, blocked.Fit);
-            Count(blocked.Reason == SkipReasons.NodeFit ? "a pod that fits no other node" : $"a pod that cannot be evicted ({blocked.Reason})");
-        }
-
-        return null;
     }
 
     /// <summary>When the cluster survived losing its largest node before the plan, it must still after this drain.</summary>

@@ -1,0 +1,81 @@
+namespace Rebalancer.Core.Scheduling.Scoring.NodeResourcesFit;
+
+/// <summary>
+/// NodeResourcesFit's Score (noderesources/least_allocated.go, most_allocated.go, requested_to_capacity_ratio.go,
+/// v1.29–v1.32), integer arithmetic as in Go: per resource a 0–100 score, then the weighted mean over the resources
+/// the node has (truncated; RequestedToCapacityRatio rounds, and leaves out resources that score 0). Not normalised.
+/// </summary>
+internal sealed class NodeResourcesFitScorer : ResourceAllocationScorer
+{
+    private const long MaxUtilization = 100;
+
+    private readonly ScoringStrategyType _type;
+
+    // RequestedToCapacityRatio's shape with scores scaled from 0–10 to 0–100 (MaxNodeScore / MaxCustomPriorityScore).
+    private readonly ShapePoint[] _shape;
+
+    public NodeResourcesFitScorer(NodeResourcesFitSettings settings, ScoringContext context)
+        : base(context, settings.Resources, useRequested: false)
+    {
+        _type = settings.Type;
+        _shape = [.. settings.Shape.Select(p => new ShapePoint(p.Utilization, p.Score * 10))];
+    }
+
+    protected override long Formula(ReadOnlySpan<long> requested, ReadOnlySpan<long> allocatable)
+    {
+        long nodeScore = 0;
+        long weightSum = 0;
+        for (int r = 0; r < requested.Length; r++)
+        {
+            long capacity = allocatable[r];
+            if (capacity == 0)
+            {
+                continue;
+            }
+
+            long score = _type switch
+            {
+                ScoringStrategyType.LeastAllocated => requested[r] > capacity ? 0 : (capacity - requested[r]) * ScoreNormalization.MaxNodeScore / capacity,
+                ScoringStrategyType.MostAllocated => Math.Min(requested[r], capacity) * ScoreNormalization.MaxNodeScore / capacity,
+                _ => BrokenLinear(requested[r] > capacity ? MaxUtilization : requested[r] * MaxUtilization / capacity),
+            };
+            if (_type == ScoringStrategyType.RequestedToCapacityRatio && score <= 0)
+            {
+                continue;
+            }
+
+            nodeScore += score * Weights[r];
+            weightSum += Weights[r];
+        }
+
+        if (weightSum == 0)
+        {
+            return 0;
+        }
+
+        return _type == ScoringStrategyType.RequestedToCapacityRatio
+            ? (long)Math.Round(nodeScore / (double)weightSum, MidpointRounding.AwayFromZero)
+            : nodeScore / weightSum;
+    }
+
+    /// <summary>helper.BuildBrokenLinearFunction: linear between the shape's points, flat before the first and after the last.</summary>
+    private long BrokenLinear(long utilization)
+    {
+        for (int i = 0; i < _shape.Length; i++)
+        {
+            if (utilization <= _shape[i].Utilization)
+            {
+                if (i == 0)
+                {
+                    return _shape[0].Score;
+                }
+
+                ShapePoint a = _shape[i - 1];
+                ShapePoint b = _shape[i];
+                return a.Score + ((b.Score - a.Score) * (utilization - a.Utilization) / (b.Utilization - a.Utilization));
+            }
+        }
+
+        return _shape[^1].Score;
+    }
+}
