@@ -148,6 +148,9 @@ public sealed class TargetFinder
     /// </summary>
     public void MarkDraining(int node) => _draining[node] = true;
 
+    /// <summary>Undoes <see cref="MarkDraining"/> for a drain that was dropped before it was committed.</summary>
+    public void UnmarkDraining(int node) => _draining[node] = false;
+
     public bool IsDraining(int node) => _draining[node];
 
     /// <summary>The first predicate <paramref name="pod"/> fails on <paramref name="node"/> in the projection, with its detail.</summary>

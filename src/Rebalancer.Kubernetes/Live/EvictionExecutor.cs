@@ -185,8 +185,8 @@ public interface IEvictionExecutor
 /// Retry-After — never on message text (kubernetes-api.md §1.3, §2.5). Transient failures are retried with jittered
 /// exponential backoff by a Polly pipeline, a bounded number of times. Cancellation stops new evictions and retries;
 /// a request in flight completes, so nothing is left half-counted, and evictions not started are NotAttempted.
-/// Nodes Consolidation marked for cordoning are cordoned right before their first eviction (a node that cannot be
-/// cordoned keeps all its pods) and uncordoned at the end when their drain did not complete, even after a cancellation.
+/// Nodes the plan drains with a cordon are all cordoned before the first eviction (a node that cannot be cordoned keeps
+/// all its pods) and uncordoned at the end when their drain did not complete, even after a cancellation.
 /// </summary>
 public sealed class EvictionExecutor : IEvictionExecutor
 {
@@ -262,8 +262,9 @@ public sealed class EvictionExecutor : IEvictionExecutor
         DateTimeOffset nextStart = _time.GetUtcNow();
         bool cancelled = false;
 
-        // Empty drained nodes have no eviction to precede: they are cordoned first.
-        foreach (int drain in cordons.WithoutEvictions())
+        // Every drained node is cordoned before the first eviction: a pod evicted from one drain must not land on a node
+        // emptied later in the run (the plan placed it elsewhere).
+        foreach (int drain in cordons.ToCordon())
         {
             if (cancellationToken.IsCancellationRequested)
             {
@@ -337,8 +338,8 @@ public sealed class EvictionExecutor : IEvictionExecutor
                     nextStart = now + TimeSpan.FromSeconds(1 / _options.EvictionsPerSecond);
                 }
 
-                // Cordon right before the node's first eviction, so its pods cannot come back; never evict from a node
-                // that could not be cordoned.
+                // A drain the up-front pass did not reach (the run was cancelled there) is cordoned now; never evict from
+                // a node that could not be cordoned.
                 if (drain >= 0 && cordons.CordonOf(drain) is null)
                 {
                     if (!await CordonAsync(plan, cordons, drain, cancellationToken).ConfigureAwait(false))

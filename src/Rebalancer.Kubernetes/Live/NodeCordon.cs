@@ -92,9 +92,13 @@ internal sealed class DrainCordons
 
     public int NodeOf(int drain) => _drains[drain].Node;
 
-    /// <summary>Drains to cordon that have no eviction (empty nodes): cordoned before the first eviction starts.</summary>
-    public IEnumerable<int> WithoutEvictions() =>
-        Enumerable.Range(0, _drains.Length).Where(d => _drains[d].Cordon == CordonAction.Cordon && _evictions[d].Count == 0);
+    /// <summary>
+    /// Every drain to cordon, in drain order: all are cordoned before the run's first eviction (as Karpenter taints every
+    /// node of a consolidation first), so no evicted pod can be scheduled onto a node the plan empties later. The plan's
+    /// projection assumes exactly that (docs/design/0006-scheduler-model.md).
+    /// </summary>
+    public IEnumerable<int> ToCordon() =>
+        Enumerable.Range(0, _drains.Length).Where(d => _drains[d].Cordon == CordonAction.Cordon);
 
     /// <summary>The cordon PATCH of <paramref name="drain"/>, once sent.</summary>
     public PatchResult? CordonOf(int drain) => _cordons[drain];

@@ -16,6 +16,9 @@ internal sealed class Search
     private readonly Dictionary<string, int> _undrainable = new(StringComparer.Ordinal);
     private readonly List<int> _scratch = [];
 
+    // The search's skips, recorded once the re-check has planned the evictions (its rollback would drop them).
+    private readonly List<SkippedPod> _skips = [];
+
     public Search(PlanningContext context, ConsolidationSettings settings, List<int> pool)
     {
         _context = context;
@@ -73,7 +76,7 @@ internal sealed class Search
             if (blocker is not null)
             {
                 Count($"a pod that cannot be evicted ({blocker.Value.Reason})");
-                _context.Skip(blockingPod, blocker.Value.Reason, $"{_snapshot.Nodes.Name[node]} is not drained: {blocker.Value.Detail}");
+                _skips.Add(new SkippedPod(blockingPod, _context.Profile, _context.Plugin, blocker.Value.Reason, $"{_snapshot.Nodes.Name[node]} is not drained: {blocker.Value.Detail}"));
                 continue;
             }
 
@@ -104,13 +107,11 @@ internal sealed class Search
     }
 
     /// <summary>
-    /// Plans the eviction of every movable pod of <paramref name="node"/>, all or nothing, in two steps. A best-fit
-    /// packing (the fullest node with room for each pod, largest pods first) answers "can these pods go anywhere?"
-    /// cheaply; then the drain is re-checked with the scheduler's own placement, pod by pod in eviction order (the
-    /// configured profile, the drained nodes excluded: they are cordoned or going away), and only that placement is
-    /// planned. A drain the scheduler would not complete is dropped, with a skip saying which pod it would not place.
+    /// The search: plans the eviction of every movable pod of <paramref name="node"/>, all or nothing, each pod (largest
+    /// first) to the fullest target with room (best fit). This answers "can these pods go anywhere?" and chooses the
+    /// drains; <see cref="Recheck"/> then replaces the packing with the scheduler's own placement.
     /// </summary>
-    public DrainedNode? TryDrain(int node, decimal[] weight, CordonAction cordon)
+    public DrainedNode? TryDrain(int node, decimal[] weight)
     {
         PlanMark mark = _context.Mark();
         MovablePods(node, _scratch);
@@ -129,48 +130,109 @@ internal sealed class Search
 
         _index.Remove(node);
         var moves = new List<(int Pod, int Target)>(order.Length);
-        string reason = $"consolidation: emptying {_snapshot.Nodes.Name[node]} ({FormatUtilization(node)}, {order.Length} pod(s) to move) so the node can be removed";
-        SkippedPod? blocked = BestFitPacking(node, order, reason, moves);
+        SkippedPod? blocked = BestFitPacking(node, order, Reason(node, order.Length), moves);
         if (blocked is null && moves.Count == order.Length)
         {
-            // A packing exists: undo it and let the scheduler place the pods.
-            Undo(mark, moves);
-            moves.Clear();
-            blocked = SchedulerPlacement(node, order, reason, moves);
-            if (blocked is null && moves.Count == order.Length)
+            if (KeepsNodeLossHeadroom(node))
             {
-                if (KeepsNodeLossHeadroom(node))
-                {
-                    _drained.Add(node);
-                    _context.AddDrain(new DrainedNode(node, moves, weight[node])
-                    {
-                        Cordon = cordon,
-                        UncordonOnIncompleteDrain = _settings.UncordonOnIncompleteDrain,
-                    });
-                    return _context.Drains[^1];
-                }
+                _drained.Add(node);
+                _context.Targets.MarkDraining(node); // later plugins (SpotRatio, …) must not move pods onto it
+                return new DrainedNode(node, moves, weight[node]);
+            }
 
-                Count("emptying it would leave too little room to survive the loss of the largest node (keepNodeLossHeadroom)");
-            }
-            else if (blocked is not null)
-            {
-                Count("the scheduler's placement would not fit every pod (a best-fit packing exists)");
-            }
+            Count("emptying it would leave too little room to survive the loss of the largest node (keepNodeLossHeadroom)");
         }
         else if (blocked is not null)
         {
             Count(blocked.Reason == SkipReasons.NodeFit ? "a pod that fits no other node" : $"a pod that cannot be evicted ({blocked.Reason})");
         }
 
-        Undo(mark, moves);
+        _context.RollbackTo(mark);
+        foreach ((_, int target) in moves)
+        {
+            _index.Refresh(target);
+        }
+
         _index.Refresh(node);
         if (blocked is not null)
         {
-            _context.Skip(blocked.Pod, blocked.Reason, blocked.Detail, blocked.Fit);
+            _skips.Add(blocked);
         }
 
         return null;
     }
+
+    /// <summary>
+    /// The re-check (docs/design/0006-scheduler-model.md): undoes the search's best-fit packing (everything planned
+    /// since <paramref name="start"/>) and places the drained nodes' pods again, drain by drain and pod by pod in
+    /// eviction order, where the configured scheduler would put them, with every drained node cordoned (the executor
+    /// cordons them all before the run's first eviction). A drain whose pods the scheduler would not all place, or whose
+    /// placement breaks the N-1 guard, is dropped: its node is not cordoned and takes pods again, and a skip says which
+    /// pod stopped it. The kept drains are recorded with the scheduler's targets.
+    /// </summary>
+    public List<DrainedNode> Recheck(PlanMark start, List<DrainedNode> drained, Func<int, CordonAction> cordonFor)
+    {
+        _context.RollbackTo(start);
+        var kept = new List<DrainedNode>(drained.Count);
+        foreach (DrainedNode drain in drained)
+        {
+            PlanMark mark = _context.Mark();
+            var moves = new List<(int Pod, int Target)>(drain.Moves.Count);
+            SkippedPod? blocked = null;
+            string reason = Reason(drain.Node, drain.Moves.Count);
+            foreach ((int pod, _) in drain.Moves)
+            {
+                if (_context.TryEvict(pod, reason) != EvictResult.Evicted)
+                {
+                    SkippedPod last = _context.Skipped[^1];
+                    blocked = last with
+                    {
+                        Detail = $"{_snapshot.Nodes.Name[drain.Node]} is not drained: a best-fit packing exists, but the scheduler "
+                            + $"({_context.Scheduler.Name}) would not place every pod: {last.Detail}",
+                    };
+                    break;
+                }
+
+                moves.Add((pod, _context.Projection.NodeOf(pod)));
+            }
+
+            if (blocked is null && KeepsNodeLossHeadroom(drain.Node))
+            {
+                _context.AddDrain(drain with { Moves = moves, Cordon = cordonFor(drain.Node), UncordonOnIncompleteDrain = _settings.UncordonOnIncompleteDrain });
+                kept.Add(_context.Drains[^1]);
+                continue;
+            }
+
+            _context.RollbackTo(mark);
+            _drained.Remove(drain.Node);
+            _context.Targets.UnmarkDraining(drain.Node);
+            if (blocked is not null)
+            {
+                Count("the scheduler's placement would not fit every pod (a best-fit packing exists)");
+                _skips.Add(blocked);
+            }
+            else
+            {
+                Count("with the scheduler's placement, emptying it would leave too little room to survive the loss of the largest node (keepNodeLossHeadroom)");
+            }
+        }
+
+        // The search's skips, after the evictions: a pod the search skipped on one pass and a later drain moved has no
+        // skip left to contradict its eviction.
+        foreach (SkippedPod skip in _skips)
+        {
+            if (!_context.IsEvicted(skip.Pod))
+            {
+                _context.Skip(skip.Pod, skip.Reason, skip.Detail, skip.Fit);
+            }
+        }
+
+        _skips.Clear();
+        return kept;
+    }
+
+    private string Reason(int node, int pods) =>
+        $"consolidation: emptying {_snapshot.Nodes.Name[node]} ({FormatUtilization(node)}, {pods} pod(s) to move) so the node can be removed";
 
     /// <summary>Best fit: each pod to the fullest target with room; the skip that stopped it, or null.</summary>
     private SkippedPod? BestFitPacking(int node, int[] order, string reason, List<(int Pod, int Target)> moves)
@@ -202,39 +264,6 @@ internal sealed class Search
         }
 
         return null;
-    }
-
-    /// <summary>The scheduler's placement of every pod, in eviction order; the skip that stopped it, or null.</summary>
-    private SkippedPod? SchedulerPlacement(int node, int[] order, string reason, List<(int Pod, int Target)> moves)
-    {
-        foreach (int pod in order)
-        {
-            if (_context.TryEvict(pod, reason) != EvictResult.Evicted)
-            {
-                SkippedPod last = _context.Skipped[^1];
-                return last with
-                {
-                    Detail = $"{_snapshot.Nodes.Name[node]} is not drained: a best-fit packing exists, but the scheduler ({_context.Scheduler.Name}) "
-                        + $"would not place every pod: {last.Detail}",
-                };
-            }
-
-            int target = _context.Projection.NodeOf(pod);
-            _index.Refresh(target);
-            moves.Add((pod, target));
-        }
-
-        return null;
-    }
-
-    /// <summary>Undoes the evictions planned since <paramref name="mark"/> and refreshes the index where they landed.</summary>
-    private void Undo(PlanMark mark, List<(int Pod, int Target)> moves)
-    {
-        _context.RollbackTo(mark);
-        foreach ((_, int target) in moves)
-        {
-            _index.Refresh(target);
-        }
     }
 
     /// <summary>When the cluster survived losing its largest node before the plan, it must still after this drain.</summary>

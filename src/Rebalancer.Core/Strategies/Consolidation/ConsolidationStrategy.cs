@@ -38,6 +38,7 @@ public sealed class ConsolidationStrategy : IStrategy
             ? _settings.MaxNodesPerRun.Scale(pool.Count)
             : _settings.MaxNodesPerRun.Value);
         decimal[] weight = Weights(snapshot, pool);
+        PlanMark start = context.Mark();
         var search = new Search(context, _settings, pool);
         List<int> candidates = search.Candidates(weight);
         var drained = new List<DrainedNode>();
@@ -58,7 +59,7 @@ public sealed class ConsolidationStrategy : IStrategy
                     continue;
                 }
 
-                if (search.TryDrain(node, weight, DrainedNode.ActionFor(_settings.Cordon, snapshot, node)) is DrainedNode result)
+                if (search.TryDrain(node, weight) is DrainedNode result)
                 {
                     drained.Add(result);
                     progress = true;
@@ -82,6 +83,7 @@ public sealed class ConsolidationStrategy : IStrategy
             context.Note($"maxNodesPerRun {maxNodes} reached; {failed.Count} more candidate node(s) were not tried");
         }
 
+        drained = search.Recheck(start, drained, node => DrainedNode.ActionFor(_settings.Cordon, snapshot, node));
         search.ReportUndrainable();
         context.Consolidation = new ConsolidationSummary(
             drained,

@@ -197,7 +197,7 @@ public sealed class ConsolidationStrategyTests
 
         Assert.Empty(problems);
         Assert.Equal(new ConsolidationSettings(), settings);
-        Assert.False(settings.Cordon);
+        Assert.True(settings.Cordon); // issue #16: a drain without a cordon may get its pods straight back
         Assert.True(settings.UncordonOnIncompleteDrain);
     }
 
@@ -205,7 +205,8 @@ public sealed class ConsolidationStrategyTests
     [InlineData("""{"cordon": true}""", true, true)]
     [InlineData("""{"cordon": true, "uncordonOnIncompleteDrain": false}""", true, false)]
     [InlineData("""{"cordon": false}""", false, true)]
-    [InlineData("""{"uncordonOnIncompleteDrain": false}""", false, false)] // no effect without cordon, and no error: cordon off is a one-line change
+    [InlineData("""{"uncordonOnIncompleteDrain": false}""", true, false)]
+    [InlineData("""{"cordon": false, "uncordonOnIncompleteDrain": false}""", false, false)] // no effect without cordon, and no error: cordon off is a one-line change
     public void Bind_Should_ReadTheCordonArgs(string json, bool cordon, bool uncordon)
     {
         (ConsolidationSettings settings, string[] problems) = Bind(json);
