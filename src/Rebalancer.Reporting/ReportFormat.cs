@@ -159,6 +159,22 @@ internal static class ReportFormat
     public static string NodesChange(ReportConsolidation consolidation, string arrow) =>
         $"{Count(consolidation.NodesBefore)} {arrow} {Count(consolidation.NodesAfter)} (lower bound {Count(consolidation.LowerBound)}, gap {Count(consolidation.GapToLowerBound)})";
 
+    /// <summary>
+    /// <c>2 nodes before the first eviction: a, b (Consolidation)</c>: what the plan cordons, with each node's state after
+    /// a run when it is not simply "to cordon" (the first five named, the rest counted).
+    /// </summary>
+    public static string Cordons(IReadOnlyList<ReportNodeCordon> cordons)
+    {
+        const int Shown = 5;
+        IEnumerable<string> names = cordons.Take(Shown).Select(c =>
+        {
+            string state = c.Cordon.Describe();
+            return state == "to cordon" ? $"{c.Node} ({c.Plugin})" : $"{c.Node} ({c.Plugin}, {state})";
+        });
+        string more = cordons.Count > Shown ? $" and {Count(cordons.Count - Shown)} more" : string.Empty;
+        return $"{Plural(cordons.Count, "node", "nodes")} before the first eviction: {string.Join(", ", names)}{more}";
+    }
+
     public static string Outcome(EvictionOutcome? outcome) => outcome is null
         ? "-"
         : outcome.Outcome + " (" + Plural(outcome.Attempts, "attempt", "attempts") + ")" + (outcome.Message is { Length: > 0 } m ? ": " + m : string.Empty);
