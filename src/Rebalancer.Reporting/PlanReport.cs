@@ -381,7 +381,8 @@ public sealed class PlanReport
         }
 
         var drained = new bool[nodes.Count];
-        foreach (DrainedNode d in plan.Drains)
+        // A hand-made plan may carry a Consolidation summary without the plan-wide list: both mark their nodes.
+        foreach (DrainedNode d in plan.Drains.Concat(plan.Consolidation?.Drained ?? []))
         {
             if (d.Node >= 0)
             {

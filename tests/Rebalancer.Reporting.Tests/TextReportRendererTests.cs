@@ -202,8 +202,10 @@ public sealed class TextReportRendererTests
 
         string summary = text[..text.IndexOf("Evictions (", StringComparison.Ordinal)];
         Assert.Contains("N-1 node loss  survives → survives", summary, StringComparison.Ordinal);
-        Assert.Contains("N-1 zone loss  short cpu 2, memory 8Gi, pods 1, nvidia.com/gpu 1 → survives", summary, StringComparison.Ordinal);
-        Assert.Contains("Spot           56.3% → 53.0% (limit 66.0%)", summary, StringComparison.Ordinal);
+        Assert.Contains("N-1 zone loss  short cpu 2, memory 8Gi, pods 1, nvidia.com/gpu 1 → short cpu 2, memory 8Gi, pods 1, nvidia.com/gpu 1", summary, StringComparison.Ordinal);
+        Assert.Contains("Spot           56.3% → 53.1% (limit 66.0%)", summary, StringComparison.Ordinal);
+        Assert.Contains("Cordon         2 nodes before the first eviction: " + consolidation.Drained[0].Node + " (Consolidation)", summary, StringComparison.Ordinal);
+        Assert.Contains("Scheduler  kube-scheduler default (v1.29-v1.32): TaintToleration x3,", text, StringComparison.Ordinal);
         Assert.Contains($"Consolidation  nodes 50 → 48 (lower bound {consolidation.LowerBound}, gap {consolidation.GapToLowerBound}), 2 nodes drained", summary, StringComparison.Ordinal);
 
         string utilization = text[text.IndexOf("Utilization (", StringComparison.Ordinal)..text.IndexOf("N-1 headroom (", StringComparison.Ordinal)];
@@ -212,9 +214,9 @@ public sealed class TextReportRendererTests
             Assert.Contains($"│ {pool.Pool}", utilization, StringComparison.Ordinal);
         }
 
-        Assert.Contains("│ general-spot     │ eu-west-1a │     7 │       6 │       1 │ 33.9% → 29.1% │", utilization, StringComparison.Ordinal);
+        Assert.Contains("│ general-spot     │ eu-west-1a │     7 │       4 │       0 │ 33.9% → 27.3% │", utilization, StringComparison.Ordinal);
         Assert.Contains("After the plan, a group's drained nodes are left out", utilization, StringComparison.Ordinal);
         Assert.All(consolidation.Drained, d => Assert.Matches($"│ {Regex.Escape(d.Node!)} +│ drained", utilization));
-        Assert.Matches("│ Protected:LocalStorage +│ +14 │ SpotRatio 12, RemoveDuplicates 2 +│", text);
+        Assert.Matches("│ Protected:LocalStorage +│ +17 │ SpotRatio 12, Consolidation 3, RemoveDuplicates 2 +│", text);
     }
 }

@@ -12,7 +12,7 @@ public sealed record ScorePluginConfig(ScorePluginEntry Entry, int Weight, objec
     public override string ToString()
     {
         string args = Settings.ToString() ?? string.Empty;
-        return $"{Name} ×{Weight}" + (args.Length == 0 ? string.Empty : $" ({args})");
+        return $"{Name} x{Weight}" + (args.Length == 0 ? string.Empty : $" ({args})");
     }
 }
 
@@ -33,7 +33,7 @@ public sealed record SchedulerProfile
         IsDefault = true,
     };
 
-    public const string DefaultName = "kube-scheduler default (v1.29–v1.32)";
+    public const string DefaultName = "kube-scheduler default (v1.29-v1.32)";
 
     /// <summary>A label for reports: the policy's <c>scheduler.name</c>, the default profile's, or "custom".</summary>
     public string Name { get; init; } = "custom";
@@ -67,11 +67,11 @@ public sealed record SchedulerProfile
     /// </summary>
     public bool Packs => ResourceScoring?.Packs ?? false;
 
-    /// <summary>One line for reports, e.g. <c>kube-scheduler default (v1.29–v1.32): TaintToleration ×3, …</c>.</summary>
+    /// <summary>One line for reports, in ASCII, e.g. <c>kube-scheduler default (v1.29-v1.32): TaintToleration x3, …</c>.</summary>
     public string Describe()
     {
         string modelled = string.Join(", ", Modelled);
-        var notModelled = NotModelled.Select(p => $"{p.Name} ×{p.Weight}").ToList();
+        var notModelled = NotModelled.Select(p => $"{p.Name} x{p.Weight}").ToList();
         string text = $"{Name}: {(modelled.Length == 0 ? "no score plugin (ties go to the lower node index)" : modelled)}";
         return notModelled.Count == 0 ? text : $"{text}; not modelled: {string.Join(", ", notModelled)}";
     }

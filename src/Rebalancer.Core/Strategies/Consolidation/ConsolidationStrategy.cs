@@ -110,7 +110,7 @@ public sealed class ConsolidationStrategy : IStrategy
         if (!_settings.Cordon)
         {
             context.Warn("cordon is off: the drained nodes stay schedulable while their pods are evicted, and the scheduler "
-                + $"({scheduler.Name}) may put the replacement pods straight back on them — a node being emptied is the "
+                + $"({scheduler.Name}) may put the replacement pods straight back on them: a node being emptied is the "
                 + "emptiest in its pool. The plan assumes they do not; turn cordon on (the default) so the drains hold");
         }
         else if (!scheduler.Packs)

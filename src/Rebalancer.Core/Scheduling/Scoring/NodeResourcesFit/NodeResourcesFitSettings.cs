@@ -128,7 +128,7 @@ public sealed record NodeResourcesFitSettings
     {
         string resources = string.Join(", ", Resources);
         return Type == ScoringStrategyType.RequestedToCapacityRatio
-            ? $"{Type}: {resources}; shape {string.Join(" ", Shape.Select(p => $"{p.Utilization}%→{p.Score}"))}"
+            ? $"{Type}: {resources}; shape {string.Join(" ", Shape.Select(p => $"{p.Utilization}%:{p.Score}"))}"
             : $"{Type}: {resources}";
     }
 }
