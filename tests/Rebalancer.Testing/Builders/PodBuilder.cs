@@ -9,6 +9,8 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
 
     public PodRecord Record => pod;
 
+    public TestCluster Cluster => cluster;
+
     public PodBuilder Namespace(string value)
     {
         pod.Namespace = Id(value);

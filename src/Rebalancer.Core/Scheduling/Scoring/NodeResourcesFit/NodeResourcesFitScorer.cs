@@ -37,7 +37,7 @@ internal sealed class NodeResourcesFitScorer : ResourceAllocationScorer
             {
                 ScoringStrategyType.LeastAllocated => requested[r] > capacity ? 0 : (capacity - requested[r]) * ScoreNormalization.MaxNodeScore / capacity,
                 ScoringStrategyType.MostAllocated => Math.Min(requested[r], capacity) * ScoreNormalization.MaxNodeScore / capacity,
-                _ => BrokenLinear(requested[r] > capacity ? MaxUtilization : requested[r] * MaxUtilization / capacity),
+                _ => BrokenLinear(_shape, requested[r] > capacity ? MaxUtilization : requested[r] * MaxUtilization / capacity),
             };
             if (_type == ScoringStrategyType.RequestedToCapacityRatio && score <= 0)
             {
@@ -59,23 +59,23 @@ internal sealed class NodeResourcesFitScorer : ResourceAllocationScorer
     }
 
     /// <summary>helper.BuildBrokenLinearFunction: linear between the shape's points, flat before the first and after the last.</summary>
-    private long BrokenLinear(long utilization)
+    internal static long BrokenLinear(ReadOnlySpan<ShapePoint> shape, long utilization)
     {
-        for (int i = 0; i < _shape.Length; i++)
+        for (int i = 0; i < shape.Length; i++)
         {
-            if (utilization <= _shape[i].Utilization)
+            if (utilization <= shape[i].Utilization)
             {
                 if (i == 0)
                 {
-                    return _shape[0].Score;
+                    return shape[0].Score;
                 }
 
-                ShapePoint a = _shape[i - 1];
-                ShapePoint b = _shape[i];
+                ShapePoint a = shape[i - 1];
+                ShapePoint b = shape[i];
                 return a.Score + ((b.Score - a.Score) * (utilization - a.Utilization) / (b.Utilization - a.Utilization));
             }
         }
 
-        return _shape[^1].Score;
+        return shape[^1].Score;
     }
 }
