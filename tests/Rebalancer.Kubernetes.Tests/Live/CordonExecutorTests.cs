@@ -26,6 +26,8 @@ public sealed class CordonExecutorTests
         var drained = new DrainedNode(nodeIndex, moves, 1m)
         {
             Cordon = snapshot.Nodes.IsUnschedulable(nodeIndex) ? CordonAction.AlreadyCordoned : CordonAction.Cordon,
+            Plugin = "Consolidation",
+            UncordonOnIncompleteDrain = uncordonOnIncompleteDrain,
         };
         return new Plan
         {
@@ -39,6 +41,7 @@ public sealed class CordonExecutorTests
             RequestedAfter = [],
             ConsideredNodes = [],
             Consolidation = new ConsolidationSummary([drained], 2, 1, 1, 1, 1, 0, false) { UncordonOnIncompleteDrain = uncordonOnIncompleteDrain },
+            Drains = [drained],
         };
     }
 
@@ -53,7 +56,7 @@ public sealed class CordonExecutorTests
     private static bool? Unschedulable(TestApiServer server, string node) => server.Store.Get("nodes", null, node)!["spec"]?["unschedulable"]?.GetValue<bool>();
 
     [Fact]
-    public async Task Execute_Should_CordonTheNodeRightBeforeItsEvictions_And_LeaveItCordoned_When_TheDrainCompletes()
+    public async Task Execute_Should_CordonTheNodeBeforeAnyEviction_And_LeaveItCordoned_When_TheDrainCompletes()
     {
         await using TestApiServer server = await StartAsync(SmallCluster());
         ClusterSnapshot snapshot = await ReadAsync(server);
@@ -206,24 +209,31 @@ public sealed class CordonExecutorTests
     }
 
     [Fact]
-    public async Task Execute_Should_ReportNotAttempted_When_CancelledBeforeTheNodesEvictions()
+    public async Task Execute_Should_CordonEveryDrainedNodeBeforeTheFirstEviction_And_UncordonIt_When_CancelledBeforeItsEvictions()
     {
+        // Every drained node is cordoned before the run's first eviction (issue #16: a pod evicted earlier must not be
+        // scheduled onto a node the plan empties later). solo-2 (on n2, not drained) goes first; the run is cancelled
+        // before n1's turn, so n1's drain is incomplete and n1 is uncordoned again.
         await using TestApiServer server = await StartAsync(SmallCluster());
         ClusterSnapshot snapshot = await ReadAsync(server);
         using var cancellation = new CancellationTokenSource();
         using KubernetesConnection connection = Connect(server);
         var api = new HookedEvictionApi(new KubernetesEvictionApi(connection), (_, _) => cancellation.Cancel());
 
-        // solo-2 (on n2, not drained) goes first; the run is cancelled before n1's turn.
         Plan plan = DrainPlan(snapshot, "n1", [$"{Ns}/solo-0"], otherPods: $"{Ns}/solo-2");
         plan = new Plan
         {
             Snapshot = plan.Snapshot, Now = plan.Now, Evictions = [plan.Evictions[1], plan.Evictions[0]], Skipped = [], Warnings = [], PluginRuns = [],
-            RequestedBefore = [], RequestedAfter = [], ConsideredNodes = [], Consolidation = plan.Consolidation,
+            RequestedBefore = [], RequestedAfter = [], ConsideredNodes = [], Consolidation = plan.Consolidation, Drains = plan.Drains,
         };
         ExecutionResult result = await new EvictionExecutor(api, FastOptions() with { MaxConcurrency = 1 }).ExecuteAsync(plan, cancellation.Token);
 
-        Assert.Equal(CordonOutcomeKind.NotAttempted, Assert.Single(result.Cordons).Outcome);
-        Assert.Empty(Patches(server));
+        Assert.Equal([EvictionOutcomeKind.Evicted, EvictionOutcomeKind.NotAttempted], result.Outcomes.Select(o => o.Outcome));
+        Assert.Equal(CordonOutcomeKind.Uncordoned, Assert.Single(result.Cordons).Outcome);
+        IReadOnlyList<JournalEntry> patches = Patches(server, "n1");
+        Assert.Equal(2, patches.Count);
+        JournalEntry first = Assert.Single(server.Journal.Find("POST", EvictionPath));
+        Assert.True(patches[0].Sequence < first.Sequence, "n1 was cordoned after the run's first eviction");
+        Assert.Null(Unschedulable(server, "n1"));
     }
 }
