@@ -3,22 +3,19 @@ using Rebalancer.Testing.ApiServer;
 
 namespace Rebalancer.Cli.Tests;
 
-/// <summary>End-to-end <c>rebalancer run</c> with Consolidation's <c>cordon: true</c> against the test API server (demo cluster).</summary>
+/// <summary>End-to-end <c>rebalancer run</c> of the sample policy (Consolidation's <c>cordon: true</c>) against the test API server (demo cluster).</summary>
 public sealed class RunCordonTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("rebalancer-cordon-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>The sample policy with <c>cordon: true</c> added to Consolidation's args.</summary>
-    private string CordonPolicy()
+    /// <summary>The sample policy: Consolidation cordons the nodes it drains (the default, written out in the sample).</summary>
+    private static string CordonPolicy()
     {
-        const string Anchor = "          minUtilizationToKeep: 30\n";
         string policy = File.ReadAllText(CliRunner.DemoPolicy).ReplaceLineEndings("\n");
-        Assert.Contains(Anchor, policy, StringComparison.Ordinal);
-        string path = Path.Combine(_directory, "policy.yaml");
-        File.WriteAllText(path, policy.Replace(Anchor, Anchor + "          cordon: true\n", StringComparison.Ordinal));
-        return path;
+        Assert.Contains("          cordon: true\n", policy, StringComparison.Ordinal);
+        return CliRunner.DemoPolicy;
     }
 
     private async Task<(int Code, string Output, string Error)> RunAsync(TestApiServer server, params string[] extra) =>
