@@ -59,6 +59,9 @@ public sealed class Projection
     /// </summary>
     public (long CpuMilli, long Memory) NonZeroRequestedOn(int node) => (_nonZero[node * 2], _nonZero[(node * 2) + 1]);
 
+    /// <summary>The non-zero cpu and memory requests of every node, <c>[node * 2]</c> and <c>[node * 2 + 1]</c> (scoring loops read it directly).</summary>
+    internal long[] NonZeroRequested => _nonZero;
+
     /// <summary>The projected node of a pod: its node, the target it was moved to, or -1 (not running anywhere).</summary>
     public int NodeOf(int pod) => _podNode[pod];
 

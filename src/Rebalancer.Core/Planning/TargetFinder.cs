@@ -47,6 +47,10 @@ public sealed class TargetFinder
     private readonly bool[] _draining;
     private readonly TermGroups _antiAffinity;
     private readonly List<int> _matching = [];
+    private readonly bool[] _blockedOwn;
+    private readonly bool[] _blockedExisting;
+    private readonly List<int> _touchedOwn = [];
+    private readonly List<int> _touchedExisting = [];
     private int[] _feasible = [];
 
     // The dynamic filter state of the last pod asked about, valid until the projection changes.
@@ -60,6 +64,8 @@ public sealed class TargetFinder
         _projection = projection;
         _staticFit = staticFit ?? new StaticFitIndex(snapshot);
         _draining = new bool[snapshot.Nodes.Count];
+        _blockedOwn = new bool[snapshot.Nodes.Count];
+        _blockedExisting = new bool[snapshot.Nodes.Count];
         _scoringContext = new ScoringContext(snapshot, projection, _staticFit);
         scheduler ??= SchedulerProfile.Default;
         _scoring = new SchedulerScoring(scheduler, _scoringContext);
@@ -186,12 +192,12 @@ public sealed class TargetFinder
             return FitFailure.PodAffinity;
         }
 
-        if (filter.Own is not null && IsBlocked(node, filter.Own))
+        if (filter.Own is not null && _blockedOwn[node])
         {
             return FitFailure.PodAntiAffinity;
         }
 
-        if (filter.Existing is not null && IsBlocked(node, filter.Existing))
+        if (filter.Existing is not null && _blockedExisting[node])
         {
             return FitFailure.ExistingPodAntiAffinity;
         }
@@ -249,9 +255,12 @@ public sealed class TargetFinder
         }
 
         PodAffinityTerm[] affinity = _snapshot.ConstraintsOf(pod).RequiredPodAffinity;
+        HashSet<(int, int)>? own = BlockedDomains(pod);
+        Mark(_blockedOwn, _touchedOwn, own);
+        Mark(_blockedExisting, _touchedExisting, existing);
         _cached = new PodFilter
         {
-            Own = BlockedDomains(pod),
+            Own = own,
             Existing = existing,
             Blockers = blockers,
             AffinityTerms = affinity.Length > 0 ? affinity : null,
@@ -262,6 +271,36 @@ public sealed class TargetFinder
         _cachedPod = pod;
         _cachedVersion = _projection.Version;
         return _cached;
+    }
+
+    /// <summary>
+    /// Marks every node in a blocked domain, so the per-node check is an array read: a workload of hundreds of replicas
+    /// blocks hundreds of hostname domains, and probing each candidate's labels against the set cost a lookup per label
+    /// per candidate.
+    /// </summary>
+    private void Mark(bool[] blocked, List<int> touched, HashSet<(int Key, int Value)>? domains)
+    {
+        foreach (int node in touched)
+        {
+            blocked[node] = false;
+        }
+
+        touched.Clear();
+        foreach ((int key, int value) in domains ?? [])
+        {
+            if (key < 0)
+            {
+                blocked[value] = true;
+                touched.Add(value);
+                continue;
+            }
+
+            foreach (int node in _scoringContext.NodesWithLabel(key, value))
+            {
+                blocked[node] = true;
+                touched.Add(node);
+            }
+        }
     }
 
     /// <summary>Topology domains (key, value) where the pod's own required anti-affinity terms find a matching pod; (-1, node) is "this node".</summary>

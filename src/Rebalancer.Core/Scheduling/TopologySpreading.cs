@@ -32,6 +32,7 @@ internal sealed class TopologySpreading
     private readonly PodTopologySpreadSettings _settings;
     private readonly (int Key, UnsatisfiableConstraintAction Action, int MaxSkew)[] _defaults;
     private readonly Dictionary<(int Constraints, int LabelSet, UnsatisfiableConstraintAction Action), SpreadTerm[]> _explicit = [];
+    private readonly Dictionary<((int, int, int) Owner, UnsatisfiableConstraintAction Action), SpreadTerm[]> _defaulted = [];
 
     public TopologySpreading(ScoringContext context, PodTopologySpreadSettings settings)
     {
@@ -71,16 +72,15 @@ internal sealed class TopologySpreading
             return [];
         }
 
-        var result = new List<SpreadTerm>(_defaults.Length);
-        foreach ((int key, UnsatisfiableConstraintAction when, int maxSkew) in _defaults)
+        var ownerKey = (owner, action);
+        if (!_defaulted.TryGetValue(ownerKey, out SpreadTerm[]? defaulted))
         {
-            if (when == action)
-            {
-                result.Add(new SpreadTerm(key, maxSkew, 1, NodeInclusionPolicy.Honor, NodeInclusionPolicy.Ignore, null, owner));
-            }
+            defaulted = [.. _defaults.Where(d => d.Action == action)
+                .Select(d => new SpreadTerm(d.Key, d.MaxSkew, 1, NodeInclusionPolicy.Honor, NodeInclusionPolicy.Ignore, null, owner))];
+            _defaulted[ownerKey] = defaulted;
         }
 
-        return result.ToArray();
+        return defaulted;
     }
 
     /// <summary>

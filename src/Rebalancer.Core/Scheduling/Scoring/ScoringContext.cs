@@ -13,6 +13,8 @@ public sealed class ScoringContext
 {
     private Dictionary<(int Namespace, int Kind, int Name), List<int>>? _ownerPods;
     private readonly Dictionary<int, int[]> _nodeValues = [];
+    private readonly Dictionary<int, (int[] DomainOfNode, int Domains)> _domains = [];
+    private readonly Dictionary<int, Dictionary<int, int[]>> _nodesWithLabel = [];
     private static readonly string[] SpreadOwnerKinds = ["ReplicaSet", "StatefulSet", "ReplicationController"];
     private readonly int[] _ownerKinds;
 
@@ -57,6 +59,54 @@ public sealed class ScoringContext
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// Every node's topology domain for label <paramref name="key"/> as a dense index: the distinct values numbered
+    /// 0…<c>Domains − 1</c> in node order, and <c>Domains</c> itself for nodes without the label (kube-scheduler counts
+    /// those as the domain "" where it does not require the key). Counting per domain is then an array access.
+    /// </summary>
+    public (int[] DomainOfNode, int Domains) DomainIndex(int key)
+    {
+        if (!_domains.TryGetValue(key, out (int[] DomainOfNode, int Domains) index))
+        {
+            int[] values = NodeValues(key);
+            int[] domainOf = new int[values.Length];
+            var ids = new Dictionary<int, int>();
+            for (int n = 0; n < values.Length; n++)
+            {
+                if (values[n] >= 0 && !ids.TryGetValue(values[n], out domainOf[n]))
+                {
+                    domainOf[n] = ids[values[n]] = ids.Count;
+                }
+            }
+
+            for (int n = 0; n < values.Length; n++)
+            {
+                if (values[n] < 0)
+                {
+                    domainOf[n] = ids.Count;
+                }
+            }
+
+            index = (domainOf, ids.Count);
+            _domains[key] = index;
+        }
+
+        return index;
+    }
+
+    /// <summary>The nodes whose label <paramref name="key"/> is <paramref name="value"/>, ascending (built once per key).</summary>
+    public ReadOnlySpan<int> NodesWithLabel(int key, int value)
+    {
+        if (!_nodesWithLabel.TryGetValue(key, out Dictionary<int, int[]>? byValue))
+        {
+            int[] values = NodeValues(key);
+            byValue = values.Select((v, n) => (v, n)).Where(x => x.v >= 0).GroupBy(x => x.v).ToDictionary(g => g.Key, g => g.Select(x => x.n).ToArray());
+            _nodesWithLabel[key] = byValue;
+        }
+
+        return byValue.TryGetValue(value, out int[]? nodes) ? nodes : [];
     }
 
     /// <summary>The label sets a pod (anti-)affinity term may select: its namespaces' (its own by default), or all with a namespace selector.</summary>

@@ -10,24 +10,26 @@ namespace Rebalancer.Core.Scheduling.Scoring.PodTopologySpread;
 /// each domain counts the matching pods on every node of the cluster that carries the keys and passes the constraint's
 /// inclusion policies. Score: per constraint, <c>count · log(domains + 2) + maxSkew − 1</c> (hostname: the node's own
 /// count and the feasible-node count), summed and rounded. NormalizeScore: <c>100 · (max + min − s) / max</c>, so the
-/// emptiest domains score highest.
+/// emptiest domains score highest. Domains are dense indexes (<see cref="ScoringContext.DomainIndex"/>), so a placement
+/// costs the matching pods plus a few array reads per feasible node.
 /// </summary>
 internal sealed class PodTopologySpreadScorer : IScorePlugin
 {
     private readonly ScoringContext _context;
     private readonly TopologySpreading _spreading;
-    private readonly List<int[]> _hostCounts = [];
-    private readonly List<int> _touched = [];
     private readonly List<int> _matching = [];
-    private readonly List<Dictionary<int, long>> _domainCounts = [];
+
+    // Per constraint of the pod being scored (pooled): matching pods per node (hostname constraints) or per domain, and
+    // which domains the feasible nodes have.
+    private readonly List<long[]> _counts = [];
+    private readonly List<bool[]> _present = [];
+    private readonly List<int> _touched = [];
 
     public PodTopologySpreadScorer(PodTopologySpreadSettings settings, ScoringContext context)
     {
         _context = context;
         _spreading = new TopologySpreading(context, settings);
     }
-
-    internal TopologySpreading Spreading => _spreading;
 
     public bool Score(int pod, ReadOnlySpan<int> feasible, Span<long> scores)
     {
@@ -40,26 +42,37 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
         // Only the pod's own constraints (or List defaults) require a node to carry every topology key.
         bool requireAll = own || !_spreading.Settings.SystemDefaulted;
         int count = terms.Length;
-        var values = new int[count][];
-        while (_domainCounts.Count < count)
-        {
-            _domainCounts.Add([]);
-            _hostCounts.Add(new int[_context.Snapshot.Nodes.Count]);
-        }
-
+        int nodes = _context.Snapshot.Nodes.Count;
+        var domainOf = new int[count][];
+        var hostname = new bool[count];
+        Span<int> domains = stackalloc int[count];
         for (int c = 0; c < count; c++)
         {
-            values[c] = _context.NodeValues(terms[c].TopologyKey);
-            _domainCounts[c].Clear();
+            hostname[c] = terms[c].TopologyKey == _context.HostnameKey;
+            (domainOf[c], domains[c]) = _context.DomainIndex(terms[c].TopologyKey);
+            if (_counts.Count <= c)
+            {
+                _counts.Add([]);
+                _present.Add([]);
+            }
+
+            // Hostname counts are per node; the others per domain, with one slot for nodes without the key.
+            int size = hostname[c] ? nodes : domains[c] + 1;
+            if (_counts[c].Length < size)
+            {
+                _counts[c] = new long[size];
+                _present[c] = new bool[size];
+            }
         }
 
         // PreScore over the feasible nodes: ignored nodes, and each non-hostname constraint's domains.
         Span<bool> ignored = feasible.Length <= 1024 ? stackalloc bool[feasible.Length] : new bool[feasible.Length];
         int ignoredCount = 0;
+        Span<int> topologySize = stackalloc int[count];
         for (int i = 0; i < feasible.Length; i++)
         {
             int node = feasible[i];
-            if (requireAll && !HasAllKeys(values, node))
+            if (requireAll && !HasAllKeys(domainOf, domains, node))
             {
                 ignored[i] = true;
                 ignoredCount++;
@@ -68,10 +81,10 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
 
             for (int c = 0; c < count; c++)
             {
-                if (terms[c].TopologyKey != _context.HostnameKey)
+                if (!hostname[c] && !_present[c][domainOf[c][node]])
                 {
-                    // A node without the key is the domain "" here (-1), as a Go map lookup of a missing label gives.
-                    _domainCounts[c].TryAdd(values[c][node], 0);
+                    _present[c][domainOf[c][node]] = true;
+                    topologySize[c]++;
                 }
             }
         }
@@ -84,33 +97,27 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
             SpreadTerm term = terms[c];
             _matching.Clear();
             _spreading.MatchingPodNodes(pod, term, _matching);
-            bool hostname = term.TopologyKey == _context.HostnameKey;
-            Dictionary<int, long> domains = _domainCounts[c];
+            long[] counts = _counts[c];
             foreach (int node in _matching)
             {
-                if (hostname)
+                if (hostname[c])
                 {
-                    if (_hostCounts[c][node]++ == 0)
+                    if (counts[node]++ == 0)
                     {
-                        _touched.Add((c * _hostCounts[c].Length) + node);
+                        _touched.Add((c * nodes) + node);
                     }
 
                     continue;
                 }
 
-                if ((requireAll && !HasAllKeys(values, node)) || !_spreading.Includes(pod, term, node, staticFit))
+                int domain = domainOf[c][node];
+                if (_present[c][domain] && (!requireAll || HasAllKeys(domainOf, domains, node)) && _spreading.Includes(pod, term, node, staticFit))
                 {
-                    continue;
-                }
-
-                int value = values[c][node];
-                if (domains.TryGetValue(value, out long current))
-                {
-                    domains[value] = current + 1;
+                    counts[domain]++;
                 }
             }
 
-            weight[c] = Math.Log((hostname ? feasible.Length - ignoredCount : domains.Count) + 2);
+            weight[c] = Math.Log((hostname[c] ? feasible.Length - ignoredCount : topologySize[c]) + 2);
         }
 
         // Score.
@@ -127,14 +134,13 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
             double score = 0;
             for (int c = 0; c < count; c++)
             {
-                int value = values[c][node];
-                if (value < 0)
+                int domain = domainOf[c][node];
+                if (domain == domains[c])
                 {
-                    continue;
+                    continue; // the node has no value for the key: no credit (scoring.go checks the label)
                 }
 
-                long matching = terms[c].TopologyKey == _context.HostnameKey ? _hostCounts[c][node] : _domainCounts[c][value];
-                score += (matching * weight[c]) + (terms[c].MaxSkew - 1);
+                score += (_counts[c][hostname[c] ? node : domain] * weight[c]) + (terms[c].MaxSkew - 1);
             }
 
             long rounded = (long)Math.Round(score, MidpointRounding.AwayFromZero);
@@ -149,21 +155,30 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
             scores[i] = ignored[i] ? 0 : max == 0 ? ScoreNormalization.MaxNodeScore : ScoreNormalization.MaxNodeScore * (max + min - scores[i]) / max;
         }
 
+        // Reset the pooled arrays: the hostname counts where pods were counted, the domain arrays whole (they are small).
         foreach (int entry in _touched)
         {
-            _hostCounts[entry / _context.Snapshot.Nodes.Count][entry % _context.Snapshot.Nodes.Count] = 0;
+            _counts[entry / nodes][entry % nodes] = 0;
         }
 
         _touched.Clear();
+        for (int c = 0; c < count; c++)
+        {
+            if (!hostname[c])
+            {
+                Array.Clear(_counts[c], 0, domains[c] + 1);
+                Array.Clear(_present[c], 0, domains[c] + 1);
+            }
+        }
 
         return true;
     }
 
-    private static bool HasAllKeys(int[][] values, int node)
+    private static bool HasAllKeys(int[][] domainOf, ReadOnlySpan<int> domains, int node)
     {
-        foreach (int[] column in values)
+        for (int c = 0; c < domainOf.Length; c++)
         {
-            if (column[node] < 0)
+            if (domainOf[c][node] == domains[c])
             {
                 return false;
             }
