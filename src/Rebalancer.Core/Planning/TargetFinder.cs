@@ -99,9 +99,15 @@ public sealed class TargetFinder
         int bestFailedNode = -1;
         FitFailure bestFailedStage = FitFailure.None;
         PodFilter? filter = null;
-        for (int i = 0; i < candidates.Count; i++)
+        ReadOnlySpan<int> list = candidates switch
         {
-            int node = candidates[i];
+            List<int> l => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(l),
+            int[] a => a,
+            _ => candidates.ToArray(),
+        };
+        for (int i = 0; i < list.Length; i++)
+        {
+            int node = list[i];
 
             // Filtered here rather than by copying the list: this runs once per planned eviction.
             if (allow is not null && !allow(node))
@@ -202,12 +208,15 @@ public sealed class TargetFinder
             return FitFailure.ExistingPodAntiAffinity;
         }
 
-        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
-        ReadOnlySpan<long> allocatable = _snapshot.Nodes.AllocatableOf(node);
-        ReadOnlySpan<long> used = _projection.RequestedOn(node);
-        for (int r = 0; r < requests.Length; r++)
+        long[] allocatable = _snapshot.Nodes.Allocatable;
+        long[] used = _projection.Requested;
+        int row = node * _snapshot.Resources.Count;
+        int[] resources = filter.Requested;
+        long[] amounts = filter.Amounts;
+        for (int k = 0; k < resources.Length; k++)
         {
-            if (requests[r] > 0 && requests[r] > allocatable[r] - used[r])
+            int r = resources[k];
+            if (amounts[k] > allocatable[row + r] - used[row + r])
             {
                 return FitFailure.Resources;
             }
@@ -258,8 +267,22 @@ public sealed class TargetFinder
         HashSet<(int, int)>? own = BlockedDomains(pod);
         Mark(_blockedOwn, _touchedOwn, own);
         Mark(_blockedExisting, _touchedExisting, existing);
+        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        var requested = new List<int>(4);
+        var amounts = new List<long>(4);
+        for (int r = 0; r < requests.Length; r++)
+        {
+            if (requests[r] > 0)
+            {
+                requested.Add(r);
+                amounts.Add(requests[r]);
+            }
+        }
+
         _cached = new PodFilter
         {
+            Requested = [.. requested],
+            Amounts = [.. amounts],
             Own = own,
             Existing = existing,
             Blockers = blockers,
@@ -663,6 +686,11 @@ public sealed class TargetFinder
     private sealed class PodFilter
     {
         public static readonly PodFilter Empty = new();
+
+        /// <summary>The resources the pod requests (a positive amount), and the amounts: the resource check reads only these.</summary>
+        public int[] Requested { get; init; } = [];
+
+        public long[] Amounts { get; init; } = [];
 
         public HashSet<(int Key, int Value)>? Own { get; init; }
 

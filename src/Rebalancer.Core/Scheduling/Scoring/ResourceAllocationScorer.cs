@@ -48,46 +48,72 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
 
     public bool Score(int pod, ReadOnlySpan<int> feasible, Span<long> scores)
     {
-        int count = _index.Length;
-        Span<long> podRequest = stackalloc long[count];
-        Span<int> source = stackalloc int[count];
-        Span<long> requested = stackalloc long[count];
-        Span<long> allocatable = stackalloc long[count];
+        // Per resource the pod's request and where the node's side is read: allocatable column, and the request array,
+        // its stride and column (the projection's requests, or its non-zero cpu / memory). An extended resource the pod
+        // does not request, and a resource the snapshot lacks, are left out: no column at all.
+        int configured = _index.Length;
+        Span<long> podRequest = stackalloc long[configured];
         PodRequests(pod, podRequest);
-        for (int r = 0; r < count; r++)
+        Span<int> resource = stackalloc int[configured];
+        Span<long> request = stackalloc long[configured];
+        Span<int> column = stackalloc int[configured];
+        Span<bool> nonZero = stackalloc bool[configured];
+        int count = 0;
+        for (int r = 0; r < configured; r++)
         {
-            // An extended resource the pod does not request is left out of the score.
-            source[r] = podRequest[r] == 0 && _index[r] > ResourceCatalog.EphemeralStorage ? Skip : _source[r];
+            int from = _source[r];
+            if (from == Skip || (podRequest[r] == 0 && _index[r] > ResourceCatalog.EphemeralStorage))
+            {
+                continue;
+            }
+
+            resource[count] = r;
+            request[count] = podRequest[r];
+            nonZero[count] = from is NonZeroCpu or NonZeroMemory;
+            column[count] = from switch
+            {
+                NonZeroCpu => 0,
+                NonZeroMemory => 1,
+                _ => from,
+            };
+            count++;
+        }
+
+        if (_values.Length < feasible.Length * Math.Max(1, count))
+        {
+            _values = new long[feasible.Length * Math.Max(1, count) * 2];
+            _capacities = new long[_values.Length];
         }
 
         long[] nodeAllocatable = _snapshot.Nodes.Allocatable;
         long[] nodeRequested = _projection.Requested;
-        long[] nonZero = _projection.NonZeroRequested;
+        long[] nonZeroRequested = _projection.NonZeroRequested;
         int stride = _snapshot.Resources.Count;
-        for (int i = 0; i < feasible.Length; i++)
+        for (int k = 0; k < count; k++)
         {
-            int node = feasible[i];
-            int row = node * stride;
-            for (int r = 0; r < count; r++)
+            int allocatableColumn = _index[resource[k]];
+            int requestColumn = column[k];
+            long podSide = request[k];
+            long[] used = nonZero[k] ? nonZeroRequested : nodeRequested;
+            int usedStride = nonZero[k] ? 2 : stride;
+            for (int i = 0; i < feasible.Length; i++)
             {
-                int from = source[r];
-                long alloc = from == Skip ? 0 : nodeAllocatable[row + _index[r]];
+                int node = feasible[i];
+                long capacity = nodeAllocatable[(node * stride) + allocatableColumn];
 
                 // The scheduler fills an entry only when its allocatable is not 0; the formulas skip zero entries.
-                allocatable[r] = alloc;
-                requested[r] = alloc == 0 ? 0 : podRequest[r] + from switch
-                {
-                    NonZeroCpu => nonZero[node * 2],
-                    NonZeroMemory => nonZero[(node * 2) + 1],
-                    _ => nodeRequested[row + from],
-                };
+                _capacities[(i * count) + k] = capacity;
+                _values[(i * count) + k] = capacity == 0 ? 0 : podSide + used[(node * usedStride) + requestColumn];
             }
-
-            scores[i] = Formula(requested, allocatable);
         }
 
+        Formulas(_values, _capacities, resource[..count], feasible.Length, scores);
         return true;
     }
+
+    // The (requested, allocatable) pairs of every feasible node, node-major: reused between placements.
+    private long[] _values = [];
+    private long[] _capacities = [];
 
     /// <summary>The pod's request of each configured resource, as this plugin counts it.</summary>
     protected void PodRequests(int pod, Span<long> podRequest)
@@ -106,6 +132,10 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
         }
     }
 
-    /// <summary>The plugin's score of one node from its (requested, allocatable) per configured resource.</summary>
-    protected abstract long Formula(ReadOnlySpan<long> requested, ReadOnlySpan<long> allocatable);
+    /// <summary>
+    /// The plugin's score of every node from its (requested, allocatable) per scored resource:
+    /// <paramref name="requested"/> and <paramref name="allocatable"/> hold <paramref name="nodes"/> rows of
+    /// <c>resources.Length</c> entries; <paramref name="resources"/> are the configured resources' positions (for weights).
+    /// </summary>
+    protected abstract void Formulas(long[] requested, long[] allocatable, ReadOnlySpan<int> resources, int nodes, Span<long> scores);
 }

@@ -9,40 +9,46 @@ namespace Rebalancer.Core.Scheduling.Scoring.NodeResourcesBalancedAllocation;
 internal sealed class NodeResourcesBalancedAllocationScorer(NodeResourcesBalancedAllocationSettings settings, ScoringContext context)
     : ResourceAllocationScorer(context, settings.Resources, useRequested: true)
 {
-    protected override long Formula(ReadOnlySpan<long> requested, ReadOnlySpan<long> allocatable)
+    protected override void Formulas(long[] requested, long[] allocatable, ReadOnlySpan<int> resources, int nodes, Span<long> scores)
     {
-        Span<double> fractions = stackalloc double[requested.Length];
-        int count = 0;
-        double total = 0;
-        for (int r = 0; r < requested.Length; r++)
+        int count = resources.Length;
+        Span<double> fractions = stackalloc double[count];
+        for (int i = 0; i < nodes; i++)
         {
-            if (allocatable[r] == 0)
+            int row = i * count;
+            int present = 0;
+            double total = 0;
+            for (int k = 0; k < count; k++)
             {
-                continue;
+                long capacity = allocatable[row + k];
+                if (capacity == 0)
+                {
+                    continue;
+                }
+
+                double fraction = Math.Min(1, requested[row + k] / (double)capacity);
+                total += fraction;
+                fractions[present++] = fraction;
             }
 
-            double fraction = Math.Min(1, requested[r] / (double)allocatable[r]);
-            total += fraction;
-            fractions[count++] = fraction;
-        }
-
-        double std = 0;
-        if (count == 2)
-        {
-            std = Math.Abs((fractions[0] - fractions[1]) / 2);
-        }
-        else if (count > 2)
-        {
-            double mean = total / count;
-            double sum = 0;
-            for (int i = 0; i < count; i++)
+            double std = 0;
+            if (present == 2)
             {
-                sum += (fractions[i] - mean) * (fractions[i] - mean);
+                std = Math.Abs((fractions[0] - fractions[1]) / 2);
+            }
+            else if (present > 2)
+            {
+                double mean = total / present;
+                double sum = 0;
+                for (int k = 0; k < present; k++)
+                {
+                    sum += (fractions[k] - mean) * (fractions[k] - mean);
+                }
+
+                std = Math.Sqrt(sum / present);
             }
 
-            std = Math.Sqrt(sum / count);
+            scores[i] = (long)((1 - std) * ScoreNormalization.MaxNodeScore);
         }
-
-        return (long)((1 - std) * ScoreNormalization.MaxNodeScore);
     }
 }

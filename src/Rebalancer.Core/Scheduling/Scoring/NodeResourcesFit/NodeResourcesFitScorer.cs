@@ -21,41 +21,48 @@ internal sealed class NodeResourcesFitScorer : ResourceAllocationScorer
         _shape = [.. settings.Shape.Select(p => new ShapePoint(p.Utilization, p.Score * 10))];
     }
 
-    protected override long Formula(ReadOnlySpan<long> requested, ReadOnlySpan<long> allocatable)
+    protected override void Formulas(long[] requested, long[] allocatable, ReadOnlySpan<int> resources, int nodes, Span<long> scores)
     {
-        long nodeScore = 0;
-        long weightSum = 0;
-        for (int r = 0; r < requested.Length; r++)
+        int count = resources.Length;
+        Span<long> weight = stackalloc long[count];
+        for (int k = 0; k < count; k++)
         {
-            long capacity = allocatable[r];
-            if (capacity == 0)
-            {
-                continue;
-            }
-
-            long score = _type switch
-            {
-                ScoringStrategyType.LeastAllocated => requested[r] > capacity ? 0 : (capacity - requested[r]) * ScoreNormalization.MaxNodeScore / capacity,
-                ScoringStrategyType.MostAllocated => Math.Min(requested[r], capacity) * ScoreNormalization.MaxNodeScore / capacity,
-                _ => BrokenLinear(_shape, requested[r] > capacity ? MaxUtilization : requested[r] * MaxUtilization / capacity),
-            };
-            if (_type == ScoringStrategyType.RequestedToCapacityRatio && score <= 0)
-            {
-                continue;
-            }
-
-            nodeScore += score * Weights[r];
-            weightSum += Weights[r];
+            weight[k] = Weights[resources[k]];
         }
 
-        if (weightSum == 0)
+        for (int i = 0; i < nodes; i++)
         {
-            return 0;
-        }
+            int row = i * count;
+            long nodeScore = 0;
+            long weightSum = 0;
+            for (int k = 0; k < count; k++)
+            {
+                long capacity = allocatable[row + k];
+                if (capacity == 0)
+                {
+                    continue;
+                }
 
-        return _type == ScoringStrategyType.RequestedToCapacityRatio
-            ? (long)Math.Round(nodeScore / (double)weightSum, MidpointRounding.AwayFromZero)
-            : nodeScore / weightSum;
+                long used = requested[row + k];
+                long score = _type switch
+                {
+                    ScoringStrategyType.LeastAllocated => used > capacity ? 0 : (capacity - used) * ScoreNormalization.MaxNodeScore / capacity,
+                    ScoringStrategyType.MostAllocated => Math.Min(used, capacity) * ScoreNormalization.MaxNodeScore / capacity,
+                    _ => BrokenLinear(_shape, used > capacity ? MaxUtilization : used * MaxUtilization / capacity),
+                };
+                if (_type == ScoringStrategyType.RequestedToCapacityRatio && score <= 0)
+                {
+                    continue;
+                }
+
+                nodeScore += score * weight[k];
+                weightSum += weight[k];
+            }
+
+            scores[i] = weightSum == 0 ? 0
+                : _type == ScoringStrategyType.RequestedToCapacityRatio ? (long)Math.Round(nodeScore / (double)weightSum, MidpointRounding.AwayFromZero)
+                : nodeScore / weightSum;
+        }
     }
 
     /// <summary>helper.BuildBrokenLinearFunction: linear between the shape's points, flat before the first and after the last.</summary>

@@ -121,6 +121,14 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
         }
 
         // Score.
+        var countsOf = new long[count][];
+        Span<double> offset = stackalloc double[count];
+        for (int c = 0; c < count; c++)
+        {
+            countsOf[c] = _counts[c];
+            offset[c] = terms[c].MaxSkew - 1;
+        }
+
         long min = long.MaxValue;
         long max = 0;
         for (int i = 0; i < feasible.Length; i++)
@@ -140,7 +148,7 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
                     continue; // the node has no value for the key: no credit (scoring.go checks the label)
                 }
 
-                score += (_counts[c][hostname[c] ? node : domain] * weight[c]) + (terms[c].MaxSkew - 1);
+                score += (countsOf[c][hostname[c] ? node : domain] * weight[c]) + offset[c];
             }
 
             long rounded = (long)Math.Round(score, MidpointRounding.AwayFromZero);
