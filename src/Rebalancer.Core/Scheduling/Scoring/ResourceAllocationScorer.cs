@@ -35,6 +35,8 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
         _useRequested = useRequested;
         _index = [.. resources.Select(r => context.Snapshot.Resources.Find(r.Name))];
         Weights = [.. resources.Select(r => (long)r.Weight)];
+        _score = new long[context.Snapshot.Nodes.Count];
+        _scoreStamp = new int[context.Snapshot.Nodes.Count];
         _source = [.. _index.Select(index => index switch
         {
             < 0 or ResourceCatalog.Pods => Skip,
@@ -54,6 +56,64 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
         int configured = _index.Length;
         Span<long> podRequest = stackalloc long[configured];
         PodRequests(pod, podRequest);
+        for (int r = 0; r < configured; r++)
+        {
+            if (_source[r] == Skip || (podRequest[r] == 0 && _index[r] > ResourceCatalog.EphemeralStorage))
+            {
+                podRequest[r] = -1; // left out: part of the signature below
+            }
+        }
+
+        // A node's score depends on its own requests and the pod's requests only: consecutive placements of pods that
+        // request the same (replicas of one workload, as RemoveDuplicates and drains evict them) reuse every score
+        // but those of the nodes the projection changed since.
+        if (!podRequest.SequenceEqual(_signature))
+        {
+            _signature = podRequest.ToArray();
+            _stamp++;
+        }
+        else
+        {
+            for (int change = _changesSeen; change < _projection.ChangeCount; change++)
+            {
+                _scoreStamp[_projection.ChangedNode(change)] = 0;
+            }
+        }
+
+        _changesSeen = _projection.ChangeCount;
+        _stale.Clear();
+        foreach (int node in feasible)
+        {
+            if (_scoreStamp[node] != _stamp)
+            {
+                _stale.Add(node);
+            }
+        }
+
+        if (_stale.Count > 0)
+        {
+            ScoreNodes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_stale), podRequest);
+        }
+
+        for (int i = 0; i < feasible.Length; i++)
+        {
+            scores[i] = _score[feasible[i]];
+        }
+
+        return true;
+    }
+
+    private long[] _signature = [];
+    private readonly List<int> _stale = [];
+    private readonly long[] _score;
+    private readonly int[] _scoreStamp;
+    private int _stamp;
+    private int _changesSeen;
+
+    /// <summary>Computes and stores the scores of <paramref name="nodes"/> for a pod with these requests (-1: left out).</summary>
+    private void ScoreNodes(ReadOnlySpan<int> nodes, ReadOnlySpan<long> podRequest)
+    {
+        int configured = _index.Length;
         Span<int> resource = stackalloc int[configured];
         Span<long> request = stackalloc long[configured];
         Span<int> column = stackalloc int[configured];
@@ -61,12 +121,12 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
         int count = 0;
         for (int r = 0; r < configured; r++)
         {
-            int from = _source[r];
-            if (from == Skip || (podRequest[r] == 0 && _index[r] > ResourceCatalog.EphemeralStorage))
+            if (podRequest[r] < 0)
             {
                 continue;
             }
 
+            int from = _source[r];
             resource[count] = r;
             request[count] = podRequest[r];
             nonZero[count] = from is NonZeroCpu or NonZeroMemory;
@@ -79,10 +139,16 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
             count++;
         }
 
-        if (_values.Length < feasible.Length * Math.Max(1, count))
+        int needed = nodes.Length * Math.Max(1, count);
+        if (_values.Length < needed)
         {
-            _values = new long[feasible.Length * Math.Max(1, count) * 2];
+            _values = new long[needed * 2];
             _capacities = new long[_values.Length];
+            _batch = new long[nodes.Length * 2];
+        }
+        else if (_batch.Length < nodes.Length)
+        {
+            _batch = new long[nodes.Length * 2];
         }
 
         long[] nodeAllocatable = _snapshot.Nodes.Allocatable;
@@ -96,9 +162,9 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
             long podSide = request[k];
             long[] used = nonZero[k] ? nonZeroRequested : nodeRequested;
             int usedStride = nonZero[k] ? 2 : stride;
-            for (int i = 0; i < feasible.Length; i++)
+            for (int i = 0; i < nodes.Length; i++)
             {
-                int node = feasible[i];
+                int node = nodes[i];
                 long capacity = nodeAllocatable[(node * stride) + allocatableColumn];
 
                 // The scheduler fills an entry only when its allocatable is not 0; the formulas skip zero entries.
@@ -107,13 +173,18 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
             }
         }
 
-        Formulas(_values, _capacities, resource[..count], feasible.Length, scores);
-        return true;
+        Formulas(_values, _capacities, resource[..count], nodes.Length, _batch);
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            _score[nodes[i]] = _batch[i];
+            _scoreStamp[nodes[i]] = _stamp;
+        }
     }
 
-    // The (requested, allocatable) pairs of every feasible node, node-major: reused between placements.
+    // The (requested, allocatable) pairs of the nodes being scored, node-major, and their scores: reused buffers.
     private long[] _values = [];
     private long[] _capacities = [];
+    private long[] _batch = [];
 
     /// <summary>The pod's request of each configured resource, as this plugin counts it.</summary>
     protected void PodRequests(int pod, Span<long> podRequest)

@@ -17,7 +17,7 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
 {
     private readonly ScoringContext _context;
     private readonly TopologySpreading _spreading;
-    private readonly List<int> _matching = [];
+    private readonly List<List<int>> _matchingOf = [];
 
     // Per constraint of the pod being scored (pooled): matching pods per node (hostname constraints) or per domain, and
     // which domains the feasible nodes have.
@@ -65,6 +65,27 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
             }
         }
 
+        // The matching pods of every constraint (one node entry per pod).
+        while (_matchingOf.Count < count)
+        {
+            _matchingOf.Add([]);
+        }
+
+        bool anyMatching = false;
+        for (int c = 0; c < count; c++)
+        {
+            _matchingOf[c].Clear();
+            _spreading.MatchingPodNodes(pod, terms[c], _matchingOf[c]);
+            anyMatching |= _matchingOf[c].Count > 0;
+        }
+
+        if (!anyMatching && AllHaveEveryKey(feasible, domainOf, domains))
+        {
+            // Nothing to spread from, and every node carries every key: every node scores the same, which changes no
+            // choice (a workload's first replica, a singleton), so the plugin is left out of the sum.
+            return false;
+        }
+
         // PreScore over the feasible nodes: ignored nodes, and each non-hostname constraint's domains.
         Span<bool> ignored = feasible.Length <= 1024 ? stackalloc bool[feasible.Length] : new bool[feasible.Length];
         int ignoredCount = 0;
@@ -95,10 +116,8 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
         for (int c = 0; c < count; c++)
         {
             SpreadTerm term = terms[c];
-            _matching.Clear();
-            _spreading.MatchingPodNodes(pod, term, _matching);
             long[] counts = _counts[c];
-            foreach (int node in _matching)
+            foreach (int node in _matchingOf[c])
             {
                 if (hostname[c])
                 {
@@ -176,6 +195,19 @@ internal sealed class PodTopologySpreadScorer : IScorePlugin
             {
                 Array.Clear(_counts[c], 0, domains[c] + 1);
                 Array.Clear(_present[c], 0, domains[c] + 1);
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AllHaveEveryKey(ReadOnlySpan<int> feasible, int[][] domainOf, ReadOnlySpan<int> domains)
+    {
+        foreach (int node in feasible)
+        {
+            if (!HasAllKeys(domainOf, domains, node))
+            {
+                return false;
             }
         }
 

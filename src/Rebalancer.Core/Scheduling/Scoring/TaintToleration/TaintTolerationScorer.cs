@@ -5,7 +5,8 @@ namespace Rebalancer.Core.Scheduling.Scoring.TaintToleration;
 /// <summary>
 /// TaintToleration's Score (tainttoleration/taint_toleration.go): the number of the node's PreferNoSchedule taints that
 /// the pod's PreferNoSchedule (or effect-less) tolerations do not tolerate, then <c>DefaultNormalizeScore</c> reversed:
-/// the node with the most such taints gets 0, a node without any 100 (every node 100 when none has one).
+/// the node with the most such taints gets 0, a node without any 100. When no node has such a taint every node scores
+/// 100, a constant that changes no choice, so the plugin is left out of the sum.
 /// </summary>
 internal sealed class TaintTolerationScorer : IScorePlugin
 {
@@ -36,8 +37,8 @@ internal sealed class TaintTolerationScorer : IScorePlugin
     {
         if (!_any)
         {
-            scores[..feasible.Length].Fill(ScoreNormalization.MaxNodeScore);
-            return true;
+            // No node has a PreferNoSchedule taint: every node scores 100, the same for all, which changes no choice.
+            return false;
         }
 
         Toleration[] tolerations = _snapshot.ConstraintsOf(pod).Tolerations;
