@@ -3,13 +3,31 @@
 # image and CI build identical output. Framework-dependent and ReadyToRun (no trimming, no Native AOT):
 # docs/deployment.md has the measurements and the reasons.
 #
-#   .ci/publish.sh [OUTPUT_DIR]      default: artifacts/publish/rebalancer (git-ignored)
-#   RID=linux-arm64 .ci/publish.sh   another runtime identifier (default: linux-x64)
+#   .ci/publish.sh [OUTPUT_DIR]          default: artifacts/publish/rebalancer (git-ignored)
+#   RID=linux-arm64 .ci/publish.sh       another runtime identifier (default: linux-x64)
+#   TARGETARCH=arm64 .ci/publish.sh      the same from a Docker platform architecture (amd64, arm64), as the
+#                                        Dockerfile's build stage has it; RID wins when both are set
+#   .ci/publish.sh --print-rid           print the runtime identifier it would publish for, and stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [[ -n "${RID:-}" ]]; then
+  rid="$RID"
+else
+  # Refused rather than defaulted: an arm/v7 or s390x image with x64 code inside would fail only when it runs.
+  case "${TARGETARCH:-}" in
+    "" | amd64 | x64) rid=linux-x64 ;;
+    arm64) rid=linux-arm64 ;;
+    *) echo "publish.sh: TARGETARCH '${TARGETARCH}' is not supported (amd64 or arm64)" >&2; exit 2 ;;
+  esac
+fi
+
+if [[ "${1:-}" == "--print-rid" ]]; then
+  echo "$rid"
+  exit 0
+fi
+
 out="${1:-artifacts/publish/rebalancer}"
-rid="${RID:-linux-x64}"
 
 # --self-contained false: the runtime comes from the base image (mcr.microsoft.com/dotnet/runtime), shared by every
 # layer-cached pull. UseAppHost: the `rebalancer` launcher, so the image's ENTRYPOINT is the command name itself.

@@ -49,6 +49,27 @@ public static class CliApp
         root.Subcommands.Add(RunCommand.Create(cli));
         root.Subcommands.Add(SnapshotCommand.Create(cli));
         root.Subcommands.Add(ExplainCommand.Create(cli));
+        foreach (Command command in root.Subcommands)
+        {
+            foreach (Option option in command.Options)
+            {
+                option.Validators.Add(OnlyOnce);
+            }
+        }
+
         return root;
+    }
+
+    /// <summary>
+    /// An option given twice is an error, not "the last one wins": <c>--dry-run --dry-run=server</c> or two
+    /// <c>--policy</c> files are a mistake whose result the user cannot see, and for <c>run</c> the difference is
+    /// whether pods are evicted.
+    /// </summary>
+    private static void OnlyOnce(System.CommandLine.Parsing.OptionResult result)
+    {
+        if (result.IdentifierTokenCount > 1)
+        {
+            result.AddError($"{result.Option.Name}: given {result.IdentifierTokenCount} times; give it once");
+        }
     }
 }

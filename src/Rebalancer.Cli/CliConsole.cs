@@ -1,3 +1,5 @@
+using Rebalancer.Reporting;
+
 namespace Rebalancer.Cli;
 
 /// <summary>The process's standard streams, injectable so end-to-end tests run the CLI in-process.</summary>
@@ -10,6 +12,35 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<Stream> O
     /// </summary>
     public Func<Stream>? OpenStandardOutput { get; init; }
 
-    public static CliConsole System() =>
-        new(Console.Out, Console.Error, Console.OpenStandardInput, !Console.IsOutputRedirected) { OpenStandardOutput = Console.OpenStandardOutput };
+    /// <summary>
+    /// The terminal's columns when standard output is a terminal, for text reports laid out to fit it; null otherwise,
+    /// and then tables are not wrapped at all: piped output and logs keep every name and reason on one line.
+    /// </summary>
+    public int? TerminalWidth { get; init; }
+
+    /// <summary>How a text report is rendered to <see cref="Out"/>: colours and the terminal's width on a terminal only.</summary>
+    public ReportRenderOptions ReportOptions => new() { Color = IsTerminal, Width = IsTerminal ? TerminalWidth : null };
+
+    public static CliConsole System()
+    {
+        bool terminal = !Console.IsOutputRedirected;
+        return new(Console.Out, Console.Error, Console.OpenStandardInput, terminal)
+        {
+            OpenStandardOutput = Console.OpenStandardOutput,
+            TerminalWidth = terminal ? WindowWidth() : null,
+        };
+    }
+
+    private static int? WindowWidth()
+    {
+        try
+        {
+            // A terminal narrower than a text report can be laid out in gets the narrowest layout instead.
+            return Math.Max(Console.WindowWidth, TextReportRenderer.MinimumWidth);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }

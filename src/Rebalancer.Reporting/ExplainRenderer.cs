@@ -74,12 +74,14 @@ public static class ExplainRenderer
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("sequence", d.Sequence);
+                writer.WriteNumber("step", d.Step);
                 writer.WriteString("profile", d.Profile);
                 writer.WriteString("plugin", d.Plugin);
                 writer.WriteString("decision", d.Decision);
                 if (d.EvictionIndex is int index)
                 {
                     writer.WriteNumber("evictionIndex", index);
+                    writer.WriteNumber("evictionNumber", index + 1);
                 }
 
                 writer.WriteString("node", d.Node);
@@ -239,13 +241,13 @@ public static class ExplainRenderer
                 string plugin = ReportFormat.Plugin(d.Profile, d.Plugin, _showProfile);
                 bool evicted = d.EvictionIndex is not null;
                 string decision = evicted
-                    ? $"Evicted #{ReportFormat.Count(d.EvictionIndex!.Value + 1)}: {d.Node ?? "-"} {_arrow} {d.TargetNode ?? "-"}"
+                    ? $"Evicted #{ReportFormat.Count(d.EvictionNumber!.Value)}: {d.Node ?? "-"} {_arrow} {d.TargetNode ?? "-"}"
                     : "Skipped: " + d.Reason;
                 var cell = new Paragraph();
                 cell.Append(plugin + "  ", Heading);
                 cell.Append(decision, evicted ? Good : Caution);
                 cell.Append("\n" + (evicted ? d.Reason : d.Detail ?? string.Empty));
-                grid.AddRow(Cell("#" + ReportFormat.Count(d.Sequence + 1), Dim), cell);
+                grid.AddRow(Cell("#" + ReportFormat.Count(d.Step), Dim), cell);
             }
 
             console.Write(grid);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 
@@ -55,7 +54,7 @@ public sealed class ExplainReport
 
     public IReadOnlyList<ExplainPluginRun> Plugins { get; private init; } = [];
 
-    /// <summary>Warnings of the planner itself and of the evictor (those of a plugin are listed with its run).</summary>
+    /// <summary>Warnings about the inputs, of the planner itself and of the evictor (those of a plugin are listed with its run).</summary>
     public IReadOnlyList<ReportMessage> Warnings { get; private init; } = [];
 
     public string Key => Namespace + "/" + Name;
@@ -117,8 +116,8 @@ public sealed class ExplainReport
             Evictor = evictor,
             Pdb = pdb,
             Plugins = plugins,
-            Warnings = explanation.PlanWarnings
-                .Select(w => new ReportMessage(w.Profile.Length == 0 ? null : w.Profile, w.Plugin.Length == 0 ? null : w.Plugin, w.Message))
+            Warnings = context.Warnings
+                .Concat(explanation.PlanWarnings.Select(w => new ReportMessage(w.Profile.Length == 0 ? null : w.Profile, w.Plugin.Length == 0 ? null : w.Plugin, w.Message)))
                 .ToList(),
         };
     }
@@ -128,7 +127,7 @@ public sealed class ExplainReport
     {
         if (decisions.FirstOrDefault(d => d.EvictionIndex is not null) is ExplainDecision eviction)
         {
-            string count = string.Create(CultureInfo.InvariantCulture, $"eviction {eviction.EvictionIndex + 1} of {evictionCount}");
+            string count = $"eviction {ReportFormat.Count(eviction.EvictionNumber!.Value)} of {ReportFormat.Count(evictionCount)}";
             string move = eviction.TargetNode is null ? "no target needed" : $"from {eviction.Node ?? "-"} to {eviction.TargetNode}";
             return $"evicted by {eviction.Plugin} ({count}, {move}): {eviction.Reason}";
         }
@@ -137,7 +136,7 @@ public sealed class ExplainReport
         {
             // The last skip is the final word; earlier ones are in the decision list.
             ExplainDecision last = decisions[^1];
-            string times = decisions.Count == 1 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" ({decisions.Count} skips; the last)");
+            string times = decisions.Count == 1 ? string.Empty : $" ({ReportFormat.Count(decisions.Count)} skips; the last)";
             return $"not evicted: skipped by {last.Plugin}{times}: {last.Reason}: {last.Detail}";
         }
 
@@ -161,7 +160,11 @@ public sealed class ExplainReport
     }
 }
 
-/// <summary>One decision about the pod.</summary>
+/// <summary>
+/// One decision about the pod. Numbers for people count from 1 (<see cref="Step"/>, <see cref="EvictionNumber"/>: the
+/// text's <c>#N</c> and the plan report's <c>#</c> column); indexes count from 0 (<see cref="Sequence"/>,
+/// <see cref="EvictionIndex"/>: <c>evictions[EvictionIndex]</c> of the JSON plan report). The JSON carries both.
+/// </summary>
 /// <param name="Sequence">Position among all of the plan's decisions, from 0.</param>
 /// <param name="Decision"><c>Evicted</c> or <c>Skipped</c>.</param>
 /// <param name="Reason">For an eviction the rule with its numbers; for a skip the machine-readable reason.</param>
@@ -180,7 +183,14 @@ public sealed record ExplainDecision(
     string? TargetNode,
     int? EvictionIndex,
     string? FitNode,
-    string? FitPredicate);
+    string? FitPredicate)
+{
+    /// <summary>The decision's step among all of the plan's decisions, from 1 (<see cref="Sequence"/> + 1).</summary>
+    public int Step => Sequence + 1;
+
+    /// <summary>For an eviction, its number in execution order, from 1 (<see cref="EvictionIndex"/> + 1).</summary>
+    public int? EvictionNumber => EvictionIndex + 1;
+}
 
 /// <summary>The evictor's verdict in one profile: <paramref name="Reason"/> is null when the pod may be evicted.</summary>
 public sealed record ExplainEvictorVerdict(string Profile, string? Reason, string? Detail)

@@ -147,12 +147,14 @@ public sealed class HtmlReportRenderer : IReportRenderer
             }
 
             Scenario("node", headroom.Before?.Node, headroom.After?.Node);
-            if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
+            bool zones = headroom.Before?.Zone is not null || headroom.After?.Zone is not null;
+            if (zones)
             {
-                Scenario("zone", headroom.Before?.Zone, headroom.After?.Zone);
+                Zones(headroom);
             }
 
-            W("<p class=\"dim small\">The largest node (zone) fails: its pods are re-fitted first-fit-decreasing onto the others' free requests; DaemonSet and mirror pods die with it.</p>\n</div>\n");
+            W("<p class=\"dim small\">The largest node, or one zone, fails: its pods are re-fitted first-fit-decreasing onto the others' free requests; DaemonSet and mirror pods die with it."
+                + (zones ? " Each zone is compared with itself." : string.Empty) + "</p>\n</div>\n");
         }
 
         /// <summary>One failure scenario: what fails (both names when the largest differs before and after), then the two verdicts.</summary>
@@ -168,12 +170,33 @@ public sealed class HtmlReportRenderer : IReportRenderer
             W("</tr></tbody></table></div>\n");
         }
 
-        private void Loss(string field, ReportLoss? loss)
+        /// <summary>The zone verdict (the worst zone before and after, each named), then every zone before and after.</summary>
+        private void Zones(ReportHeadroom headroom)
+        {
+            W("<div class=\"scenario\"><b>One zone lost</b>\n<table class=\"verdict\"><tbody><tr><th scope=\"row\">Before</th>");
+            Loss("zoneBefore", headroom.Before?.Zone, ReportFormat.ZoneLoss(headroom.Before));
+            W("</tr><tr><th scope=\"row\">After</th>");
+            Loss("zoneAfter", headroom.After?.Zone, ReportFormat.ZoneLoss(headroom.After));
+            W("</tr></tbody></table>\n<table class=\"verdict zones\"><thead><tr><th>Zone</th><th>Before</th><th>After</th></tr></thead><tbody>\n");
+            foreach ((string zone, ReportLoss? before, ReportLoss? after, bool worstBefore, bool worstAfter) in ReportFormat.ZoneRows(headroom))
+            {
+                W($"<tr data-zone=\"{E(zone)}\"><th scope=\"row\">{E(zone)}</th>");
+                Loss("zoneBefore", before, ReportFormat.ZoneCell(before, worstBefore), perZone: true);
+                Loss("zoneAfter", after, ReportFormat.ZoneCell(after, worstAfter), perZone: true);
+                W("</tr>\n");
+            }
+
+            W("</tbody></table></div>\n");
+        }
+
+        /// <param name="perZone">A row of the per-zone table: its cells carry no <c>data-field</c>, which names the verdict itself.</param>
+        private void Loss(string field, ReportLoss? loss, string? text = null, bool perZone = false)
         {
             string tone = loss is null ? "dim" : loss.Survivable ? "good" : "bad";
             string mark = loss is null ? string.Empty : loss.Survivable ? "✔ " : "✘ ";
             string value = loss is null ? "none" : loss.Survivable ? "survives" : "short";
-            W($"<td class=\"{tone}\" data-field=\"{field}\" data-value=\"{value}\">{mark}{E(ReportFormat.Loss(loss))}</td>");
+            string data = perZone ? $"data-value=\"{value}\"" : $"data-field=\"{field}\" data-value=\"{value}\"";
+            W($"<td class=\"{tone}\" {data}>{mark}{E(text ?? ReportFormat.Loss(loss))}</td>");
         }
 
         /// <summary>The spot share before and after as two bars on a 0–100% scale, with the limit as a line across both.</summary>

@@ -296,6 +296,11 @@ public sealed class JsonReportRenderer : IReportRenderer
             writer.WriteString("profile", message.Profile);
             writer.WriteString("plugin", message.Plugin);
             writer.WriteString("message", message.Message);
+            if (message.Source is not null)
+            {
+                writer.WriteString("source", message.Source);
+            }
+
             writer.WriteEndObject();
         }
 
@@ -326,18 +331,36 @@ public sealed class JsonReportRenderer : IReportRenderer
         writer.WriteStartObject(name);
         WriteLoss(writer, "nodeLoss", "node", verdict.Node);
         WriteLoss(writer, "zoneLoss", "zone", verdict.Zone);
+
+        // Added in v1alpha1: each zone's loss, so before and after compare the same zone.
+        writer.WriteStartArray("zones");
+        foreach (ReportLoss zone in verdict.Zones)
+        {
+            WriteLoss(writer, null, "zone", zone);
+        }
+
+        writer.WriteEndArray();
         writer.WriteEndObject();
     }
 
-    private static void WriteLoss(Utf8JsonWriter writer, string name, string failedName, ReportLoss? loss)
+    /// <param name="name">The member name; null for an array element.</param>
+    private static void WriteLoss(Utf8JsonWriter writer, string? name, string failedName, ReportLoss? loss)
     {
         if (loss is null)
         {
-            writer.WriteNull(name);
+            writer.WriteNull(name!);
             return;
         }
 
-        writer.WriteStartObject(name);
+        if (name is null)
+        {
+            writer.WriteStartObject();
+        }
+        else
+        {
+            writer.WriteStartObject(name);
+        }
+
         writer.WriteString(failedName, loss.Failed);
         writer.WriteBoolean("survivable", loss.Survivable);
         WriteAmounts(writer, "shortfall", loss.Shortfall);

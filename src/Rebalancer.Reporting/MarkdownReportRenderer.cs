@@ -102,7 +102,7 @@ public sealed class MarkdownReportRenderer : IReportRenderer
             lines.Add($"- **N-1 node loss**: {Mark(headroom.After?.Node)} {Text(ReportFormat.LossChange(headroom.Before?.Node, headroom.After?.Node, "→"))}");
             if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
             {
-                lines.Add($"- **N-1 zone loss**: {Mark(headroom.After?.Zone)} {Text(ReportFormat.LossChange(headroom.Before?.Zone, headroom.After?.Zone, "→"))}");
+                lines.Add($"- **N-1 zone loss**: {Mark(headroom.After?.Zone)} {Text(ReportFormat.ZoneLossChange(headroom.Before, headroom.After, "→"))}");
             }
         }
 
@@ -197,16 +197,19 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         md.Line("| Lost | Before the plan | After the plan |");
         md.Line("|---|---|---|");
         md.Line($"| {Text(ReportFormat.Failed("node", headroom.Before?.Node, headroom.After?.Node))} | {Loss(headroom.Before?.Node)} | {Loss(headroom.After?.Node)} |");
-        if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
+        var zones = ReportFormat.ZoneRows(headroom);
+        foreach ((string zone, ReportLoss? before, ReportLoss? after, bool worstBefore, bool worstAfter) in zones)
         {
-            md.Line($"| {Text(ReportFormat.Failed("zone", headroom.Before?.Zone, headroom.After?.Zone))} | {Loss(headroom.Before?.Zone)} | {Loss(headroom.After?.Zone)} |");
+            md.Line($"| zone {Text(zone)} | {Loss(before, worstBefore)} | {Loss(after, worstAfter)} |");
         }
 
         md.Line();
-        md.Line("The largest node (zone) lost: its pods re-fitted first-fit-decreasing onto the rest; DaemonSet and mirror pods die with it.");
+        md.Line("The largest node, or one zone, lost: its pods re-fitted first-fit-decreasing onto the rest; DaemonSet and mirror pods die with it."
+            + (zones.Count > 0 ? " Each zone is compared with itself." : string.Empty));
     }
 
-    private string Loss(ReportLoss? loss) => loss is { Survivable: false } ? "**" + Text(ReportFormat.Loss(loss)) + "**" : Text(ReportFormat.Loss(loss));
+    private string Loss(ReportLoss? loss, bool worst = false) =>
+        loss is { Survivable: false } ? "**" + Text(ReportFormat.ZoneCell(loss, worst)) + "**" : Text(ReportFormat.ZoneCell(loss, worst));
 
     /// <summary>SpotRatio's share, floors and shortfall; left out when the plugin did not run.</summary>
     private void WriteSpot(Budget md, PlanReport report)

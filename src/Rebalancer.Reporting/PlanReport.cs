@@ -172,7 +172,8 @@ public sealed class PlanReport
             }
         }
 
-        List<ReportMessage> warnings = Messages(plan.Warnings);
+        // The inputs' warnings (the snapshot's, the clock's) first: they say what the plan was made from.
+        List<ReportMessage> warnings = [.. context.Warnings.Distinct(), .. Messages(plan.Warnings)];
 
         var summary = new ReportSummary(
             snapshot.Nodes.Count,
@@ -237,9 +238,12 @@ public sealed class PlanReport
             verdict.NodeLossSurvivable,
             Amounts(snapshot, verdict.NodeShortfall));
         ReportLoss? zone = verdict.ZoneLossSurvivable is bool survivable
-            ? new ReportLoss(verdict.LargestZone, survivable, Amounts(snapshot, verdict.ZoneShortfall))
+            ? new ReportLoss(verdict.WorstZone, survivable, Amounts(snapshot, verdict.ZoneShortfall))
             : null;
-        return new ReportHeadroomVerdict(node, zone);
+        return new ReportHeadroomVerdict(node, zone)
+        {
+            Zones = [.. verdict.Zones.Select(z => new ReportLoss(z.Zone, z.Survivable, Amounts(snapshot, z.Shortfall)))],
+        };
     }
 
     /// <summary>Amounts per resource in the snapshot's resource order (cpu, memory, pods, ephemeral-storage, extended), zeros left out.</summary>
@@ -617,15 +621,37 @@ public sealed record ReportSkip(string Namespace, string Name, string Uid, strin
 }
 
 /// <summary>A warning or a note, with where it came from.</summary>
-/// <param name="Profile">Null for a message about the whole plan.</param>
-/// <param name="Plugin">Null for a message about the whole plan.</param>
-public sealed record ReportMessage(string? Profile, string? Plugin, string Message);
+/// <param name="Profile">Null for a message about the whole plan or an input.</param>
+/// <param name="Plugin">Null for a message about the whole plan or an input.</param>
+/// <param name="Source">The input a message is about (<see cref="SnapshotSource"/>, <see cref="ClockSource"/>, <see cref="ConnectionSource"/>) or the run (<see cref="RunSource"/>); null for the plan's own messages.</param>
+public sealed record ReportMessage(string? Profile, string? Plugin, string Message, string? Source = null)
+{
+    /// <summary>The snapshot file or the cluster read: its loader's or reader's warnings (unsupported kinds, missing metrics…).</summary>
+    public const string SnapshotSource = "snapshot";
+
+    /// <summary>The pinned clock (<c>--now</c>).</summary>
+    public const string ClockSource = "clock";
+
+    /// <summary>How the cluster was reached (certificate checks off, credentials over plain http).</summary>
+    public const string ConnectionSource = "connection";
+
+    /// <summary>The run among other runs: its lease, the drains an interrupted run left, its Kubernetes Events.</summary>
+    public const string RunSource = "run";
+}
 
 /// <summary>N-1 headroom of the cluster before and after the plan (either may be null).</summary>
 public sealed record ReportHeadroom(ReportHeadroomVerdict? Before, ReportHeadroomVerdict? After);
 
-/// <summary>The verdicts for losing the largest node and the largest zone (null when no node has a zone label).</summary>
-public sealed record ReportHeadroomVerdict(ReportLoss Node, ReportLoss? Zone);
+/// <summary>The verdicts for losing the largest node and for losing a zone (null when no node has a zone label).</summary>
+/// <param name="Zone">The worst zone's loss: the largest shortfall, or the largest zone when every zone survives; <see cref="ReportLoss.Survivable"/> only when every zone survives.</param>
+public sealed record ReportHeadroomVerdict(ReportLoss Node, ReportLoss? Zone)
+{
+    /// <summary>Each zone's loss, by zone name, so before and after can be compared zone by zone.</summary>
+    public IReadOnlyList<ReportLoss> Zones { get; init; } = [];
+
+    /// <summary>The loss of <paramref name="zone"/>; null when the zone has no considered node here.</summary>
+    public ReportLoss? ZoneNamed(string zone) => Zones.FirstOrDefault(z => z.Failed == zone);
+}
 
 /// <summary>One failure scenario.</summary>
 /// <param name="Failed">The node or zone that fails.</param>

@@ -8,7 +8,14 @@ namespace Rebalancer.Reporting;
 /// <param name="PolicySource">The policy file path, or <c>built-in</c>.</param>
 /// <param name="PolicyDigest">The digest of the effective policy (<c>sha256:…</c>), so two reports can be tied to the same policy.</param>
 /// <param name="Version">The Rebalancer version that produced the report.</param>
-public sealed record ReportContext(string Mode, string Source, string PolicySource, string PolicyDigest, string Version);
+public sealed record ReportContext(string Mode, string Source, string PolicySource, string PolicyDigest, string Version)
+{
+    /// <summary>
+    /// Warnings about the inputs rather than the plan (the snapshot loader's, a clock earlier than the snapshot), listed
+    /// first in the report's <c>warnings</c>, each with its <see cref="ReportMessage.Source"/>.
+    /// </summary>
+    public IReadOnlyList<ReportMessage> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// What happened when an eviction was executed. Plans carry none; an executor passes one per eviction to

@@ -17,7 +17,11 @@ internal static class ReportFormat
     public static string Change(decimal? before, decimal? after, string arrow) =>
         before == after ? Percent(before) : Percent(before) + " " + arrow + " " + Percent(after);
 
-    public static string Count(int value) => value.ToString(CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A count for people, with thousands separators (<c>15,000</c>): the one number format of the text, Markdown, HTML
+    /// and explain renderings, so no count reads differently from its neighbour. JSON has plain numbers.
+    /// </summary>
+    public static string Count(int value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
     /// <summary>"1 node", "2 nodes": English plurals for the counted nouns the reports use.</summary>
     public static string Plural(int count, string singular, string plural) =>
@@ -35,11 +39,12 @@ internal static class ReportFormat
             .Skip(1)
             .Any();
 
-    /// <summary>Where a warning or note comes from: <c>profile/plugin</c>, or <c>plan</c> for the planner itself.</summary>
+    /// <summary>Where a warning or note comes from: <c>profile/plugin</c>, the input (<c>snapshot</c>, <c>clock</c>), or <c>plan</c> for the planner itself.</summary>
     public static string Origin(ReportMessage message) =>
-        message.Plugin is null ? "plan" : Plugin(message.Profile ?? string.Empty, message.Plugin, showProfile: true);
+        message.Plugin is not null ? Plugin(message.Profile ?? string.Empty, message.Plugin, showProfile: true) : message.Source ?? "plan";
 
-    public static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
+    /// <inheritdoc cref="Count(int)"/>
+    public static string Count(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
     /// <summary>A fraction as a percentage with one decimal place: <c>0.7692</c> is <c>76.9%</c>.</summary>
     public static string Share(decimal fraction) =>
@@ -64,6 +69,56 @@ internal static class ReportFormat
     /// <summary><c>survives</c>, or what would find no room: <c>short cpu 1, pods 1</c>; <c>-</c> when not evaluated.</summary>
     public static string Loss(ReportLoss? loss) =>
         loss is null ? "-" : loss.Survivable ? "survives" : "short " + Amounts(loss.Shortfall);
+
+    /// <summary>
+    /// The zone verdict with the zones it is about: <c>short cpu 2, memory 8Gi (losing eu-west-1a)</c>, every zone
+    /// whose loss is that short when several are (<c>losing a or c</c>), or <c>survives (any one zone)</c>; <c>-</c>
+    /// when not evaluated.
+    /// </summary>
+    public static string ZoneLoss(ReportHeadroomVerdict? verdict)
+    {
+        if (verdict?.Zone is not ReportLoss worst)
+        {
+            return "-";
+        }
+
+        if (worst.Survivable)
+        {
+            return "survives (any one zone)";
+        }
+
+        List<string> zones = [.. verdict.Zones.Where(z => IsAsShort(z, worst)).Select(z => z.Failed ?? "-")];
+        return $"{Loss(worst)} (losing {(zones.Count == 0 ? worst.Failed : string.Join(" or ", zones))})";
+    }
+
+    /// <summary><c>short cpu 2 (losing a) → survives (any one zone)</c>: the worst zone loss before and after, each named.</summary>
+    public static string ZoneLossChange(ReportHeadroomVerdict? before, ReportHeadroomVerdict? after, string arrow) =>
+        ZoneLoss(before) + " " + arrow + " " + ZoneLoss(after);
+
+    /// <summary>
+    /// One headroom row per zone, by name, with that zone's loss before and after the plan (null where the zone has no
+    /// considered node, e.g. all of it drained): the same zone on both sides. <c>Worst</c> marks the zones whose loss is
+    /// as short as the verdict's, when it is short.
+    /// </summary>
+    public static List<(string Zone, ReportLoss? Before, ReportLoss? After, bool WorstBefore, bool WorstAfter)> ZoneRows(ReportHeadroom headroom)
+    {
+        ArgumentNullException.ThrowIfNull(headroom);
+        IEnumerable<ReportLoss> all = (headroom.Before?.Zones ?? []).Concat(headroom.After?.Zones ?? []);
+        return all.Select(z => z.Failed ?? "-").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(zone => (zone, headroom.Before?.ZoneNamed(zone), headroom.After?.ZoneNamed(zone),
+                IsWorst(headroom.Before, zone), IsWorst(headroom.After, zone)))
+            .ToList();
+
+        static bool IsWorst(ReportHeadroomVerdict? verdict, string zone) =>
+            verdict?.Zone is ReportLoss worst && verdict.ZoneNamed(zone) is ReportLoss loss && IsAsShort(loss, worst);
+    }
+
+    /// <summary>A zone's cell in a headroom table: its loss, and <c>(worst)</c> for the zones the verdict is about.</summary>
+    public static string ZoneCell(ReportLoss? loss, bool worst) => Loss(loss) + (worst ? " (worst)" : string.Empty);
+
+    /// <summary>Both losses are short by the same amounts.</summary>
+    private static bool IsAsShort(ReportLoss loss, ReportLoss worst) =>
+        !loss.Survivable && !worst.Survivable && loss.Shortfall.SequenceEqual(worst.Shortfall);
 
     /// <summary>What fails in a headroom row: <c>node n-0</c>, both names when before and after differ.</summary>
     public static string Failed(string kind, ReportLoss? before, ReportLoss? after)

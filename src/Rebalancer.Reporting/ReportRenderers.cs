@@ -8,8 +8,13 @@ public sealed record ReportRenderOptions
     /// <summary>ANSI colours and styles. The CLI turns this on only when writing to a terminal.</summary>
     public bool Color { get; init; }
 
-    /// <summary>Columns to lay tables out in. Fixed (not detected) so that piped output and golden files are stable.</summary>
-    public int Width { get; init; } = TextReportRenderer.DefaultWidth;
+    /// <summary>
+    /// Columns to lay tables out in, at least <see cref="TextReportRenderer.MinimumWidth"/>; a long name or reason then
+    /// wraps inside its cell. Null (the default) lays every table out as wide as its content, so nothing wraps: what
+    /// piped output, files and logs need, where a node name broken across lines cannot be searched for or copied. Never
+    /// detected here: the CLI passes the terminal's width only when writing to a terminal.
+    /// </summary>
+    public int? Width { get; init; }
 
     /// <summary>Box-drawing borders and arrows; false falls back to ASCII for terminals without Unicode.</summary>
     public bool Unicode { get; init; } = true;
@@ -37,6 +42,21 @@ public static class ReportRenderers
             Json => new JsonReportRenderer(),
             Markdown => new MarkdownReportRenderer(),
             Html => new HtmlReportRenderer(),
+            _ => throw new ArgumentException($"Unknown report format '{format}'; allowed: {string.Join(", ", Formats)}.", nameof(format)),
+        };
+    }
+
+    /// <summary>The usual file extension of <paramref name="format"/>, without the dot (<c>txt</c>, <c>json</c>, <c>md</c>, <c>html</c>).</summary>
+    /// <exception cref="ArgumentException">The format is not one of <see cref="Formats"/>.</exception>
+    public static string FileExtension(string format)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        return format.ToLowerInvariant() switch
+        {
+            Text => "txt",
+            Json => "json",
+            Markdown => "md",
+            Html => "html",
             _ => throw new ArgumentException($"Unknown report format '{format}'; allowed: {string.Join(", ", Formats)}.", nameof(format)),
         };
     }

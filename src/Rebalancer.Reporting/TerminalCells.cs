@@ -11,6 +11,12 @@ internal static class TerminalCells
     public static readonly Style Caution = new(Color.Yellow);
     public static readonly Style Bad = new(Color.Red);
 
+    /// <summary>
+    /// The console width when no wrapping is wanted: wider than any row a report has (tables are laid out to their
+    /// content, not stretched), yet far from int.MaxValue so Spectre's column arithmetic cannot overflow.
+    /// </summary>
+    private const int Unbounded = 1 << 20;
+
     /// <summary>Rounded borders where the output is Unicode, plain ASCII otherwise (CronJob logs, some CI consoles).</summary>
     public static Table NewTable(bool unicode) => new Table().Border(unicode ? TableBorder.Rounded : TableBorder.Ascii);
 
@@ -58,7 +64,7 @@ internal static class TerminalCells
             Enrichment = new ProfileEnrichment { UseDefaultEnrichers = false },
             EnvironmentVariables = new Dictionary<string, string>(),
         });
-        console.Profile.Width = options.Width;
+        console.Profile.Width = options.Width ?? Unbounded;
         console.Profile.Capabilities.Unicode = options.Unicode;
         return console;
     }

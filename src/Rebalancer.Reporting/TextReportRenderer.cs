@@ -7,12 +7,13 @@ namespace Rebalancer.Reporting;
 /// <summary>
 /// The human report for a terminal: header, summary, evictions, skips grouped by reason, utilization changes, warnings.
 /// Every capability Spectre.Console would otherwise detect (width, colour, Unicode, CI enrichers) is fixed from
-/// <see cref="ReportRenderOptions"/>, and line ends are normalised, so the output depends on the report alone and can be
+/// <see cref="ReportRenderOptions"/> (without a width, tables are as wide as their content and nothing wraps), and line ends are normalised, so the output depends on the report alone and can be
 /// compared with golden files. The only time shown is the plan's <see cref="PlanReport.Now"/>.
 /// </summary>
 public sealed class TextReportRenderer : IReportRenderer
 {
-    public const int DefaultWidth = 120;
+    /// <summary>The narrowest layout the tables fit in.</summary>
+    public const int MinimumWidth = 40;
     public const int DefaultMaxSkippedRows = 50;
     public const int DefaultMaxSectionRows = 20;
 
@@ -26,9 +27,9 @@ public sealed class TextReportRenderer : IReportRenderer
     public TextReportRenderer(ReportRenderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Width < 40)
+        if (options.Width < MinimumWidth)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Width, "The text report needs at least 40 columns.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.Width, $"The text report needs at least {MinimumWidth} columns.");
         }
 
         _options = options;
@@ -100,7 +101,7 @@ public sealed class TextReportRenderer : IReportRenderer
                 AddRow(grid, "N-1 node loss", ReportFormat.LossChange(headroom.Before?.Node, headroom.After?.Node, _arrow), headroom.After?.Node is { Survivable: false } ? Bad : Good);
                 if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
                 {
-                    AddRow(grid, "N-1 zone loss", ReportFormat.LossChange(headroom.Before?.Zone, headroom.After?.Zone, _arrow), headroom.After?.Zone is { Survivable: false } ? Bad : Good);
+                    AddRow(grid, "N-1 zone loss", ReportFormat.ZoneLossChange(headroom.Before, headroom.After, _arrow), headroom.After?.Zone is { Survivable: false } ? Bad : Good);
                 }
             }
 
@@ -315,25 +316,26 @@ public sealed class TextReportRenderer : IReportRenderer
                 return;
             }
 
-            Title("N-1 headroom (the largest node or zone lost)");
+            Title("N-1 headroom (the largest node, or one zone, lost)");
             Table table = NewTable(options.Unicode);
-            table.AddColumn(Column("Lost"));
+
+            // The node's name does not wrap on a terminal either: the verdict columns do.
+            table.AddColumn(Column("Lost").NoWrap());
             table.AddColumn(Column("Before the plan"));
             table.AddColumn(Column("After the plan"));
             table.AddRow(
                 Cell(ReportFormat.Failed("node", headroom.Before?.Node, headroom.After?.Node)),
                 LossCell(headroom.Before?.Node),
                 LossCell(headroom.After?.Node));
-            if (headroom.Before?.Zone is not null || headroom.After?.Zone is not null)
+            var zones = ReportFormat.ZoneRows(headroom);
+            foreach ((string zone, ReportLoss? before, ReportLoss? after, bool worstBefore, bool worstAfter) in zones)
             {
-                table.AddRow(
-                    Cell(ReportFormat.Failed("zone", headroom.Before?.Zone, headroom.After?.Zone)),
-                    LossCell(headroom.Before?.Zone),
-                    LossCell(headroom.After?.Zone));
+                table.AddRow(Cell("zone " + zone), LossCell(before, worstBefore), LossCell(after, worstAfter));
             }
 
             console.Write(table);
-            Note("Its pods re-fitted first-fit-decreasing onto the other nodes' free requests; DaemonSet and mirror pods die with it.");
+            Note("Its pods re-fitted first-fit-decreasing onto the other nodes' free requests; DaemonSet and mirror pods die with it."
+                + (zones.Count > 0 ? " Each zone is compared with itself." : string.Empty));
         }
 
         /// <summary>SpotRatio's share, floors and shortfall; left out when the plugin did not run.</summary>
@@ -426,8 +428,8 @@ public sealed class TextReportRenderer : IReportRenderer
             Omitted(consolidation.Drained.Count, "drained nodes");
         }
 
-        private static Text LossCell(ReportLoss? loss) =>
-            Cell(ReportFormat.Loss(loss), loss is null ? Dim : loss.Survivable ? Good : Bad);
+        private static Text LossCell(ReportLoss? loss, bool worst = false) =>
+            Cell(ReportFormat.ZoneCell(loss, worst), loss is null ? Dim : loss.Survivable ? Good : Bad);
 
         private void Omitted(int total, string noun)
         {

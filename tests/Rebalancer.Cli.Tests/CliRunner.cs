@@ -53,6 +53,26 @@ internal static class CliRunner
         return (code, bytes.ToArray(), output.ToString(), error.ToString());
     }
 
+    /// <summary>
+    /// The CLI's own build output: the copy next to the tests lacks the Microsoft.Extensions assemblies, which the test
+    /// process takes from the ASP.NET Core shared framework (the test API server's) but <c>rebalancer</c> does not.
+    /// </summary>
+    public static string CliAssembly()
+    {
+        string tests = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        string configuration = Path.GetFileName(tests) is { } leaf && leaf.StartsWith("net", StringComparison.Ordinal)
+            ? Path.GetFileName(Path.GetDirectoryName(tests)!)
+            : Path.GetFileName(tests);
+        string[] candidates =
+        [
+            Path.Combine(tests, "..", "..", "Rebalancer.Cli", configuration),                                              // --artifacts-path layout
+            Path.Combine(RepoRoot, "src", "Rebalancer.Cli", "bin", configuration, Path.GetFileName(tests)),    // default layout
+        ];
+        string? found = candidates.Select(c => Path.GetFullPath(Path.Combine(c, "rebalancer.dll"))).FirstOrDefault(File.Exists);
+        Assert.True(found is not null, $"rebalancer.dll not found in: {string.Join(", ", candidates)}");
+        return found;
+    }
+
     /// <summary>The checkout this test was compiled from: found above the binaries, or above this source file when the
     /// build used a separate artifacts path.</summary>
     private static string FindRepoRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")

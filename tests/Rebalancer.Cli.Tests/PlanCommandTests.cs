@@ -73,8 +73,9 @@ public sealed class PlanCommandTests
         string file = Path.Combine(Path.GetTempPath(), $"rebalancer-{Guid.NewGuid():N}", "report.md");
         try
         {
+            // The directory does not exist: --create-dirs asks for it (OutputPathTests: without it, exit 2).
             (int code, string output, _) = await CliRunner.RunAsync(
-                ["plan", "--snapshot", CliRunner.DemoSnapshot, "--output", "markdown", "--out", file, "--now", Now]);
+                ["plan", "--snapshot", CliRunner.DemoSnapshot, "--output", "markdown", "--out", file, "--create-dirs", "--now", Now]);
 
             Assert.Equal(0, code);
             Assert.Empty(output);

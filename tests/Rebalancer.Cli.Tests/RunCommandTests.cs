@@ -219,7 +219,8 @@ public sealed class RunCommandTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains("reading pods, page 1", error, StringComparison.Ordinal);
-        Assert.Empty(server.Journal.Find("POST", "/**"));
+        Assert.Empty(server.Journal.Find("POST", EvictionPath));
+        Assert.Null(server.Store.Get<k8s.Models.V1Lease>("default", "rebalancer")!.Spec.HolderIdentity); // taken, then released
     }
 
     [Theory]

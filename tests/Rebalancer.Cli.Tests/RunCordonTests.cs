@@ -11,7 +11,7 @@ public sealed class RunCordonTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>The sample policy: Consolidation cordons the nodes it drains (the default, written out in the sample).</summary>
-    private static string CordonPolicy()
+    internal static string CordonPolicy()
     {
         string policy = File.ReadAllText(CliRunner.DemoPolicy).ReplaceLineEndings("\n");
         Assert.Contains("          cordon: true\n", policy, StringComparison.Ordinal);
@@ -40,18 +40,20 @@ public sealed class RunCordonTests : IDisposable
         Assert.True(code == 0, error);
         JsonElement[] drained = Drained(output);
         Assert.NotEmpty(drained);
+        // Each drained node is cordoned (with its marker) before its evictions; at the end its marker says the drain is complete.
         IReadOnlyList<JournalEntry> patches = server.Journal.Find("PATCH", "/api/v1/nodes/*");
-        Assert.Equal(drained.Select(d => "/api/v1/nodes/" + Name(d)), patches.Select(p => p.Path));
+        Assert.Equal([.. drained.Select(d => "/api/v1/nodes/" + Name(d)), .. drained.Select(d => "/api/v1/nodes/" + Name(d))], patches.Select(p => p.Path));
         foreach (JsonElement node in drained)
         {
             JsonElement cordon = node.GetProperty("cordon");
-            Assert.Equal(("Cordon", "Cordoned", 1, 200), (cordon.GetProperty("action").GetString(), cordon.GetProperty("outcome").GetString(),
+            Assert.Equal(("Cordon", "Cordoned", 2, 200), (cordon.GetProperty("action").GetString(), cordon.GetProperty("outcome").GetString(),
                 cordon.GetProperty("attempts").GetInt32(), cordon.GetProperty("httpStatus").GetInt32()));
             Assert.False(cordon.TryGetProperty("message", out _));
             Assert.True(Unschedulable(server, Name(node)));
+            Assert.Equal("complete", server.Store.Get("nodes", null, Name(node))!["metadata"]!["annotations"]!["rebalancer.io/drain"]!.GetValue<string>());
 
             // Every pod of the node was evicted after its cordon.
-            long cordonedAt = patches.Single(p => p.Path == "/api/v1/nodes/" + Name(node)).Sequence;
+            long cordonedAt = patches.First(p => p.Path == "/api/v1/nodes/" + Name(node)).Sequence;
             foreach (JsonElement move in node.GetProperty("moves").EnumerateArray())
             {
                 string path = $"/api/v1/namespaces/{move.GetProperty("namespace").GetString()}/pods/{move.GetProperty("name").GetString()}/eviction";

@@ -30,23 +30,42 @@ public sealed class ManifestRunTests : IDisposable
         V1Container container = Assert.Single(template.Spec.Containers);
         string[] args = [.. container.Args.Select(arg => Mounted(rendered, template.Spec, container, arg))];
         SortedSet<string> granted = Grant.Of(Assert.Single(rendered.All<V1ClusterRole>()));
+        string ns = Assert.Single(rendered.All<V1ServiceAccount>()).Metadata.NamespaceProperty;
+        SortedSet<string> grantedInNamespace = [.. rendered.All<V1Role>().Where(r => r.Metadata.NamespaceProperty == ns).SelectMany(Grant.Of)];
 
         await using TestApiServer server = await TestApiServer.StartAsync(new TestApiServerOptions { SnapshotPath = RepoPaths.Of("samples/demo-cluster.json") });
-        // In the pod the in-cluster service account is used; here the kubeconfig of the test server stands in for it.
+        server.Store.Put($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}""");
+
+        // In the pod the in-cluster service account is used, and the lease is in the pod's own namespace; here the
+        // kubeconfig of the test server and --lease-namespace stand in for them.
         string kubeconfig = server.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"));
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = await CliApp.RunAsync([.. args, "--kubeconfig", kubeconfig], new CliConsole(output, error, () => new MemoryStream(), IsTerminal: false));
+        int code = await CliApp.RunAsync([.. args, "--kubeconfig", kubeconfig, "--lease-namespace", ns], new CliConsole(output, error, () => new MemoryStream(), IsTerminal: false));
 
         Assert.True(code == 0, $"exit {code}\n{error}");
         using JsonDocument report = JsonDocument.Parse(output.ToString());
         Assert.Equal(expectedMode, report.RootElement.GetProperty("metadata").GetProperty("mode").GetString());
-        var needed = server.Journal.Entries.Select(e => Needed(e.Method, e.Path, e.IsWatch)).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        Assert.NotEmpty(needed);
-        Assert.Subset(granted, needed);
+        var requests = server.Journal.Entries.Select(e => Needed(e.Method, e.Path, e.IsWatch)).OfType<(Grant, string?)>().ToList();
+        Assert.NotEmpty(requests);
+        foreach ((Grant grant, string? requestNamespace) in requests)
+        {
+            string any = (grant with { Name = null }).ToString();
+            bool allowed = granted.Contains(any)
+                || (requestNamespace == ns && (grantedInNamespace.Contains(any) || grantedInNamespace.Contains(grant.ToString())));
+            Assert.True(allowed, $"{grant} in namespace {requestNamespace ?? "(cluster)"} is not granted by {target}");
+        }
+
+        var needed = requests.Select(r => (r.Item1 with { Name = null }).ToString()).ToHashSet(StringComparer.Ordinal);
         if (expectedMode == "run")
         {
             Assert.Contains("create core/pods/eviction", needed);
+            Assert.Contains("create events.k8s.io/events", needed);
+            Assert.Contains(requests, r => r.Item1.ToString() == "update coordination.k8s.io/leases named rebalancer" && r.Item2 == ns);
+        }
+        else
+        {
+            Assert.DoesNotContain(needed, n => n.StartsWith("create", StringComparison.Ordinal) || n.StartsWith("update", StringComparison.Ordinal));
         }
     }
 
@@ -84,10 +103,11 @@ public sealed class ManifestRunTests : IDisposable
     }
 
     /// <summary>
-    /// The RBAC permission a request needs, as the API server's request-info resolver derives it; null for discovery and
-    /// <c>/version</c>, which every authenticated user may read (the default <c>system:discovery</c> role).
+    /// The RBAC permission a request needs, as the API server's request-info resolver derives it (with the object's
+    /// name, which a rule's resourceNames may match) and its namespace; null for discovery and <c>/version</c>, which
+    /// every authenticated user may read (the default <c>system:discovery</c> role).
     /// </summary>
-    private static string? Needed(string method, string path, bool watch)
+    private static (Grant Grant, string? Namespace)? Needed(string method, string path, bool watch)
     {
         string[] segments = path.Trim('/').Split('/');
         int resourceAt = segments[0] switch
@@ -103,8 +123,10 @@ public sealed class ManifestRunTests : IDisposable
 
         string group = segments[0] == "api" ? string.Empty : segments[1];
         string[] rest = segments[resourceAt..];
+        string? ns = null;
         if (rest[0] == "namespaces" && rest.Length >= 3)
         {
+            ns = rest[1];
             rest = rest[2..];                                // a namespaced path: skip namespaces/{ns}
         }
 
@@ -120,6 +142,6 @@ public sealed class ManifestRunTests : IDisposable
             "DELETE" => named ? "delete" : "deletecollection",
             _ => method.ToLowerInvariant(),
         };
-        return new Grant(group, resource, verb).ToString();
+        return (new Grant(group, resource, verb, named ? rest[1] : null), ns);
     }
 }

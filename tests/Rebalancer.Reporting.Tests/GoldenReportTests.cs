@@ -57,6 +57,11 @@ public sealed class GoldenReportTests
     public void Text_report_of_the_demo_plan() =>
         GoldenFile.Verify("demo.txt", SamplePlans.Render(new TextReportRenderer(), SamplePlans.DemoReport));
 
+    // The same at a 120-column terminal: long names and reasons wrap inside their cells (only ever on a terminal).
+    [Fact]
+    public void Text_report_of_the_demo_plan_at_a_terminal_width() =>
+        GoldenFile.Verify("demo-120.txt", SamplePlans.Render(new TextReportRenderer(new ReportRenderOptions { Width = 120 }), SamplePlans.DemoReport));
+
     [Fact]
     public void Json_report_of_the_demo_plan() =>
         GoldenFile.Verify("demo.json", SamplePlans.Render(new JsonReportRenderer(), SamplePlans.DemoReport));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
@@ -286,6 +287,25 @@ public sealed class HtmlReportRendererTests
     }
 
     [Fact]
+    public void Every_count_on_the_page_has_thousands_separators()
+    {
+        PlanReport report = SamplePlans.Report(SamplePlans.SharedLarge);
+        Assert.True(report.Summary.Pods >= 1000);
+
+        string html = SamplePlans.Render(new HtmlReportRenderer(), report);
+        IHtmlDocument doc = Parse(html);
+
+        Assert.Equal(ReportFormat.Count(report.Summary.Pods), doc.QuerySelector("[data-field=pods]")!.TextContent);
+        Assert.Contains(",", doc.QuerySelector("[data-field=pods]")!.TextContent, StringComparison.Ordinal);
+
+        // No run of four or more digits in the page's text, except inside names and timestamps (pod and node names carry numbers).
+        string[] bare = [.. doc.QuerySelectorAll("[data-field], td.num, .big, .val")
+            .Select(e => e.TextContent)
+            .Where(t => Regex.IsMatch(t, @"^\d{4,}$"))];
+        Assert.Empty(bare);
+    }
+
+    [Fact]
     public void Rows_beyond_the_budget_are_counted_not_written()
     {
         PlanReport report = SamplePlans.Report(SamplePlans.LargeSections());
@@ -298,7 +318,7 @@ public sealed class HtmlReportRendererTests
         Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(html), Budget / 2, Budget + 40_000);
         int rows = doc.QuerySelectorAll("table.evictions tbody tr").Length;
         Assert.InRange(rows, 1, report.Evictions.Count - 1);
-        Assert.Contains(doc.QuerySelectorAll("#evictions [data-field=leftOut]"), p => p.TextContent.Contains($"The first {rows} of {report.Evictions.Count} evictions", StringComparison.Ordinal));
+        Assert.Contains(doc.QuerySelectorAll("#evictions [data-field=leftOut]"), p => p.TextContent.Contains($"The first {ReportFormat.Count(rows)} of {ReportFormat.Count(report.Evictions.Count)} evictions", StringComparison.Ordinal));
         Assert.NotEmpty(doc.QuerySelectorAll("#skipped [data-field=leftOut]"));
         Assert.NotEmpty(doc.QuerySelectorAll("#drained [data-field=leftOut]"));
     }

@@ -93,7 +93,9 @@ public sealed class JsonReportRendererTests
         Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes", "cordons", "headroom", "spot", "consolidation"], Names(root));
         JsonElement headroom = root.GetProperty("headroom");
         Assert.Equal(["before", "after"], Names(headroom));
-        Assert.Equal(["nodeLoss", "zoneLoss"], Names(headroom.GetProperty("before")));
+        Assert.Equal(["nodeLoss", "zoneLoss", "zones"], Names(headroom.GetProperty("before")));
+        Assert.Equal(["zone-a", "zone-b"], headroom.GetProperty("before").GetProperty("zones").EnumerateArray().Select(z => z.GetProperty("zone").GetString()));
+        Assert.Equal(["zone", "survivable", "shortfall"], Names(headroom.GetProperty("before").GetProperty("zones")[0]));
         Assert.Equal(["node", "survivable", "shortfall"], Names(headroom.GetProperty("before").GetProperty("nodeLoss")));
         Assert.Equal(["zone", "survivable", "shortfall"], Names(headroom.GetProperty("before").GetProperty("zoneLoss")));
         Assert.Equal(["cpu", "memory", "pods"], Names(headroom.GetProperty("before").GetProperty("nodeLoss").GetProperty("shortfall")));

@@ -19,10 +19,10 @@ public sealed partial class MarkdownReportRendererTests
         string markdown = SamplePlans.Render(new MarkdownReportRenderer(), report);
 
         Assert.True(Encoding.UTF8.GetByteCount(markdown) < 60 * 1024, $"{Encoding.UTF8.GetByteCount(markdown)} bytes");
-        Assert.Contains("_The first 50 of 2700 evictions are shown here; the JSON report lists all._", markdown, StringComparison.Ordinal);
+        Assert.Contains("_The first 50 of 2,700 evictions are shown here; the JSON report lists all._", markdown, StringComparison.Ordinal);
         Assert.Equal(50, markdown.Split('\n').Count(l => l.Contains("/frontend-deployment-", StringComparison.Ordinal)));
-        Assert.Contains("| `Protected:LocalStorage` | 1999 |", markdown, StringComparison.Ordinal);
-        Assert.Contains("<details><summary>Skipped pods (1999)</summary>", markdown, StringComparison.Ordinal);
+        Assert.Contains("| `Protected:LocalStorage` | 1,999 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("<details><summary>Skipped pods (1,999)</summary>", markdown, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed partial class MarkdownReportRendererTests
         Assert.Contains("_The first 20 of 500 drained nodes are shown here; the JSON report lists all._", markdown, StringComparison.Ordinal);
         Assert.Contains("_The first 20 of 300 workloads are shown here; the JSON report lists all._", markdown, StringComparison.Ordinal);
         Assert.True(Encoding.UTF8.GetByteCount(tight) <= 16_000, $"{Encoding.UTF8.GetByteCount(tight)} bytes");
-        Assert.Contains("### Consolidation (500 nodes drained, 10000 pods moved)", tight, StringComparison.Ordinal);
+        Assert.Contains("### Consolidation (500 nodes drained, 10,000 pods moved)", tight, StringComparison.Ordinal);
         Assert.EndsWith("</details>\n", tight, StringComparison.Ordinal);
     }
 

@@ -148,8 +148,55 @@ public sealed class PlanReportTests
         Assert.Equal(
             [new ReportAmount("cpu", 5000, "5"), new ReportAmount("memory", 128 * TestCluster.Mi, "128Mi"), new ReportAmount("pods", 1, "1")],
             before.Node.Shortfall);
-        Assert.Equal("zone-a", before.Zone!.Failed);
+
+        // Each zone is lost in turn; the verdict is the worst: both leave 8 cores without room, zone-b more memory (3 pods, not 2).
+        Assert.Equal(["zone-a", "zone-b"], before.Zones.Select(z => z.Failed));
+        Assert.Equal(8000, before.ZoneNamed("zone-a")!.Shortfall[0].Amount);
+        Assert.Equal("zone-b", before.Zone!.Failed);
+        Assert.False(before.Zone.Survivable);
+        Assert.Equal(before.ZoneNamed("zone-b")!.Shortfall, before.Zone.Shortfall);
         Assert.Equal(8000, before.Zone.Shortfall[0].Amount);
+        Assert.True(before.Zone.Shortfall[1].Amount > before.ZoneNamed("zone-a")!.Shortfall[1].Amount);
+    }
+
+    [Fact]
+    public void Zones_as_short_as_the_worst_are_all_named()
+    {
+        var worst = new ReportLoss("a", false, [new ReportAmount("cpu", 2000, "2")]);
+        var verdict = new ReportHeadroomVerdict(new ReportLoss("n", true, []), worst)
+        {
+            Zones = [worst, new ReportLoss("b", true, []), new ReportLoss("c", false, [new ReportAmount("cpu", 2000, "2")]), new ReportLoss("d", false, [new ReportAmount("cpu", 1000, "1")])],
+        };
+
+        Assert.Equal("short cpu 2 (losing a or c)", ReportFormat.ZoneLoss(verdict));
+        Assert.Equal([true, false, true, false], ReportFormat.ZoneRows(new ReportHeadroom(verdict, null)).Select(r => r.WorstBefore));
+        Assert.Equal("survives (any one zone)", ReportFormat.ZoneLoss(verdict with { Zone = new ReportLoss("b", true, []) }));
+        Assert.Equal("-", ReportFormat.ZoneLoss(null));
+    }
+
+    [Fact]
+    public void The_zone_verdict_compares_each_zone_with_itself_when_the_largest_zone_changes()
+    {
+        // Zone a is the largest (3 nodes) and short when lost; Consolidation drains two of its nodes, which makes zone b
+        // the largest. "The largest zone" before and after would compare a with b; the rows compare a with a and b with b.
+        PlanReport report = SamplePlans.Report(SamplePlans.ZoneShift());
+        ReportHeadroom headroom = report.Headroom!;
+
+        Assert.Equal("zone-a", headroom.Before!.Zone!.Failed);
+        Assert.False(headroom.Before.Zone.Survivable);
+        List<(string Zone, ReportLoss? Before, ReportLoss? After, bool WorstBefore, bool WorstAfter)> rows = ReportFormat.ZoneRows(headroom);
+        Assert.Equal(["zone-a", "zone-b"], rows.Select(r => r.Zone));
+        Assert.All(rows, r => Assert.Equal(r.Zone, r.Before!.Failed));
+        Assert.All(rows, r => Assert.Equal(r.Zone, r.After!.Failed));
+        Assert.True(rows[0].WorstBefore);
+        Assert.Equal(2, report.Consolidation!.Drained.Count);
+        Assert.Equal("survives", ReportFormat.Loss(rows[1].Before));
+        Assert.False(rows[1].After!.Survivable); // zone b's loss became short: a like-for-like row shows it
+        Assert.Equal("zone-b", headroom.After!.Zone!.Failed);
+        Assert.True(rows[1].WorstAfter);
+        Assert.Equal(
+            $"short {ReportFormat.Amounts(headroom.Before.Zone.Shortfall)} (losing zone-a) → short {ReportFormat.Amounts(headroom.After.Zone.Shortfall)} (losing zone-b)",
+            ReportFormat.ZoneLossChange(headroom.Before, headroom.After, "→"));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Policy;
+using Rebalancer.Core.Strategies.Consolidation;
 using Rebalancer.Core.Strategies.RemoveDuplicates;
 using Rebalancer.Core.Strategies.SpotRatio;
 using Rebalancer.Kubernetes.Policy;
@@ -169,6 +170,29 @@ internal static class SamplePlans
             SearchSteps: 1234,
             BudgetExhausted: true);
         return With(plan, consolidation: consolidation);
+    }
+
+    /// <summary>
+    /// Zone a (3 × 4 cores) is the largest and cannot be lost: its 3500m pod finds no room in zone b (2 × 4 cores, 3
+    /// cores requested each). Consolidation drains a-0 and a-1, whose small pods go to zone b: zone b becomes the largest,
+    /// and losing it is now short too. "The largest zone" before (a) and after (b) would be two different zones.
+    /// </summary>
+    public static Plan ZoneShift()
+    {
+        const string Zone = "topology.kubernetes.io/zone";
+        TestCluster cluster = new TestCluster()
+            .Nodes(3, "a", cpu: 4000, memory: 16 * TestCluster.Gi, configure: n => n.Label(Zone, "zone-a"))
+            .Nodes(2, "b", cpu: 4000, memory: 16 * TestCluster.Gi, configure: n => n.Label(Zone, "zone-b"))
+            .Pod("small-0", "a-0", cpu: 1000, configure: p => p.Owner("ReplicaSet", "small-0"))
+            .Pod("small-1", "a-1", cpu: 1000, configure: p => p.Owner("ReplicaSet", "small-1"))
+            .Pod("big", "a-2", cpu: 3500, configure: p => p.Owner("ReplicaSet", "big"))
+            .Pod("b-pod-0", "b-0", cpu: 3000, configure: p => p.Owner("ReplicaSet", "b-pod-0"))
+            .Pod("b-pod-1", "b-1", cpu: 3000, configure: p => p.Owner("ReplicaSet", "b-pod-1"));
+        return TestPlanner.Plan(cluster.Build(), new ConsolidationStrategy(new ConsolidationSettings
+        {
+            KeepNodeLossHeadroom = false,
+            MaxNodesPerRun = new IntOrPercent(2, IsPercent: false),
+        }));
     }
 
     /// <summary>The clock of the demo plan: the one the CLI tests pin, so a report here matches `rebalancer plan --now` there.</summary>

@@ -110,7 +110,9 @@ public sealed partial class ClusterStore : IDisposable
             {
                 foreach (var (type, item, kind, apiVersion) in Flatten(document.RootElement))
                 {
-                    var obj = CommitLoaded(type, item, kind, apiVersion);
+                    var obj = type.IsView
+                        ? CommitLoaded(type.Storage, Json.ToElement(type.ToStorage!(Json.ToNode(item))), type.Storage.Kind, type.Storage.ApiVersion)
+                        : CommitLoaded(type, item, kind, apiVersion);
                     stored++;
                     if (type == ResourceCatalog.Pods)
                     {
@@ -322,23 +324,33 @@ public sealed partial class ClusterStore : IDisposable
 
     public JsonObject? Get(string resource, string? ns, string name)
     {
-        var found = State.Get(ResourceCatalog.Resolve(resource), ns ?? "", name);
-        return found is null ? null : Json.ToNode(found.Json);
+        var type = ResourceCatalog.Resolve(resource);
+        var found = State.Get(type, ns ?? "", name);
+        return found is null ? null : Json.ToNode(type.View(found.Json));
     }
 
     public T? Get<T>(string? ns, string name)
         where T : class, IKubernetesObject
     {
-        var found = State.Get(TypeOf<T>(), ns ?? "", name);
-        return found is null ? null : KubernetesJson.Deserialize<T>(found.Json.GetRawText());
+        var type = TypeOf<T>();
+        var found = State.Get(type, ns ?? "", name);
+        return found is null ? null : KubernetesJson.Deserialize<T>(type.View(found.Json).GetRawText());
     }
 
-    public IReadOnlyList<JsonObject> List(string resource, string? ns = null) =>
-        State.List(ResourceCatalog.Resolve(resource), ns).Select(o => Json.ToNode(o.Json)).ToList();
+    /// <summary>The objects of a type in key order; <c>events</c> are the core/v1 shape, <c>events.events.k8s.io</c> (or
+    /// <c>List&lt;Eventsv1Event&gt;</c>) the same events in the events.k8s.io/v1 shape.</summary>
+    public IReadOnlyList<JsonObject> List(string resource, string? ns = null)
+    {
+        var type = ResourceCatalog.Resolve(resource);
+        return State.List(type, ns).Select(o => Json.ToNode(type.View(o.Json))).ToList();
+    }
 
     public IReadOnlyList<T> List<T>(string? ns = null)
-        where T : class, IKubernetesObject =>
-        State.List(TypeOf<T>(), ns).Select(o => KubernetesJson.Deserialize<T>(o.Json.GetRawText())).ToList();
+        where T : class, IKubernetesObject
+    {
+        var type = TypeOf<T>();
+        return State.List(type, ns).Select(o => KubernetesJson.Deserialize<T>(type.View(o.Json).GetRawText())).ToList();
+    }
 
     public int Count(string resource, string? ns = null) => State.List(ResourceCatalog.Resolve(resource), ns).Count();
 
@@ -365,7 +377,7 @@ public sealed partial class ClusterStore : IDisposable
         {
             var stored = PutLocked(type, copy);
             ProcessDirtyNamespaces();
-            return Json.ToNode(stored.Json);
+            return Json.ToNode(type.View(stored.Json));
         }
     }
 
@@ -507,6 +519,12 @@ public sealed partial class ClusterStore : IDisposable
 
     internal StoredObject CommitPut(ResourceType type, JsonObject obj, bool statusOnly = false)
     {
+        if (type.IsView)
+        {
+            obj = type.ToStorage!(obj);
+            type = type.Storage;
+        }
+
         long revision = ++_revision;
         var metadata = obj.EnsureObject("metadata");
         if (type.Versioned)
@@ -693,7 +711,7 @@ public sealed partial class ClusterStore : IDisposable
                 for (int i = _changes.LastAtMost(fromRevision.Value, c => c.Revision) + 1; i < _changes.Count; i++)
                 {
                     var change = _changes[i];
-                    if (change.Type == type)
+                    if (change.Type == type.Storage)
                     {
                         subscription.Offer(change);
                     }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -47,7 +46,7 @@ public static class ExplainCommand
         output.AcceptOnlyFromAmong([.. ExplainRenderer.Formats]);
         var now = new Option<string?>("--now")
         {
-            Description = "Pin the clock (RFC 3339) so pod ages and the plan are reproducible. Default: the current time.",
+            Description = $"Pin the clock (RFC 3339 with a zone, e.g. {PinnedClock.Example}) so pod ages and the plan are reproducible. Default: the current time.",
         };
 
         var command = new Command("explain", "Plan a snapshot or the live cluster and explain what the plan does with one pod, and why. Never evicts.")
@@ -107,9 +106,7 @@ internal sealed class ExplainSettings : CommandSettings
 
     public bool Live => Snapshot is null;
 
-    public DateTimeOffset? PinnedNow =>
-        Now is not null && DateTimeOffset.TryParse(Now, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset now)
-            ? now : null;
+    public DateTimeOffset? PinnedNow => PinnedClock.Parse(Now);
 }
 
 internal sealed class ExplainSettingsValidator(SettingsValues values, IConfiguration configuration, PolicyStore policies, ExplainTarget target)
@@ -133,9 +130,14 @@ internal sealed class ExplainSettingsValidator(SettingsValues values, IConfigura
             problems.Add($"{Origin(nameof(ExplainSettings.Snapshot))} and {cluster}: give a snapshot file or a cluster, not both");
         }
 
+        if (settings.Snapshot is not null && InputFile.Check(settings.Snapshot, Origin(nameof(ExplainSettings.Snapshot))) is string missing)
+        {
+            problems.Add(missing);
+        }
+
         if (settings.Now is not null && settings.PinnedNow is null)
         {
-            problems.Add($"{Origin(nameof(ExplainSettings.Now))}: '{settings.Now}' is not an RFC 3339 time (e.g. 2026-11-27T10:00:00Z)");
+            problems.Add(PinnedClock.Problem(settings.Now, Origin(nameof(ExplainSettings.Now))));
         }
 
         if (!ExplainRenderer.Formats.Contains(settings.Output.ToLowerInvariant()))
@@ -148,7 +150,12 @@ internal sealed class ExplainSettingsValidator(SettingsValues values, IConfigura
             problems.Add($"{Origin(nameof(ExplainSettings.PageSize))}: must be at least 1");
         }
 
-        if (policies.Load(settings.Policy, Origin(nameof(ExplainSettings.Policy))) is string problem)
+        if (InputFile.BothStandardInput(settings.Snapshot, Origin(nameof(ExplainSettings.Snapshot)), settings.Policy, Origin(nameof(ExplainSettings.Policy))) is string stdin)
+        {
+            // Not loaded: the policy would take standard input from the snapshot.
+            problems.Add(stdin);
+        }
+        else if (policies.Load(settings.Policy, Origin(nameof(ExplainSettings.Policy))) is string problem)
         {
             problems.Add(problem);
         }
@@ -157,7 +164,7 @@ internal sealed class ExplainSettingsValidator(SettingsValues values, IConfigura
 
 /// <summary>Loads the snapshot or reads the cluster, plans, explains the pod. No executor is ever created.</summary>
 internal sealed class ExplainHandler(
-    IOptions<ExplainSettings> options, ExplainTarget target, PolicyStore policies, CliConsole console, TimeProvider time,
+    IOptions<ExplainSettings> options, ExplainTarget target, PolicyStore policies, CliConsole console, TimeProvider time, SettingsOrigins origins,
     RunDependencies dependencies, TerminalProgress progress, Telemetry.RebalancerMetrics metrics, SnapshotPrefetch prefetch,
     ILogger<ExplainHandler> logger) : ICommandHandler
 {
@@ -175,7 +182,7 @@ internal sealed class ExplainHandler(
             Log.PolicyWarning(logger, policy.Source, warning.ToString());
         }
 
-        (ClusterSnapshot? snapshot, string source, int exitCode) = settings.Live
+        (ClusterSnapshot? snapshot, string source, IReadOnlyList<string> inputWarnings, int exitCode) = settings.Live
             ? await ReadClusterAsync(settings, policy.Policy, root, cancellationToken).ConfigureAwait(false)
             : await LoadSnapshotAsync(settings.Snapshot!).ConfigureAwait(false);
         if (snapshot is null)
@@ -201,11 +208,19 @@ internal sealed class ExplainHandler(
 
         PlanningSettings planning = policy.Policy.ToPlanningSettings();
         DateTimeOffset now = settings.PinnedNow ?? time.GetUtcNow();
+        List<ReportMessage> warnings = SnapshotInput.ReportWarnings(inputWarnings, source);
+        if (settings.PinnedNow is { } pinned && PinnedClock.BeforeSnapshot(snapshot, pinned, origins[nameof(ExplainSettings.Now)]) is string early)
+        {
+            Log.ClockWarning(logger, early);
+            warnings.Add(new ReportMessage(null, null, early, ReportMessage.ClockSource));
+        }
+
         (Plan plan, _) = PlanStep.Create(snapshot, planning, now, ExplainCommand.Mode, time, progress, metrics, logger);
         PlanStep.Describe(root, plan);
         PodExplanation explanation = PodExplanation.Explain(plan, planning, pod);
-        var report = ExplainReport.From(plan, explanation, new ReportContext(ExplainCommand.Mode, source, policy.Source, policy.Digest, CliApp.Version));
-        ExplainRenderer.Render(settings.Output, report, console.Out, new ReportRenderOptions { Color = console.IsTerminal });
+        var report = ExplainReport.From(plan, explanation,
+            new ReportContext(ExplainCommand.Mode, source, policy.Source, policy.Digest, CliApp.Version) { Warnings = warnings });
+        ExplainRenderer.Render(settings.Output, report, console.Out, console.ReportOptions);
         await console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
         return ExitCodes.Success;
     }
@@ -223,22 +238,23 @@ internal sealed class ExplainHandler(
         return namespaces.Count == 0 ? string.Empty : $" (a pod of that name is in namespace {string.Join(", ", namespaces)})";
     }
 
-    private async Task<(ClusterSnapshot? Snapshot, string Source, int ExitCode)> LoadSnapshotAsync(string path)
+    private async Task<(ClusterSnapshot? Snapshot, string Source, IReadOnlyList<string> Warnings, int ExitCode)> LoadSnapshotAsync(string path)
     {
-        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, console, time, logger, prefetch).ConfigureAwait(false);
+        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, origins[nameof(ExplainSettings.Snapshot)], console, time, logger, prefetch)
+            .ConfigureAwait(false);
         return loaded is null
-            ? (null, SnapshotInput.SourceOf(path), ExitCodes.InvalidInput)
-            : (loaded.Snapshot, SnapshotInput.SourceOf(path), ExitCodes.Success);
+            ? (null, SnapshotInput.SourceOf(path), [], ExitCodes.InvalidInput)
+            : (loaded.Snapshot, SnapshotInput.SourceOf(path), loaded.Warnings, ExitCodes.Success);
     }
 
-    private async Task<(ClusterSnapshot? Snapshot, string Source, int ExitCode)> ReadClusterAsync(
+    private async Task<(ClusterSnapshot? Snapshot, string Source, IReadOnlyList<string> Warnings, int ExitCode)> ReadClusterAsync(
         ExplainSettings settings, DeschedulerPolicy policy, Activity? root, CancellationToken cancellationToken)
     {
         (KubernetesConnection? connection, int exitCode) = await LiveCommandSupport.ConnectAsync(
             dependencies.Connect, settings.Kubeconfig, settings.Context, console, logger, cancellationToken).ConfigureAwait(false);
         if (connection is null)
         {
-            return (null, string.Empty, exitCode);
+            return (null, string.Empty, [], exitCode);
         }
 
         using (connection)
@@ -255,8 +271,8 @@ internal sealed class ExplainHandler(
             (ClusterReadResult? read, int readExitCode) = await LiveCommandSupport.ReadClusterAsync(
                 connection, readerOptions, progress, time, logger, root, cancellationToken).ConfigureAwait(false);
             return read is null
-                ? (null, connection.Description, readExitCode)
-                : (read.Snapshot, connection.Description, ExitCodes.Success);
+                ? (null, connection.Description, [], readExitCode)
+                : (read.Snapshot, connection.Description, read.Warnings, ExitCodes.Success);
         }
     }
 }

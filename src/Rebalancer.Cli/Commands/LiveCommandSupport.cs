@@ -43,6 +43,12 @@ internal static class LiveCommandSupport
             return (null, await ReportAsync(e, console, logger).ConfigureAwait(false));
         }
 
+        // Once per command, before anything is sent with the credentials: an unauthenticated server or clear-text token.
+        foreach (string warning in connection.SecurityWarnings)
+        {
+            Log.ConnectionInsecure(logger, warning);
+        }
+
         try
         {
             await connection.VerifyAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Configuration;
@@ -34,12 +33,12 @@ public static class PlanCommand
         };
         var now = new Option<string?>("--now")
         {
-            Description = "Pin the clock (RFC 3339, e.g. 2026-11-27T10:00:00Z) so pod ages and the plan are reproducible. Default: the current time.",
+            Description = $"Pin the clock (RFC 3339 with a zone, e.g. {PinnedClock.Example}) so pod ages and the plan are reproducible. Default: the current time.",
         };
 
         var command = new Command("plan", "Plan evictions for a snapshot file and print the report; nothing is evicted.")
         {
-            snapshot, policy, CommonOptions.Output(), CommonOptions.OutFile(), now, CommonOptions.TraceConsole(),
+            snapshot, policy, CommonOptions.Output(), CommonOptions.OutFile(), CommonOptions.CreateDirs(), now, CommonOptions.TraceConsole(),
         };
         command.SetAction((parse, cancellationToken) =>
             CommandHost.RunAsync<PlanSettings, PlanSettingsValidator, PlanHandler>(cli, parse, cancellationToken, SnapshotPrefetch.Start));
@@ -58,12 +57,12 @@ internal sealed class PlanSettings : CommandSettings
 
     public string? Out { get; set; }
 
+    public bool CreateDirs { get; set; }
+
     public string? Now { get; set; }
 
     /// <summary>The pinned clock; null for the current time (or when <see cref="Now"/> is invalid, which validation reports).</summary>
-    public DateTimeOffset? PinnedNow =>
-        Now is not null && DateTimeOffset.TryParse(Now, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset now)
-            ? now : null;
+    public DateTimeOffset? PinnedNow => PinnedClock.Parse(Now);
 }
 
 internal sealed class PlanSettingsValidator(SettingsValues values, IConfiguration configuration, PolicyStore policies)
@@ -71,18 +70,31 @@ internal sealed class PlanSettingsValidator(SettingsValues values, IConfiguratio
 {
     protected override void Validate(PlanSettings settings, List<string> problems)
     {
+        string snapshotOrigin = Origin(nameof(PlanSettings.Snapshot));
+        string policyOrigin = Origin(nameof(PlanSettings.Policy));
         if (string.IsNullOrEmpty(settings.Snapshot))
         {
-            problems.Add($"{Origin(nameof(PlanSettings.Snapshot))}: a snapshot file is required ('-' reads standard input)");
+            problems.Add($"{snapshotOrigin}: a snapshot file is required ('-' reads standard input)");
+        }
+        else if (InputFile.Check(settings.Snapshot, snapshotOrigin) is string missing)
+        {
+            problems.Add(missing);
         }
 
         if (settings.Now is not null && settings.PinnedNow is null)
         {
-            problems.Add($"{Origin(nameof(PlanSettings.Now))}: '{settings.Now}' is not an RFC 3339 time (e.g. 2026-11-27T10:00:00Z)");
+            problems.Add(PinnedClock.Problem(settings.Now, Origin(nameof(PlanSettings.Now))));
         }
 
         ValidateOutput(settings.Output, Origin(nameof(PlanSettings.Output)), problems);
-        if (policies.Load(settings.Policy, Origin(nameof(PlanSettings.Policy))) is string problem)
+        ValidateOut(settings.Out, Origin(nameof(PlanSettings.Out)), settings.CreateDirs, settings.Output, problems,
+            (settings.Snapshot, snapshotOrigin), (settings.Policy, policyOrigin));
+        if (InputFile.BothStandardInput(settings.Snapshot, snapshotOrigin, settings.Policy, policyOrigin) is string stdin)
+        {
+            // Not loaded: the policy would take standard input from the snapshot.
+            problems.Add(stdin);
+        }
+        else if (policies.Load(settings.Policy, policyOrigin) is string problem)
         {
             problems.Add(problem);
         }
@@ -95,11 +107,38 @@ internal sealed class PlanSettingsValidator(SettingsValues values, IConfiguratio
             problems.Add($"{origin}: '{output}' is not one of {string.Join(", ", ReportRenderers.Formats)}");
         }
     }
+
+    /// <summary>
+    /// Checks the report's output file before anything is read or done (OutputFile), and that it is not one of the
+    /// command's input files: a report written over the policy or the snapshot would destroy what it came from.
+    /// </summary>
+    internal static void ValidateOut(string? path, string origin, bool createDirs, string format, List<string> problems, params (string? Path, string Origin)[] inputs)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        string extension = ReportRenderers.Formats.Contains(format.ToLowerInvariant()) ? ReportRenderers.FileExtension(format) : "txt";
+        if (OutputFile.Check(path, origin, createDirs, "report." + extension) is string problem)
+        {
+            problems.Add(problem);
+            return;
+        }
+
+        foreach ((string? input, string inputOrigin) in inputs)
+        {
+            if (input is not null && OutputFile.SameFile(path, input))
+            {
+                problems.Add($"{origin} {path}: is the {inputOrigin} file; the report would overwrite it");
+            }
+        }
+    }
 }
 
 /// <summary>Loads the snapshot (<c>snapshot.load</c> span), plans, writes the report.</summary>
 internal sealed class PlanHandler(
-    IOptions<PlanSettings> options, PolicyStore policies, CliConsole console, TimeProvider time,
+    IOptions<PlanSettings> options, PolicyStore policies, CliConsole console, TimeProvider time, SettingsOrigins origins,
     TerminalProgress progress, RebalancerMetrics metrics, SnapshotPrefetch prefetch, ILogger<PlanHandler> logger) : ICommandHandler
 {
     private const string Mode = "plan";
@@ -117,7 +156,7 @@ internal sealed class PlanHandler(
             Log.PolicyWarning(logger, policy.Source, warning.ToString());
         }
 
-        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, console, time, logger, prefetch).ConfigureAwait(false);
+        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, origins[nameof(PlanSettings.Snapshot)], console, time, logger, prefetch).ConfigureAwait(false);
         if (loaded is null)
         {
             return ExitCodes.InvalidInput;
@@ -129,11 +168,23 @@ internal sealed class PlanHandler(
         }
 
         DateTimeOffset now = settings.PinnedNow ?? time.GetUtcNow();
+        List<ReportMessage> inputWarnings = SnapshotInput.ReportWarnings(loaded.Warnings, source);
+        if (settings.PinnedNow is { } pinned && PinnedClock.BeforeSnapshot(loaded.Snapshot, pinned, origins[nameof(PlanSettings.Now)]) is string early)
+        {
+            Log.ClockWarning(logger, early);
+            inputWarnings.Add(new ReportMessage(null, null, early, ReportMessage.ClockSource));
+        }
+
         (Plan plan, _) = PlanStep.Create(loaded.Snapshot, policy.Policy.ToPlanningSettings(), now, Mode, time, progress, metrics, logger);
         PlanStep.Describe(root, plan);
         metrics.RecordEvictions(plan, [.. plan.Evictions.Select(_ => "Planned")], Mode);
-        var report = PlanReport.From(plan, new ReportContext(Mode, source, policy.Source, policy.Digest, CliApp.Version));
-        await ReportOutput.WriteAsync(settings.Output, report, settings.Out, console).ConfigureAwait(false);
+        var report = PlanReport.From(plan, new ReportContext(Mode, source, policy.Source, policy.Digest, CliApp.Version) { Warnings = inputWarnings });
+        if (!await ReportOutput.WriteAsync(settings.Output, report, settings.Out, settings.CreateDirs, console, logger).ConfigureAwait(false))
+        {
+            root?.SetStatus(ActivityStatusCode.Error, "the report could not be written where --out says");
+            return ExitCodes.Failure;
+        }
+
         return ExitCodes.Success;
     }
 }
@@ -150,18 +201,19 @@ internal sealed record LoadedPolicy(DeschedulerPolicy Policy, string Source, str
 
         string text;
         string source;
+        // Read with the policy reader's bound (size, strict UTF-8), so a huge file is refused before it is held.
         if (path == "-")
         {
-            using var reader = new StreamReader(console.OpenStandardInput(), Encoding.UTF8);
-            text = reader.ReadToEnd();
             source = "<stdin>";
+            text = PolicyFileReader.ReadText(console.OpenStandardInput(), source);
         }
         else
         {
-            text = File.ReadAllText(path);
+            text = PolicyFileReader.ReadText(path);
             source = path;
         }
 
+        PolicyDocumentCheck.ThrowIfNotAPolicy(text, source);
         return new LoadedPolicy(PolicyFileReader.LoadFromText(text, source), source, DigestOf(text));
     }
 

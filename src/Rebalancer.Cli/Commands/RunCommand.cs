@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rebalancer.Cli.Hosting;
 using Rebalancer.Cli.Telemetry;
-using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Policy;
 using Rebalancer.Core.Strategies.LowNodeUtilization;
@@ -24,6 +23,14 @@ internal sealed record RunDependencies(
     public static RunDependencies Default { get; } = new(
         KubernetesConnection.Open,
         (connection, options, time) => new EvictionExecutor(new KubernetesEvictionApi(connection, time), options, time));
+
+    /// <summary>The writes outside the executor (the sweep of interrupted drains).</summary>
+    public Func<KubernetesConnection, TimeProvider, IEvictionApi> CreateApi { get; init; } = (connection, time) => new KubernetesEvictionApi(connection, time);
+
+    /// <summary>The lease's timing (its namespace comes from <c>--lease-namespace</c> or the connection).</summary>
+    public RunLeaseOptions Lease { get; init; } = new();
+
+    public EventRecorderOptions Events { get; init; } = new();
 }
 
 /// <summary>
@@ -66,11 +73,16 @@ public static class RunCommand
             Description = "Keep retrying an eviction its PodDisruptionBudget blocks for up to this many seconds (default 0: report it as blocked).",
             DefaultValueFactory = _ => 0,
         };
+        var leaseNamespace = new Option<string?>("--lease-namespace")
+        {
+            Description = "Namespace of the lease (coordination.k8s.io, named rebalancer) a run holds so that runs never overlap. " +
+                "Default: the kubeconfig context's namespace, in a pod its own namespace, else default.",
+        };
 
         var command = new Command("run", "Read the live cluster, plan, and perform the plan's evictions through the Eviction API (or a dry run).")
         {
             LiveCommandSupport.Kubeconfig(), LiveCommandSupport.Context(), policy, dryRun, CommonOptions.Output(), CommonOptions.OutFile(),
-            rate, concurrency, pdbRetry, LiveCommandSupport.PageSize(), CommonOptions.TraceConsole(),
+            CommonOptions.CreateDirs(), rate, concurrency, pdbRetry, leaseNamespace, LiveCommandSupport.PageSize(), CommonOptions.TraceConsole(),
         };
         command.SetAction((parse, cancellationToken) =>
             CommandHost.RunAsync<RunSettings, RunSettingsValidator, RunHandler>(cli, parse, cancellationToken));
@@ -106,6 +118,10 @@ public static class RunCommand
         return $"{mode}: {result.Outcomes.Count} planned evictions: {Counts(result.Outcomes.Select(o => o.Outcome))}{cordons}";
     }
 
+    /// <summary>An RFC 1123 label, as namespace names are.</summary>
+    internal static bool IsNamespaceName(string name) =>
+        name.Length is > 0 and <= 63 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') && name[0] != '-' && name[^1] != '-';
+
     private static string Counts<T>(IEnumerable<T> outcomes)
         where T : struct, Enum =>
         string.Join(", ", outcomes
@@ -130,6 +146,8 @@ internal sealed class RunSettings : CommandSettings
 
     public string? Out { get; set; }
 
+    public bool CreateDirs { get; set; }
+
     public double MaxEvictionsPerSecond { get; set; } = 5;
 
     public int MaxConcurrency { get; set; } = 2;
@@ -137,6 +155,9 @@ internal sealed class RunSettings : CommandSettings
     public double PdbRetrySeconds { get; set; }
 
     public int PageSize { get; set; } = 500;
+
+    /// <summary>Where the run's lease is; null: the connection's namespace.</summary>
+    public string? LeaseNamespace { get; set; }
 
     public string Mode => DryRun switch
     {
@@ -157,6 +178,10 @@ internal sealed class RunSettingsValidator(SettingsValues values, IConfiguration
         }
 
         PlanSettingsValidator.ValidateOutput(settings.Output, Origin(nameof(RunSettings.Output)), problems);
+
+        // Before the cluster is read: a run must not evict and then find its report has nowhere to go.
+        PlanSettingsValidator.ValidateOut(settings.Out, Origin(nameof(RunSettings.Out)), settings.CreateDirs, settings.Output, problems,
+            (settings.Policy, Origin(nameof(RunSettings.Policy))), (settings.Kubeconfig, Origin(nameof(RunSettings.Kubeconfig))));
         if (!(settings.MaxEvictionsPerSecond > 0) || double.IsInfinity(settings.MaxEvictionsPerSecond))
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture,
@@ -176,6 +201,11 @@ internal sealed class RunSettingsValidator(SettingsValues values, IConfiguration
         if (settings.PageSize < 1)
         {
             problems.Add($"{Origin(nameof(RunSettings.PageSize))}: must be at least 1");
+        }
+
+        if (settings.LeaseNamespace is { } ns && !RunCommand.IsNamespaceName(ns))
+        {
+            problems.Add($"{Origin(nameof(RunSettings.LeaseNamespace))}: '{ns}' is not a namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)");
         }
 
         if (policies.Load(settings.Policy, Origin(nameof(RunSettings.Policy))) is string problem)
@@ -210,6 +240,18 @@ internal sealed class RunHandler(
 
         using (connection)
         {
+            // A real run takes its lease before reading (dry runs change nothing: they take none), sweeps the drains an
+            // interrupted run left, and records events; all of it ends before the report is written.
+            await using RunGuards guards = settings.DryRun is null
+                ? await RunGuards.StartAsync(connection, dependencies, settings.LeaseNamespace ?? connection.Namespace, loadedPolicy.Policy, time, logger, cancellationToken)
+                    .ConfigureAwait(false)
+                : RunGuards.None(logger);
+            if (guards.Unavailable is { } leaseProblem)
+            {
+                root?.SetStatus(ActivityStatusCode.Error, leaseProblem);
+                return ExitCodes.Failure;
+            }
+
             PlanStep.DescribeRun(root, mode, connection.Description, loadedPolicy);
             root?.SetTag(SpanAttributes.Context, connection.Context);
             DeschedulerPolicy policy = loadedPolicy.Policy;
@@ -236,6 +278,10 @@ internal sealed class RunHandler(
             {
                 result = ExecutionResult.ClientDryRun(plan);
             }
+            else if (guards.Held is { } held)
+            {
+                result = ExecutionResult.NotStarted(plan, held.Describe());
+            }
             else
             {
                 var executorOptions = new EvictionExecutorOptions
@@ -249,6 +295,9 @@ internal sealed class RunHandler(
                     MaxPodsToEvictPerNamespace = policy.MaxPodsToEvictPerNamespace,
                     MaxPodsToEvictTotal = policy.MaxPodsToEvictTotal,
                     ProposedBy = tracer.ProposedBy,
+                    RunId = guards.RunId,
+                    Lease = guards.Lease,
+                    Observer = guards.Events is { } events ? new ExecutionObservers(new LogObserver(logger), events) : new LogObserver(logger),
                 };
                 IEvictionExecutor executor = dependencies.CreateExecutor(connection, executorOptions, time);
                 using (progress.Executing(plan.Evictions.Count))
@@ -256,8 +305,10 @@ internal sealed class RunHandler(
                     result = await executor.ExecuteAsync(plan, cancellationToken).ConfigureAwait(false);
                 }
 
-                LogOutcomes(plan, result);
+                LogCordons(plan, result);
             }
+
+            await guards.FinishAsync().ConfigureAwait(false);
 
             string[] outcomeNames = [.. result.Outcomes.Select(o => o.Outcome.ToString())];
             metrics.RecordEvictions(plan, outcomeNames, mode);
@@ -272,8 +323,18 @@ internal sealed class RunHandler(
             Dictionary<int, CordonOutcome> cordons = result.Cordons.ToDictionary(
                 c => c.Node,
                 c => new CordonOutcome(c.Outcome.ToString(), c.Attempts, c.HttpStatus, c.Message));
-            var report = PlanReport.From(plan, new ReportContext(mode, connection.Description, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version), outcomes, cordons);
-            await ReportOutput.WriteAsync(settings.Output, report, settings.Out, console).ConfigureAwait(false);
+            var context = new ReportContext(mode, connection.Description, loadedPolicy.Source, loadedPolicy.Digest, CliApp.Version)
+            {
+                // How the cluster was reached and what the run met among other runs, then what the read found.
+                Warnings =
+                [
+                    .. connection.SecurityWarnings.Select(w => new ReportMessage(null, null, w, ReportMessage.ConnectionSource)),
+                    .. guards.Warnings.Select(w => new ReportMessage(null, null, w, ReportMessage.RunSource)),
+                    .. SnapshotInput.ReportWarnings(read.Warnings, connection.Description),
+                ],
+            };
+            var report = PlanReport.From(plan, context, outcomes, cordons);
+            bool written = await ReportOutput.WriteAsync(settings.Output, report, settings.Out, settings.CreateDirs, console, logger).ConfigureAwait(false);
             Log.RunSummary(logger, RunCommand.Summary(mode, result));
 
             if (result.AbortReason is not null)
@@ -290,39 +351,30 @@ internal sealed class RunHandler(
                 return ExitCodes.Failure;
             }
 
+            if (!written)
+            {
+                // The evictions happened; the report went to standard output or a spare file instead (logged).
+                root?.SetStatus(ActivityStatusCode.Error, "the report could not be written where --out says");
+                return ExitCodes.Failure;
+            }
+
             return ExitCodes.Success;
         }
     }
 
-    private void LogOutcomes(Plan plan, ExecutionResult result)
+    /// <summary>Each drained node's final state (the evictions and node changes were logged as they happened).</summary>
+    private void LogCordons(Plan plan, ExecutionResult result)
     {
-        ClusterSnapshot snapshot = plan.Snapshot;
-        for (int i = 0; i < plan.Evictions.Count; i++)
-        {
-            PlannedEviction eviction = plan.Evictions[i];
-            ExecutionOutcome outcome = result.Outcomes[i];
-            Log.EvictionOutcome(
-                logger,
-                outcome.Outcome.ToString(),
-                snapshot.Strings[snapshot.Pods.Namespace[eviction.Pod]],
-                snapshot.Pods.Name[eviction.Pod],
-                eviction.Node >= 0 ? snapshot.Nodes.Name[eviction.Node] : "?",
-                eviction.Plugin,
-                outcome.Attempts,
-                outcome.HttpStatus,
-                outcome.Message);
-        }
-
         foreach (NodeCordonOutcome cordon in result.Cordons)
         {
-            string node = snapshot.Nodes.Name[cordon.Node];
+            string node = plan.Snapshot.Nodes.Name[cordon.Node];
             if (cordon.Outcome is CordonOutcomeKind.CordonFailed or CordonOutcomeKind.UncordonFailed)
             {
-                Log.CordonProblem(logger, cordon.Outcome.ToString(), node, cordon.Attempts, cordon.HttpStatus, cordon.Message);
+                Log.CordonProblem(logger, cordon.Outcome.ToString(), node, cordon.Describe());
             }
             else
             {
-                Log.CordonOutcome(logger, cordon.Outcome.ToString(), node, cordon.Attempts, cordon.HttpStatus, cordon.Message);
+                Log.CordonOutcome(logger, cordon.Outcome.ToString(), node, cordon.Describe());
             }
         }
     }

@@ -58,7 +58,7 @@ public static class SnapshotCommand
             "Save the live cluster (nodes, pods, PDBs, namespaces, PriorityClasses, metrics) as a snapshot file for 'plan --snapshot', " +
             "as kubectl JSON or in the compact format; or convert a snapshot file to the compact format (--from).")
         {
-            LiveCommandSupport.Kubeconfig(), LiveCommandSupport.Context(), output, format, from, LiveCommandSupport.PageSize(), noMetrics,
+            LiveCommandSupport.Kubeconfig(), LiveCommandSupport.Context(), output, CommonOptions.CreateDirs(), format, from, LiveCommandSupport.PageSize(), noMetrics,
             CommonOptions.TraceConsole(),
         };
         command.SetAction((parse, cancellationToken) =>
@@ -75,6 +75,8 @@ internal sealed class SnapshotSettings : CommandSettings
     public string? Context { get; set; }
 
     public string? Out { get; set; }
+
+    public bool CreateDirs { get; set; }
 
     /// <summary>As given; null when neither <c>--format</c> nor <c>REBALANCER_FORMAT</c> says (see <see cref="IsCompact"/>).</summary>
     public string? Format { get; set; }
@@ -108,13 +110,18 @@ internal sealed class SnapshotSettingsValidator(SettingsValues values, IConfigur
             problems.Add($"{Origin(nameof(SnapshotSettings.PageSize))}: must be at least 1");
         }
 
+        string output = Origin(nameof(SnapshotSettings.Out));
         if (string.IsNullOrEmpty(settings.Out))
         {
-            problems.Add($"{Origin(nameof(SnapshotSettings.Out))}: a file is required ('-' writes to standard output)");
+            problems.Add($"{output}: a file is required ('-' writes to standard output)");
         }
-        else if (!Directory.Exists(SnapshotHandler.DirectoryOf(settings.Out)))
+        else if (OutputFile.Check(settings.Out, output, settings.CreateDirs, settings.IsCompact ? "cluster" + CompactSnapshot.Extension : "cluster.json") is string problem)
         {
-            problems.Add($"{Origin(nameof(SnapshotSettings.Out))} {settings.Out}: the directory does not exist");
+            problems.Add(problem);
+        }
+        else if (settings.From is not null && OutputFile.SameFile(settings.Out, settings.From))
+        {
+            problems.Add($"{output} {settings.Out}: is the {Origin(nameof(SnapshotSettings.From))} file; write the compact snapshot to another file");
         }
 
         string format = Origin(nameof(SnapshotSettings.Format));
@@ -127,9 +134,9 @@ internal sealed class SnapshotSettingsValidator(SettingsValues values, IConfigur
         if (settings.From is not null)
         {
             string from = Origin(nameof(SnapshotSettings.From));
-            if (settings.From.Length == 0)
+            if (InputFile.Check(settings.From, from) is string missing)
             {
-                problems.Add($"{from}: a file is required ('-' reads standard input)");
+                problems.Add(missing);
             }
             else if (knownFormat && !settings.IsCompact)
             {
@@ -156,7 +163,7 @@ internal sealed class SnapshotSettingsValidator(SettingsValues values, IConfigur
 /// writes the result to a temporary file, renames it into place or copies it to standard output.
 /// </summary>
 internal sealed class SnapshotHandler(
-    IOptions<SnapshotSettings> options, CliConsole console, TimeProvider time, RunDependencies dependencies,
+    IOptions<SnapshotSettings> options, CliConsole console, TimeProvider time, RunDependencies dependencies, SettingsOrigins origins,
     TerminalProgress progress, ILogger<SnapshotHandler> logger) : ICommandHandler
 {
     internal static string DirectoryOf(string output) =>
@@ -202,7 +209,7 @@ internal sealed class SnapshotHandler(
         root?.SetTag(SpanAttributes.SnapshotFile, source);
 
         // Loaded before anything is created, so a malformed file leaves no output behind.
-        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(from, console, time, logger).ConfigureAwait(false);
+        SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(from, origins[nameof(SnapshotSettings.From)], console, time, logger).ConfigureAwait(false);
         if (loaded is null)
         {
             return ExitCodes.InvalidInput;
@@ -307,6 +314,11 @@ internal sealed class SnapshotHandler(
         string temporary = Path.Combine(DirectoryOf(output), $".rebalancer-snapshot-{Guid.NewGuid():N}.tmp");
         try
         {
+            if (options.Value.CreateDirs)
+            {
+                OutputFile.CreateDirectoryOf(output);
+            }
+
             long bytes;
             await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {

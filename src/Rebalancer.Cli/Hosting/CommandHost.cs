@@ -36,6 +36,9 @@ internal static class CommandHost
         where TValidator : class, IValidateOptions<TSettings>
         where THandler : class, ICommandHandler
     {
+        // The run span starts here, before the snapshot prefetch and the host: a prefetched snapshot.load is its child
+        // and must start within it (docs/telemetry.md), and the run's duration is the command's.
+        DateTimeOffset started = DateTimeOffset.UtcNow;
         SettingsValues values = SettingsSources.Collect(parse, cli.Environment);
         Action<IServiceCollection>? registerEarly = early?.Invoke(values);
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -100,7 +103,7 @@ internal static class CommandHost
 
         try
         {
-            return await RunInRootSpanAsync(host.Services.GetRequiredService<THandler>(), cancellationToken).ConfigureAwait(false);
+            return await RunInRootSpanAsync(host.Services.GetRequiredService<THandler>(), started, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -109,9 +112,9 @@ internal static class CommandHost
         }
     }
 
-    private static async Task<int> RunInRootSpanAsync(ICommandHandler handler, CancellationToken cancellationToken)
+    private static async Task<int> RunInRootSpanAsync(ICommandHandler handler, DateTimeOffset started, CancellationToken cancellationToken)
     {
-        using Activity? root = RebalancerTelemetry.Source.StartActivity(SpanNames.Run, ActivityKind.Internal);
+        using Activity? root = RebalancerTelemetry.Source.StartActivity(SpanNames.Run, ActivityKind.Internal, parentContext: default, startTime: started);
         int code;
         try
         {

@@ -23,6 +23,12 @@ internal sealed class PolicyStore(CliConsole console)
         }
 
         _loaded = true;
+        if (path is not null && InputFile.Check(path, origin) is string missing)
+        {
+            _problem = missing;
+            return _problem;
+        }
+
         try
         {
             _policy = LoadedPolicy.Load(path, console);
@@ -33,7 +39,7 @@ internal sealed class PolicyStore(CliConsole console)
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
         {
-            _problem = $"{origin}: {e.Message}";
+            _problem = InputFile.Describe(e, path!, origin);
         }
 
         return _problem;

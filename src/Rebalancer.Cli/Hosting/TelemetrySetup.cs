@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Tracing;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Configuration;
@@ -91,9 +93,11 @@ internal static class TelemetrySetup
 
 /// <summary>
 /// Exports what is buffered before the process exits, within <see cref="Budget"/> in all (an unreachable collector must
-/// not hold a CronJob past its deadline), then shuts the providers down so disposing them waits no further.
+/// not hold a CronJob past its deadline), then shuts the providers down so disposing them waits no further. When the
+/// export fails it says how: the budget ran out, or the exporter gave up early (connection refused, an HTTP error), with
+/// the exporter's own reason and the time it really took.
 /// </summary>
-internal sealed class TelemetryFlush(IServiceProvider services, TimeProvider time, ILogger<TelemetryFlush> logger)
+internal sealed class TelemetryFlush(IServiceProvider services, TimeProvider time, IConfiguration configuration, ILogger<TelemetryFlush> logger)
 {
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
 
@@ -105,14 +109,75 @@ internal sealed class TelemetryFlush(IServiceProvider services, TimeProvider tim
         TracerProvider? tracer = services.GetService<TracerProvider>();
         MeterProvider? meter = services.GetService<MeterProvider>();
         LoggerProvider? logs = services.GetService<LoggerProvider>();
-        bool flushed = (tracer?.ForceFlush(Remaining()) ?? true) & (meter?.ForceFlush(Remaining()) ?? true) & (logs?.ForceFlush(Remaining()) ?? true);
+        bool flushed;
+        string? reason;
+        using (var failures = new OtlpExportFailures())
+        {
+            flushed = (tracer?.ForceFlush(Remaining()) ?? true) & (meter?.ForceFlush(Remaining()) ?? true) & (logs?.ForceFlush(Remaining()) ?? true);
+            reason = failures.First;
+        }
+
+        TimeSpan elapsed = time.GetElapsedTime(started);
         if (!flushed)
         {
-            Log.TelemetryNotFlushed(logger, (long)Budget.TotalMilliseconds);
+            if (elapsed >= Budget)
+            {
+                Log.TelemetryNotFlushed(logger, (long)Budget.TotalMilliseconds);
+            }
+            else
+            {
+                Log.TelemetryExportFailed(logger, Endpoint(), (long)elapsed.TotalMilliseconds,
+                    reason ?? "the exporter reported a failure (the collector may be unreachable or refused the data)");
+            }
         }
 
         tracer?.Shutdown(Remaining());
         meter?.Shutdown(Remaining());
         logs?.Shutdown(Remaining());
+    }
+
+    private string Endpoint() =>
+        TelemetrySetup.EndpointVariables.Select(variable => configuration[variable]).FirstOrDefault(value => !string.IsNullOrEmpty(value)) ?? "the OTLP endpoint";
+
+    /// <summary>
+    /// The OTLP exporter reports why an export failed only as events of its EventSource; this listens to them while
+    /// the flush runs (the export happens on the flush's behalf, and the events are written before it returns).
+    /// </summary>
+    private sealed class OtlpExportFailures : EventListener
+    {
+        private const string SourceName = "OpenTelemetry-Exporter-OpenTelemetryProtocol";
+        private readonly ConcurrentQueue<string> _failures = new();
+
+        /// <summary>The first failure's reason, in a line: <c>FailedToReachCollector: Connection refused (127.0.0.1:4318)</c>.</summary>
+        public string? First => _failures.TryPeek(out string? first) ? first : null;
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            if (eventSource.Name == SourceName)
+            {
+                EnableEvents(eventSource, EventLevel.Warning);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs eventData)
+        {
+            if (eventData.EventSource.Name != SourceName || eventData.Level > EventLevel.Warning)
+            {
+                return;
+            }
+
+            // Payloads are the endpoint and an exception's text (type, message, stack): its first line says what happened.
+            string? detail = eventData.Payload?.OfType<string>().Select(FirstLine).LastOrDefault(text => text.Length > 0);
+            _failures.Enqueue(detail is null ? eventData.EventName ?? "export failed" : $"{eventData.EventName}: {detail}");
+        }
+
+        private static string FirstLine(string text)
+        {
+            string line = text.Split('\n', 2)[0].Trim();
+
+            // "System.Net.Http.HttpRequestException: Connection refused (…)" → "Connection refused (…)".
+            int colon = line.IndexOf(": ", StringComparison.Ordinal);
+            return colon > 0 && line[..colon].Contains("Exception", StringComparison.Ordinal) ? line[(colon + 2)..] : line;
+        }
     }
 }

@@ -6,6 +6,10 @@ namespace Rebalancer.Core.Model;
 /// the pod needs the max of that and the regular sum; sidecar init containers (restartPolicy Always) are added to the
 /// regular sum; pod overhead is added last.
 /// <para>
+/// Sums are checked: amounts that add up past <see cref="long.MaxValue"/> throw <see cref="OverflowException"/>
+/// (<see cref="SnapshotBuilder"/> reports it as a <see cref="SnapshotValueException"/>).
+/// </para>
+/// <para>
 /// A container's request for a resource it only limits is the limit, as the API server's defaulting (SetDefaults_Pod)
 /// makes it. Objects read from a cluster are already defaulted; hand-written fixtures and snapshot files may not be, and
 /// a GPU pod that only sets <c>limits: {nvidia.com/gpu: 1}</c> does occupy the GPU.
@@ -53,7 +57,7 @@ public static class PodResources
             {
                 for (int r = 0; r < count; r++)
                 {
-                    current[r] = SaturatingAdd(current[r], sidecars[r]);
+                    current[r] = CheckedAdd(current[r], sidecars[r]);
                 }
             }
 
@@ -92,8 +96,8 @@ public static class PodResources
         {
             if (containers[i].Kind == ContainerKind.Regular)
             {
-                cpu = SaturatingAdd(cpu, NonZero(containers[i], ResourceCatalog.Cpu, DefaultMilliCpuRequest));
-                memory = SaturatingAdd(memory, NonZero(containers[i], ResourceCatalog.Memory, DefaultMemoryRequest));
+                cpu = CheckedAdd(cpu, NonZero(containers[i], ResourceCatalog.Cpu, DefaultMilliCpuRequest));
+                memory = CheckedAdd(memory, NonZero(containers[i], ResourceCatalog.Memory, DefaultMemoryRequest));
             }
         }
 
@@ -109,15 +113,15 @@ public static class PodResources
             long m = NonZero(container, ResourceCatalog.Memory, DefaultMemoryRequest);
             if (container.Kind == ContainerKind.SidecarInit)
             {
-                cpu = SaturatingAdd(cpu, c);
-                memory = SaturatingAdd(memory, m);
-                sidecarCpu = SaturatingAdd(sidecarCpu, c);
-                sidecarMemory = SaturatingAdd(sidecarMemory, m);
+                cpu = CheckedAdd(cpu, c);
+                memory = CheckedAdd(memory, m);
+                sidecarCpu = CheckedAdd(sidecarCpu, c);
+                sidecarMemory = CheckedAdd(sidecarMemory, m);
                 (c, m) = (sidecarCpu, sidecarMemory);
             }
             else
             {
-                (c, m) = (SaturatingAdd(c, sidecarCpu), SaturatingAdd(m, sidecarMemory));
+                (c, m) = (CheckedAdd(c, sidecarCpu), CheckedAdd(m, sidecarMemory));
             }
 
             initCpu = Math.Max(initCpu, c);
@@ -130,11 +134,11 @@ public static class PodResources
         {
             if (overhead[i].Resource == ResourceCatalog.Cpu)
             {
-                cpu = SaturatingAdd(cpu, overhead[i].Amount);
+                cpu = CheckedAdd(cpu, overhead[i].Amount);
             }
             else if (overhead[i].Resource == ResourceCatalog.Memory)
             {
-                memory = SaturatingAdd(memory, overhead[i].Amount);
+                memory = CheckedAdd(memory, overhead[i].Amount);
             }
         }
 
@@ -174,10 +178,10 @@ public static class PodResources
             long memoryLimit = Find(container.Limits, ResourceCatalog.Memory, out _);
             long cpuRequest = Find(container.Requests, ResourceCatalog.Cpu, out bool hasCpuRequest);
             long memoryRequest = Find(container.Requests, ResourceCatalog.Memory, out bool hasMemoryRequest);
-            cpuRequests = SaturatingAdd(cpuRequests, Math.Max(0, hasCpuRequest ? cpuRequest : cpuLimit));
-            memoryRequests = SaturatingAdd(memoryRequests, Math.Max(0, hasMemoryRequest ? memoryRequest : memoryLimit));
-            cpuLimits = SaturatingAdd(cpuLimits, Math.Max(0, cpuLimit));
-            memoryLimits = SaturatingAdd(memoryLimits, Math.Max(0, memoryLimit));
+            cpuRequests = CheckedAdd(cpuRequests, Math.Max(0, hasCpuRequest ? cpuRequest : cpuLimit));
+            memoryRequests = CheckedAdd(memoryRequests, Math.Max(0, hasMemoryRequest ? memoryRequest : memoryLimit));
+            cpuLimits = CheckedAdd(cpuLimits, Math.Max(0, cpuLimit));
+            memoryLimits = CheckedAdd(memoryLimits, Math.Max(0, memoryLimit));
             if (cpuLimit <= 0 || memoryLimit <= 0)
             {
                 everyContainerLimitsBoth = false;
@@ -221,7 +225,7 @@ public static class PodResources
             Find(container.Requests, limit.Resource, out bool requested);
             if (!requested && (uint)limit.Resource < (uint)target.Length)
             {
-                target[limit.Resource] = SaturatingAdd(target[limit.Resource], limit.Amount);
+                target[limit.Resource] = CheckedAdd(target[limit.Resource], limit.Amount);
             }
         }
     }
@@ -233,14 +237,11 @@ public static class PodResources
             ResourceAmount amount = amounts[i];
             if ((uint)amount.Resource < (uint)target.Length)
             {
-                target[amount.Resource] = SaturatingAdd(target[amount.Resource], amount.Amount);
+                target[amount.Resource] = CheckedAdd(target[amount.Resource], amount.Amount);
             }
         }
     }
 
-    private static long SaturatingAdd(long a, long b)
-    {
-        long sum = unchecked(a + b);
-        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? long.MinValue : long.MaxValue) : sum;
-    }
+    /// <summary>Throws <see cref="OverflowException"/> past <see cref="long.MaxValue"/>: a saturated sum would be a quiet wrong number.</summary>
+    private static long CheckedAdd(long a, long b) => checked(a + b);
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Numerics;
 
@@ -16,12 +15,19 @@ namespace Rebalancer.Core.Model;
 /// </para>
 /// <para>
 /// Results are what Go's <c>ScaledValue</c> returns: ceil(q × 10^scale) in magnitude (so <c>100m</c> has Value() 1 and
-/// <c>-100m</c> has -1), computed exactly (never through floating point), saturating at <see cref="long.MaxValue"/> /
-/// <see cref="long.MinValue"/> where Go would overflow.
+/// <c>-100m</c> has -1), computed exactly (never through floating point). Two limits Go does not have: a result whose
+/// magnitude exceeds <see cref="long.MaxValue"/> at the requested scale is <see cref="QuantityStatus.OutOfRange"/> (Go's
+/// <c>MilliValue()</c>/<c>Value()</c> silently overflow there, so no Kubernetes component can use such a value; a
+/// saturated number would be a quiet wrong one), and a text longer than <see cref="MaxLength"/> characters is
+/// <see cref="QuantityStatus.TooLong"/> (the API server prints quantities canonically, in at most ~25 characters; a
+/// longer one is hand-made, and a 100,000-digit mantissa would cost quadratic big-integer time).
 /// </para>
 /// </summary>
 public static class Quantity
 {
+    /// <summary>The longest quantity text accepted, in characters.</summary>
+    public const int MaxLength = 64;
+
     /// <summary>The scale of millicores (<c>MilliValue()</c>).</summary>
     public const int Milli = 3;
 
@@ -37,36 +43,42 @@ public static class Quantity
     // arithmetic in range without changing any result.
     private const long ExponentClamp = 1_000_000;
 
+    /// <summary>Any magnitude above <see cref="long.MaxValue"/> is out of range; the scaling stops counting here.</summary>
+    private static readonly UInt128 Overflow = (UInt128)long.MaxValue + 1;
+
     private static readonly UInt128[] PowersOf10 = BuildPowersOf10();
 
     /// <summary>Parses <paramref name="text"/> and returns ceil(q × 10^<paramref name="scale"/>).</summary>
     /// <param name="scale">0 for units (<c>Value()</c>), 3 for milli (<c>MilliValue()</c>), up to 9 for nano.</param>
-    /// <returns>false when the text is not a valid quantity.</returns>
-    public static bool TryParseScaled(ReadOnlySpan<char> text, int scale, out long value)
-    {
-        // The grammar is pure ASCII, so narrowing is exact; any wider character makes the text invalid anyway.
-        if (text.Length <= 128)
-        {
-            Span<byte> ascii = stackalloc byte[text.Length];
-            return Narrow(text, ascii) ? TryParseScaled(ascii, scale, out value) : Fail(scale, out value);
-        }
-
-        byte[] rented = ArrayPool<byte>.Shared.Rent(text.Length);
-        try
-        {
-            Span<byte> ascii = rented.AsSpan(0, text.Length);
-            return Narrow(text, ascii) ? TryParseScaled(ascii, scale, out value) : Fail(scale, out value);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
+    /// <returns>false when the text is not a valid quantity, too long or out of range (<see cref="Parse(ReadOnlySpan{char}, int, out long)"/> says which).</returns>
+    public static bool TryParseScaled(ReadOnlySpan<char> text, int scale, out long value) =>
+        Parse(text, scale, out value) == QuantityStatus.Valid;
 
     /// <summary>Parses UTF-8 <paramref name="utf8"/> and returns ceil(q × 10^<paramref name="scale"/>).</summary>
     /// <param name="scale">0 for units (<c>Value()</c>), 3 for milli (<c>MilliValue()</c>), up to 9 for nano.</param>
-    /// <returns>false when the text is not a valid quantity.</returns>
-    public static bool TryParseScaled(ReadOnlySpan<byte> utf8, int scale, out long value)
+    /// <returns>false when the text is not a valid quantity, too long or out of range (<see cref="Parse(ReadOnlySpan{byte}, int, out long)"/> says which).</returns>
+    public static bool TryParseScaled(ReadOnlySpan<byte> utf8, int scale, out long value) =>
+        Parse(utf8, scale, out value) == QuantityStatus.Valid;
+
+    /// <summary>As <see cref="Parse(ReadOnlySpan{byte}, int, out long)"/>, for UTF-16 text.</summary>
+    public static QuantityStatus Parse(ReadOnlySpan<char> text, int scale, out long value)
+    {
+        if (text.Length > MaxLength)
+        {
+            return Fail(scale, QuantityStatus.TooLong, out value);
+        }
+
+        // The grammar is pure ASCII, so narrowing is exact; any wider character makes the text invalid anyway.
+        Span<byte> ascii = stackalloc byte[text.Length];
+        return Narrow(text, ascii) ? Parse(ascii, scale, out value) : Fail(scale, QuantityStatus.Invalid, out value);
+    }
+
+    /// <summary>
+    /// Parses UTF-8 <paramref name="utf8"/> into ceil(q × 10^<paramref name="scale"/>); <paramref name="value"/> is 0
+    /// unless the result is <see cref="QuantityStatus.Valid"/>.
+    /// </summary>
+    /// <param name="scale">0 for units (<c>Value()</c>), 3 for milli (<c>MilliValue()</c>), up to 9 for nano.</param>
+    public static QuantityStatus Parse(ReadOnlySpan<byte> utf8, int scale, out long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(scale);
 
@@ -76,7 +88,12 @@ public static class Quantity
         int n = utf8.Length;
         if (n == 0)
         {
-            return false;
+            return QuantityStatus.Invalid;
+        }
+
+        if (n > MaxLength)
+        {
+            return QuantityStatus.TooLong;
         }
 
         int i = 0;
@@ -111,7 +128,7 @@ public static class Quantity
         int digitsEnd = i;
         if (!anyDigit)
         {
-            return false;
+            return QuantityStatus.Invalid;
         }
 
         // The suffix scanner of parseQuantityString: suffix letters, an optional sign, digits, and nothing after.
@@ -133,28 +150,35 @@ public static class Quantity
 
         if (i != n || !TryInterpretSuffix(utf8[suffixStart..], out long exponent10, out int exponent2))
         {
-            return false;
+            return QuantityStatus.Invalid;
         }
 
         if (significant == 0)
         {
-            return true; // every digit was zero: 0 at any scale, whatever the suffix
+            return QuantityStatus.Valid; // every digit was zero: 0 at any scale, whatever the suffix
         }
 
         long shift = exponent10 + scale - fractionDigits;
-        UInt128 cap = negative ? (UInt128)long.MaxValue + 1 : (UInt128)long.MaxValue;
         UInt128 magnitude = significant <= FastDigits
-            ? ScaleFast(mantissa, exponent2, shift, cap)
-            : ScaleSlow(utf8[digitsStart..digitsEnd], significant, exponent2, shift, cap);
-        value = !negative ? (long)magnitude : magnitude > long.MaxValue ? long.MinValue : -(long)magnitude;
-        return true;
+            ? ScaleFast(mantissa, exponent2, shift)
+            : ScaleSlow(utf8[digitsStart..digitsEnd], significant, exponent2, shift);
+        if (magnitude > long.MaxValue)
+        {
+            return QuantityStatus.OutOfRange;
+        }
+
+        value = negative ? -(long)magnitude : (long)magnitude;
+        return QuantityStatus.Valid;
     }
 
     /// <summary>Parses a quantity or throws <see cref="FormatException"/>; for tests, fixtures and configuration.</summary>
     public static long ParseScaled(string text, int scale) =>
-        TryParseScaled(text.AsSpan(), scale, out long value)
-            ? value
-            : throw new FormatException($"'{text}' is not a valid Kubernetes quantity.");
+        Parse(text.AsSpan(), scale, out long value) switch
+        {
+            QuantityStatus.Valid => value,
+            QuantityStatus.OutOfRange => throw new FormatException($"'{text}' is beyond the 64-bit range at scale 10^-{scale}."),
+            _ => throw new FormatException($"'{text}' is not a valid Kubernetes quantity."),
+        };
 
     /// <summary>Millicores as Kubernetes prints them: <c>2</c> for whole cores, otherwise <c>1500m</c>.</summary>
     public static string FormatCpuMilli(long milli) =>
@@ -205,12 +229,12 @@ public static class Quantity
         return (ulong)((((UInt128)magnitude * 10) + (divisor / 2)) / divisor);
     }
 
-    private static bool Fail(int scale, out long value)
+    private static QuantityStatus Fail(int scale, QuantityStatus status, out long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(scale);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(scale, MaxScale);
         value = 0;
-        return false;
+        return status;
     }
 
     private static bool Narrow(ReadOnlySpan<char> text, Span<byte> ascii)
@@ -342,19 +366,19 @@ public static class Quantity
         return true;
     }
 
-    /// <summary>ceil(mantissa × 2^exponent2 × 10^shift), capped at <paramref name="cap"/>.</summary>
-    private static UInt128 ScaleFast(ulong mantissa, int exponent2, long shift, UInt128 cap)
+    /// <summary>ceil(mantissa × 2^exponent2 × 10^shift), or <see cref="Overflow"/> when that exceeds it.</summary>
+    private static UInt128 ScaleFast(ulong mantissa, int exponent2, long shift)
     {
         UInt128 value = (UInt128)mantissa << exponent2; // < 2^64 × 2^60, no overflow
         if (shift >= 0)
         {
             if (shift >= PowersOf10.Length)
             {
-                return cap;
+                return Overflow;
             }
 
             UInt128 factor = PowersOf10[shift];
-            return value > cap / factor ? cap : UInt128.Min(value * factor, cap);
+            return value > Overflow / factor ? Overflow : UInt128.Min(value * factor, Overflow);
         }
 
         if (-shift >= PowersOf10.Length)
@@ -369,15 +393,18 @@ public static class Quantity
             quotient++;
         }
 
-        return UInt128.Min(quotient, cap);
+        return UInt128.Min(quotient, Overflow);
     }
 
-    /// <summary>The exact path for mantissas of more than 19 significant digits; rare, so BigInteger is fine.</summary>
-    private static UInt128 ScaleSlow(ReadOnlySpan<byte> digits, int significant, int exponent2, long shift, UInt128 cap)
+    /// <summary>
+    /// The exact path for mantissas of more than 19 significant digits; rare, and at most <see cref="MaxLength"/> digits,
+    /// so BigInteger is fine.
+    /// </summary>
+    private static UInt128 ScaleSlow(ReadOnlySpan<byte> digits, int significant, int exponent2, long shift)
     {
         if (shift >= 0)
         {
-            return cap; // the mantissa alone is at least 10^19 > 2^63
+            return Overflow; // the mantissa alone is at least 10^19 > 2^63
         }
 
         // The value is below 10^significant × 2^60 < 10^(significant + 19): a larger divisor leaves a fraction of one unit.
@@ -402,7 +429,7 @@ public static class Quantity
             quotient += 1;
         }
 
-        return quotient >= (BigInteger)cap ? cap : (UInt128)quotient;
+        return quotient >= (BigInteger)Overflow ? Overflow : (UInt128)quotient;
     }
 
     private static UInt128[] BuildPowersOf10()
@@ -417,4 +444,19 @@ public static class Quantity
 
         return powers;
     }
+}
+
+/// <summary>The outcome of <see cref="Quantity.Parse(ReadOnlySpan{byte}, int, out long)"/>.</summary>
+public enum QuantityStatus
+{
+    Valid,
+
+    /// <summary>Not a quantity in Kubernetes' grammar (or a form the API server never prints, such as <c>Mi</c>).</summary>
+    Invalid,
+
+    /// <summary>Longer than <see cref="Quantity.MaxLength"/> characters.</summary>
+    TooLong,
+
+    /// <summary>A valid quantity whose magnitude at the requested scale exceeds <see cref="long.MaxValue"/>.</summary>
+    OutOfRange,
 }

@@ -4,6 +4,11 @@ namespace Rebalancer.Core.Model;
 /// Appends nodes, pods, PDBs and the rest in any order (a kubectl List may hold them in any order), then
 /// <see cref="Build"/> resolves names to indices, computes the CSR pod-by-node index and freezes the columns.
 /// Used by the snapshot loader, the live-cluster reader and the test builders alike.
+/// <para>
+/// Every Add applies <see cref="SnapshotRules"/> to its object before keeping it (no negative amount, no duplicate,
+/// totals within <see cref="SnapshotRules.MaxTotal"/>) and throws <see cref="SnapshotValueException"/> naming the
+/// field, so a loader can report the object where it is in its file; a builder that threw is not used further.
+/// </para>
 /// </summary>
 public sealed class SnapshotBuilder
 {
@@ -66,6 +71,18 @@ public sealed class SnapshotBuilder
     private long[] _scratch = new long[ExpectedResources];
     private bool _built;
 
+    // What the rules need: identities seen so far and running totals.
+    private readonly Dictionary<string, int> _nodeIndex = new(StringComparer.Ordinal);
+    private RowSet _podKeys = new();
+    private RowSet _podUids = new();
+    private readonly HashSet<(int Namespace, string Name)> _pdbNames = [];
+    private readonly HashSet<int> _namespaceNames = [];
+    private readonly ResourceTotals _requestTotals = new("pods' requests");
+    private readonly ResourceTotals _allocatableTotals = new("nodes' allocatable amounts");
+    private UsageTotals _nodeUsageTotals;
+    private UsageTotals _podUsageTotals;
+    private UsageTotals _nonZeroTotals;
+
     public SnapshotBuilder()
     {
         _taintStart.Add(0);
@@ -103,9 +120,21 @@ public sealed class SnapshotBuilder
         return id;
     }
 
+    /// <exception cref="SnapshotValueException">The node breaks a rule of <see cref="SnapshotRules"/>.</exception>
     public int AddNode(NodeRecord node)
     {
+        ArgumentNullException.ThrowIfNull(node);
         int index = _nodeName.Count;
+        SnapshotRules.CheckName(node.Name, "metadata.name");
+        SnapshotRules.CheckAmounts(Resources, node.Allocatable, "status.allocatable");
+        SnapshotRules.CheckAmounts(Resources, node.Capacity, "status.capacity");
+        bool fromCapacity = node.Allocatable.Count == 0;
+        _allocatableTotals.Add(Resources, fromCapacity ? node.Capacity : node.Allocatable, fromCapacity ? "status.capacity" : "status.allocatable");
+        if (!_nodeIndex.TryAdd(node.Name, index))
+        {
+            throw Duplicate("node", node.Name);
+        }
+
         _nodeName.Add(node.Name);
         _nodeFlags.Add(node.Flags);
         _nodeCreation.Add(node.CreationTime);
@@ -126,15 +155,45 @@ public sealed class SnapshotBuilder
         return index;
     }
 
+    /// <exception cref="SnapshotValueException">The pod breaks a rule of <see cref="SnapshotRules"/>; nothing of it is kept.</exception>
     public int AddPod(PodRecord pod)
     {
+        ArgumentNullException.ThrowIfNull(pod);
         int index = _podName.Count;
+
+        // Every rule is checked before a column changes.
+        CheckPod(pod);
+        if (_scratch.Length < Resources.Count)
+        {
+            _scratch = new long[Resources.Count * 2];
+        }
+
+        Span<long> requests = _scratch.AsSpan(0, Resources.Count);
+        long nonZeroCpu, nonZeroMemory;
+        try
+        {
+            PodResources.EffectiveRequests(pod.Containers, pod.Overhead, requests);
+            (nonZeroCpu, nonZeroMemory) = PodResources.NonZeroRequests(pod.Containers, pod.Overhead);
+        }
+        catch (OverflowException)
+        {
+            throw new SnapshotValueException("spec", "its containers' requests (with overhead) add up to more than 9223372036854775807 in one resource");
+        }
+
+        requests[ResourceCatalog.Pods] = 0;
+        QosClass qos = Qos(pod);
+        (int restarts, int initRestarts) = Restarts(pod);
+        CheckIdentity(pod);
+        _requestTotals.Add(Resources, requests, "spec");
+        _nonZeroTotals.Add(nonZeroCpu, nonZeroMemory, Resources, "pods' scoring requests", "spec", "scoring request");
+        AddIdentity(pod, index);
+
         _podNamespace.Add(pod.Namespace);
         _podName.Add(pod.Name);
         _podUid.Add(pod.Uid);
         _podNodeName.Add(pod.NodeName);
         _podPhase.Add(pod.Phase);
-        _podQos.Add(pod.Qos ?? PodResources.Qos(pod.Containers));
+        _podQos.Add(qos);
         PodFlags flags = pod.Flags;
         foreach (OwnerRef owner in pod.Owners)
         {
@@ -167,23 +226,15 @@ public sealed class SnapshotBuilder
         _imageStart.Add(_images.Count);
 
         // Effective requests are stored sparse until Build, because extended resources may still appear.
-        if (_scratch.Length < Resources.Count)
-        {
-            _scratch = new long[Resources.Count * 2];
-        }
-
-        Span<long> requests = _scratch.AsSpan(0, Resources.Count);
-        PodResources.EffectiveRequests(pod.Containers, pod.Overhead, requests);
         for (int r = 0; r < requests.Length; r++)
         {
-            if (requests[r] != 0 && r != ResourceCatalog.Pods)
+            if (requests[r] != 0)
             {
                 _requests.Add(new ResourceAmount(r, requests[r]));
             }
         }
 
         _requestStart.Add(_requests.Count);
-        (long nonZeroCpu, long nonZeroMemory) = PodResources.NonZeroRequests(pod.Containers, pod.Overhead);
         _nonZeroCpu.Add(nonZeroCpu);
         _nonZeroMemory.Add(nonZeroMemory);
         _podConstraints.Add(InternConstraints(pod.Constraints));
@@ -193,19 +244,9 @@ public sealed class SnapshotBuilder
         }
 
         _pvcStart.Add(_pvcClaims.Count);
-        int restarts = 0;
-        int initRestarts = 0;
         foreach (ContainerStatus status in pod.ContainerStatuses)
         {
             _statuses.Add(status);
-            if (status.Init)
-            {
-                initRestarts += status.RestartCount;
-            }
-            else
-            {
-                restarts += status.RestartCount;
-            }
         }
 
         _statusStart.Add(_statuses.Count);
@@ -220,33 +261,76 @@ public sealed class SnapshotBuilder
         return index;
     }
 
-    public void AddPdb(PdbRecord pdb) => _pdbs.Add(pdb);
+    /// <exception cref="SnapshotValueException">The PodDisruptionBudget breaks a rule of <see cref="SnapshotRules"/>.</exception>
+    public void AddPdb(PdbRecord pdb)
+    {
+        ArgumentNullException.ThrowIfNull(pdb);
+        SnapshotRules.CheckName(pdb.Name, "metadata.name");
+        SnapshotRules.CheckPdb(pdb);
+        if (!_pdbNames.Add((pdb.Namespace, pdb.Name)))
+        {
+            throw Duplicate("PodDisruptionBudget", Strings[pdb.Namespace] + "/" + pdb.Name);
+        }
 
+        _pdbs.Add(pdb);
+    }
+
+    /// <exception cref="SnapshotValueException">A Namespace of this name was added before, or the name is too long.</exception>
     public void AddNamespace(string name, IReadOnlyList<(int Key, int Value)> labels)
     {
-        _namespaceName.Add(Strings.Intern(name));
+        SnapshotRules.CheckName(name, "metadata.name", SnapshotRules.MaxNamespaceLength);
+        int id = Strings.Intern(name);
+        if (!_namespaceNames.Add(id))
+        {
+            throw Duplicate("Namespace", name);
+        }
+
+        _namespaceName.Add(id);
         _namespaceLabels.Add(labels);
     }
 
-    public void AddPriorityClass(string name, int value, bool globalDefault) =>
-        _priorityClasses[Strings.Intern(name)] = new PriorityClassInfo(value, globalDefault);
+    /// <exception cref="SnapshotValueException">A PriorityClass of this name was added before, or the name is too long.</exception>
+    public void AddPriorityClass(string name, int value, bool globalDefault)
+    {
+        SnapshotRules.CheckName(name, "metadata.name");
+        if (!_priorityClasses.TryAdd(Strings.Intern(name), new PriorityClassInfo(value, globalDefault)))
+        {
+            throw Duplicate("PriorityClass", name);
+        }
+    }
 
-    public void AddPersistentVolumeClaim(string @namespace, string name, string? storageClass) =>
-        _pvcs[(Strings.Intern(@namespace), Strings.Intern(name))] = storageClass is null ? 0 : Strings.Intern(storageClass);
+    /// <exception cref="SnapshotValueException">A claim of this namespace and name was added before, or a name is too long.</exception>
+    public void AddPersistentVolumeClaim(string @namespace, string name, string? storageClass)
+    {
+        SnapshotRules.CheckName(name, "metadata.name");
+        SnapshotRules.CheckName(@namespace, "metadata.namespace", SnapshotRules.MaxNamespaceLength);
+        if (!_pvcs.TryAdd((Strings.Intern(@namespace), Strings.Intern(name)), storageClass is null ? 0 : Strings.Intern(storageClass)))
+        {
+            throw Duplicate("PersistentVolumeClaim", @namespace + "/" + name);
+        }
+    }
 
     /// <summary>Node usage from a NodeMetrics item: cpu in millicores, memory in bytes.</summary>
+    /// <exception cref="SnapshotValueException">Metrics for this node were added before, or an amount is negative or too large.</exception>
     public void AddNodeMetrics(string node, long cpuMilli, long memoryBytes)
     {
+        ArgumentNullException.ThrowIfNull(node);
+
         // Metrics usually follow the objects they measure, one each: size the table once instead of doubling it.
         if (_nodeMetrics.Count == 0)
         {
             _nodeMetrics.EnsureCapacity(NodeCount);
         }
 
-        _nodeMetrics[node] = (cpuMilli, memoryBytes);
+        _nodeUsageTotals.Add(cpuMilli, memoryBytes, Resources, "nodes' usage", "usage");
+        if (!_nodeMetrics.TryAdd(node, (cpuMilli, memoryBytes)))
+        {
+            throw Duplicate("NodeMetrics", node);
+        }
     }
 
     /// <summary>Pod usage from a PodMetrics item (already summed over containers).</summary>
+    /// <exception cref="SnapshotValueException">Metrics for this pod were added before, or an amount is negative or too large.</exception>
     public void AddPodMetrics(string @namespace, string name, long cpuMilli, long memoryBytes)
     {
         // As for nodes; a doubling table for 150,000 pods would allocate about twice its final size again.
@@ -255,7 +339,122 @@ public sealed class SnapshotBuilder
             _podMetrics.EnsureCapacity(PodCount);
         }
 
-        _podMetrics[(Strings.Intern(@namespace), name)] = (cpuMilli, memoryBytes);
+        _podUsageTotals.Add(cpuMilli, memoryBytes, Resources, "pods' usage", "containers.usage");
+        if (!_podMetrics.TryAdd((Strings.Intern(@namespace), name), (cpuMilli, memoryBytes)))
+        {
+            throw Duplicate("PodMetrics", @namespace + "/" + name);
+        }
+    }
+
+    private static QosClass Qos(PodRecord pod)
+    {
+        try
+        {
+            return pod.Qos ?? PodResources.Qos(pod.Containers);
+        }
+        catch (OverflowException)
+        {
+            throw new SnapshotValueException("spec", "its containers' requests or limits of cpu or memory add up to more than 9223372036854775807");
+        }
+    }
+
+    private static SnapshotValueException Duplicate(string kind, string name) =>
+        new("metadata.name", $"a second {kind} {name}; each object appears once", name);
+
+    /// <summary>The pod rules that do not need its requests: names and amounts 0 or more.</summary>
+    private void CheckPod(PodRecord pod)
+    {
+        SnapshotRules.CheckName(pod.Name, "metadata.name");
+        SnapshotRules.CheckName(pod.Uid, "metadata.uid");
+        SnapshotRules.CheckName(Strings[pod.Namespace], "metadata.namespace", SnapshotRules.MaxNamespaceLength);
+        SnapshotRules.CheckAmounts(Resources, pod.Overhead, "spec.overhead");
+        foreach (ContainerRecord container in pod.Containers)
+        {
+            try
+            {
+                SnapshotRules.CheckAmounts(Resources, container.Requests, "resources.requests");
+                SnapshotRules.CheckAmounts(Resources, container.Limits, "resources.limits");
+            }
+            catch (SnapshotValueException e)
+            {
+                throw new SnapshotValueException("spec", $"container '{Strings[container.Name]}': {e.Field}: {e.Problem}", e.Value);
+            }
+        }
+    }
+
+    /// <summary>Refuses a pod whose namespace and name, or uid, an earlier pod has; changes nothing.</summary>
+    private void CheckIdentity(PodRecord pod)
+    {
+        if (_podKeys.Find(new PodNameKey(this, pod.Namespace, pod.Name)) >= 0)
+        {
+            throw new SnapshotValueException("metadata.name",
+                $"a second pod {Strings[pod.Namespace]}/{pod.Name}; pods are unique by namespace and name", pod.Name);
+        }
+
+        int first = pod.Uid.Length > 0 ? _podUids.Find(new PodUidKey(this, pod.Uid)) : -1;
+        if (first >= 0)
+        {
+            throw new SnapshotValueException("metadata.uid",
+                $"pod {Strings[pod.Namespace]}/{pod.Name} has the uid of pod {Strings[_podNamespace[first]]}/{_podName[first]}; uids are unique", pod.Uid);
+        }
+    }
+
+    /// <summary>Records pod <paramref name="index"/>'s identity; its columns are added right after.</summary>
+    private void AddIdentity(PodRecord pod, int index)
+    {
+        _podKeys.Add(index, new PodNameKey(this, pod.Namespace, pod.Name));
+        if (pod.Uid.Length > 0)
+        {
+            _podUids.Add(index, new PodUidKey(this, pod.Uid));
+        }
+    }
+
+    /// <summary>A pod's namespace and name, compared with the pods already added (their columns).</summary>
+    private readonly struct PodNameKey(SnapshotBuilder builder, int ns, string name) : IRowKey
+    {
+        public int Hash => HashCode.Combine(ns, name);
+
+        public bool Matches(int row) => builder._podNamespace[row] == ns && string.Equals(builder._podName[row], name, StringComparison.Ordinal);
+
+        public int HashOf(int row) => HashCode.Combine(builder._podNamespace[row], builder._podName[row]);
+    }
+
+    /// <summary>A pod's uid, compared with the pods already added.</summary>
+    private readonly struct PodUidKey(SnapshotBuilder builder, string uid) : IRowKey
+    {
+        public int Hash => uid.GetHashCode(StringComparison.Ordinal);
+
+        public bool Matches(int row) => string.Equals(builder._podUid[row], uid, StringComparison.Ordinal);
+
+        public int HashOf(int row) => builder._podUid[row].GetHashCode(StringComparison.Ordinal);
+    }
+
+    /// <summary>Restart counts of the regular and of the init containers: each 0 or more, their sums within an int.</summary>
+    private static (int Restarts, int InitRestarts) Restarts(PodRecord pod)
+    {
+        int restarts = 0;
+        int initRestarts = 0;
+        foreach (ContainerStatus status in pod.ContainerStatuses)
+        {
+            SnapshotRules.CheckCount(status.RestartCount, "status.containerStatuses.restartCount");
+            try
+            {
+                if (status.Init)
+                {
+                    initRestarts = checked(initRestarts + status.RestartCount);
+                }
+                else
+                {
+                    restarts = checked(restarts + status.RestartCount);
+                }
+            }
+            catch (OverflowException)
+            {
+                throw new SnapshotValueException("status", "its containers' restart counts add up to more than 2147483647");
+            }
+        }
+
+        return (restarts, initRestarts);
     }
 
     public ClusterSnapshot Build()

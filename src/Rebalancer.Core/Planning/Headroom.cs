@@ -3,11 +3,14 @@ using Rebalancer.Core.Model;
 namespace Rebalancer.Core.Planning;
 
 /// <summary>
-/// N-1 headroom: would every pod still fit if the largest node failed, or the largest zone? The failed nodes' pods are
+/// N-1 headroom: would every pod still fit if the largest node failed, or any one zone? The failed nodes' pods are
 /// re-fitted onto the free capacity of the other nodes, first-fit-decreasing (pods by cpu, then memory, descending;
 /// nodes in index order), against every resource, cordons and the static predicates (nodeSelector, required node
 /// affinity, NoSchedule/NoExecute taints). DaemonSet, mirror and static pods are not re-fitted: they die with their node.
 /// Pod (anti-)affinity and topology spread are not modelled: the verdict is about capacity.
+/// Every zone is evaluated, not only the largest: which zone is largest can change with the plan (Consolidation drains
+/// nodes of one zone), and comparing "the largest zone" before and after would compare two different zones. A report
+/// compares each zone with itself, and the verdict names the worst.
 /// </summary>
 public static class Headroom
 {
@@ -98,7 +101,7 @@ public static class Headroom
         CollectMortal(snapshot, largest, podsOn, scratch, onNode);
         IReadOnlyDictionary<string, long> nodeShortfall = Refit(snapshot, nodes.Where(n => n != largest), onNode, requested, staticFit);
 
-        // Zones: every node of the list with the label; the largest by allocatable cpu, then memory, then name.
+        // Zones: every node of the list with the label, each lost in turn.
         int zoneKey = options.IncludeZone ? snapshot.Strings.Find(ZoneLabel) : -1;
         var zoneSize = new Dictionary<int, (long Cpu, long Memory)>();
         if (zoneKey >= 0)
@@ -114,41 +117,67 @@ public static class Headroom
             }
         }
 
-        int largestZone = -1;
-        foreach ((int zone, (long cpu, long memory)) in zoneSize)
-        {
-            if (largestZone < 0)
-            {
-                largestZone = zone;
-                continue;
-            }
-
-            (long bestCpu, long bestMemory) = zoneSize[largestZone];
-            int c = cpu != bestCpu ? cpu.CompareTo(bestCpu) : memory != bestMemory ? memory.CompareTo(bestMemory)
-                : -string.CompareOrdinal(snapshot.Strings[zone], snapshot.Strings[largestZone]);
-            if (c > 0)
-            {
-                largestZone = zone;
-            }
-        }
-
-        if (largestZone < 0)
+        if (zoneSize.Count == 0)
         {
             return new HeadroomVerdict(nodeShortfall.Count == 0, largest, nodeShortfall, null, null, NoShortfall);
         }
 
-        bool InZone(int n) => table.Labels[n].TryGet(zoneKey, out int zone) && zone == largestZone;
-        var inZone = new List<int>();
-        foreach (int n in nodes)
+        var zones = new List<ZoneLoss>(zoneSize.Count);
+        ZoneLoss? worst = null;
+        (long Cpu, long Memory) worstSize = default;
+        foreach (int zone in zoneSize.Keys.OrderBy(z => snapshot.Strings[z], StringComparer.Ordinal))
         {
-            if (InZone(n))
+            bool InZone(int n) => table.Labels[n].TryGet(zoneKey, out int z) && z == zone;
+            var inZone = new List<int>();
+            foreach (int n in nodes)
             {
-                CollectMortal(snapshot, n, podsOn, scratch, inZone);
+                if (InZone(n))
+                {
+                    CollectMortal(snapshot, n, podsOn, scratch, inZone);
+                }
+            }
+
+            IReadOnlyDictionary<string, long> shortfall = Refit(snapshot, nodes.Where(n => !InZone(n)), inZone, requested, staticFit);
+            var loss = new ZoneLoss(snapshot.Strings[zone], shortfall.Count == 0, shortfall);
+            zones.Add(loss);
+            if (worst is null || IsWorse(snapshot, loss, zoneSize[zone], worst, worstSize))
+            {
+                worst = loss;
+                worstSize = zoneSize[zone];
             }
         }
 
-        IReadOnlyDictionary<string, long> zoneShortfall = Refit(snapshot, nodes.Where(n => !InZone(n)), inZone, requested, staticFit);
-        return new HeadroomVerdict(nodeShortfall.Count == 0, largest, nodeShortfall, zoneShortfall.Count == 0, snapshot.Strings[largestZone], zoneShortfall);
+        return new HeadroomVerdict(nodeShortfall.Count == 0, largest, nodeShortfall, zones.TrueForAll(z => z.Survivable), worst!.Zone, worst.Shortfall)
+        {
+            Zones = zones,
+        };
+    }
+
+    /// <summary>
+    /// The worse of two zone losses: one with a shortfall before one without; then the larger shortfall, resource by
+    /// resource in catalogue order (cpu, memory, pods, …). Zones arrive in name order and an equal shortfall keeps the
+    /// first name, so the same zone is named before and after a plan that changes zone sizes but not the shortfall.
+    /// When every zone survives, the worst is the largest (allocatable cpu, then memory).
+    /// </summary>
+    private static bool IsWorse(ClusterSnapshot snapshot, ZoneLoss candidate, (long Cpu, long Memory) candidateSize, ZoneLoss current, (long Cpu, long Memory) currentSize)
+    {
+        if (candidate.Survivable != current.Survivable)
+        {
+            return !candidate.Survivable;
+        }
+
+        for (int r = 0; r < snapshot.Resources.Count; r++)
+        {
+            long a = candidate.Shortfall.GetValueOrDefault(snapshot.Resources[r]);
+            long b = current.Shortfall.GetValueOrDefault(snapshot.Resources[r]);
+            if (a != b)
+            {
+                return a > b;
+            }
+        }
+
+        return candidate.Survivable
+            && (candidateSize.Cpu != currentSize.Cpu ? candidateSize.Cpu > currentSize.Cpu : candidateSize.Memory > currentSize.Memory);
     }
 
     /// <summary>Adds the node's pods that must be re-fitted elsewhere: DaemonSet, mirror and static pods die with their node.</summary>
@@ -277,7 +306,7 @@ public static class Headroom
 public delegate void PodsOnNode(int node, List<int> into);
 
 /// <summary>What <see cref="Headroom.Evaluate(ClusterSnapshot, IReadOnlyList{int}, PodsOnNode, long[], HeadroomOptions)"/> checks.</summary>
-/// <param name="IncludeZone">Also evaluate the loss of the largest zone (Consolidation's guard needs only the node).</param>
+/// <param name="IncludeZone">Also evaluate the loss of each zone (Consolidation's guard needs only the node).</param>
 /// <param name="StaticFit">The planner's static predicates, so they are not evaluated again.</param>
 public sealed record HeadroomOptions(bool IncludeZone = true, StaticFitIndex? StaticFit = null);
 

@@ -164,12 +164,23 @@ public sealed record SpotSummary(
     long ShortfallCpuMilli,
     long ShortfallMemory);
 
-/// <summary>Would every pod still fit if the largest node (or the largest zone) failed?</summary>
+/// <summary>Would every pod still fit if the largest node failed, or any one zone?</summary>
 /// <param name="NodeShortfall">Requests that would find no room if the largest node failed, per resource name (empty when it passes).</param>
+/// <param name="ZoneLossSurvivable">Every zone's loss is survivable; null when no node has a zone label.</param>
+/// <param name="WorstZone">The zone whose loss leaves the largest shortfall (the largest zone when every loss is survivable).</param>
+/// <param name="ZoneShortfall">The <paramref name="WorstZone"/>'s shortfall.</param>
 public sealed record HeadroomVerdict(
     bool NodeLossSurvivable,
     int LargestNode,
     IReadOnlyDictionary<string, long> NodeShortfall,
     bool? ZoneLossSurvivable,
-    string? LargestZone,
-    IReadOnlyDictionary<string, long> ZoneShortfall);
+    string? WorstZone,
+    IReadOnlyDictionary<string, long> ZoneShortfall)
+{
+    /// <summary>Each zone's loss, by zone name; empty when no node has a zone label.</summary>
+    public IReadOnlyList<ZoneLoss> Zones { get; init; } = [];
+}
+
+/// <summary>The loss of one zone: its pods re-fitted onto the other zones' nodes.</summary>
+/// <param name="Shortfall">Requests that found no room, per resource name (empty when survivable).</param>
+public sealed record ZoneLoss(string Zone, bool Survivable, IReadOnlyDictionary<string, long> Shortfall);

@@ -206,6 +206,15 @@ public sealed class ArgsReader
                         continue;
                     }
 
+                    if (!LabelSelectorSpec.IsValidKey(labelKey, out string keyError))
+                    {
+                        problems.Add(value.Path, $"'{labelKey}' is not a valid label key: {keyError}");
+                    }
+                    else if (!LabelSelectorSpec.IsValidValue(value.Scalar!, out string valueError))
+                    {
+                        problems.Add(value, $"'{value.Scalar}' is not a valid label value: {valueError}");
+                    }
+
                     requirements.Add(new SelectorRequirementSpec(labelKey, SelectorOperator.In, [value.Scalar!]));
                 }
             }
@@ -243,6 +252,19 @@ public sealed class ArgsReader
                         continue;
                     }
 
+                    if (!LabelSelectorSpec.IsValidKey(labelKey, out string keyError))
+                    {
+                        problems.Add(e.FieldPath("key"), $"'{labelKey}' is not a valid label key: {keyError}");
+                    }
+
+                    for (int v = 0; v < values.Count; v++)
+                    {
+                        if (!LabelSelectorSpec.IsValidValue(values[v], out string valueError))
+                        {
+                            problems.Add(PolicyNode.ItemPath(e.FieldPath("values"), v), $"'{values[v]}' is not a valid label value: {valueError}");
+                        }
+                    }
+
                     var parsed = Enum.Parse<SelectorOperator>(op);
                     if (parsed is SelectorOperator.In or SelectorOperator.NotIn && values.Count == 0)
                     {
@@ -274,7 +296,8 @@ public sealed class ArgsReader
         {
             if (!_read.Contains(key))
             {
-                Problems.Add(value.Path, $"unknown field '{key}'" + (_read.Count > 0 ? $" (known: {string.Join(", ", _read.Order(StringComparer.Ordinal))})" : string.Empty));
+                Problems.Add(value.Path, $"unknown field '{key}'" + (_read.Count > 0 ? $" (known: {string.Join(", ", _read.Order(StringComparer.Ordinal))})" : string.Empty)
+                    + NameSuggestions.Hint(key, _read));
             }
         }
     }

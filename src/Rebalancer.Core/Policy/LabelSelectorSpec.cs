@@ -5,6 +5,8 @@ namespace Rebalancer.Core.Policy;
 /// <summary>
 /// A label selector as written in configuration (strings), compiled against a snapshot's string table when planning.
 /// Accepts the structured form (matchLabels / matchExpressions) and the string form (<c>a=b,c!=d,e in (f,g),!h</c>).
+/// Keys and values follow Kubernetes' rules (<see cref="IsValidKey"/>, <see cref="IsValidValue"/>): a selector that
+/// no label can match because of a typo (<c>"bad key!"</c>) is refused rather than silently matching nothing.
 /// </summary>
 public sealed record LabelSelectorSpec(IReadOnlyList<SelectorRequirementSpec> Requirements)
 {
@@ -107,7 +109,7 @@ public sealed record LabelSelectorSpec(IReadOnlyList<SelectorRequirementSpec> Re
 
                 string[] values = rest[1..^1].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                 requirement = new SelectorRequirementSpec(key, op, values);
-                return ValidKey(key, out error);
+                return ValidKeyAndValues(requirement, out error);
             }
         }
 
@@ -119,7 +121,7 @@ public sealed record LabelSelectorSpec(IReadOnlyList<SelectorRequirementSpec> Re
                 string key = part[..at].Trim();
                 string value = part[(at + token.Length)..].Trim();
                 requirement = new SelectorRequirementSpec(key, op, [value]);
-                return ValidKey(key, out error);
+                return ValidKeyAndValues(requirement, out error);
             }
         }
 
@@ -129,8 +131,117 @@ public sealed record LabelSelectorSpec(IReadOnlyList<SelectorRequirementSpec> Re
 
     private static bool ValidKey(string key, out string error)
     {
-        error = key.Length == 0 || key.Contains(' ', StringComparison.Ordinal) ? $"'{key}' is not a valid label key" : string.Empty;
-        return error.Length == 0;
+        if (!IsValidKey(key, out string why))
+        {
+            error = $"'{key}' is not a valid label key: {why}";
+            return false;
+        }
+
+        error = string.Empty;
+        return true;
+    }
+
+    private static bool ValidKeyAndValues(SelectorRequirementSpec requirement, out string error)
+    {
+        if (!ValidKey(requirement.Key, out error))
+        {
+            return false;
+        }
+
+        foreach (string value in requirement.Values)
+        {
+            if (!IsValidValue(value, out string why))
+            {
+                error = $"'{value}' is not a valid label value: {why}";
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A label key as apimachinery's IsQualifiedName has it: an optional DNS subdomain prefix (at most 253 characters,
+    /// lower case) and a slash, then a name of at most 63 characters of letters, digits, '-', '_' and '.', starting and
+    /// ending with a letter or digit. <paramref name="error"/> says which rule the key breaks.
+    /// </summary>
+    public static bool IsValidKey(string key, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        string name = key;
+        int slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            string prefix = key[..slash];
+            name = key[(slash + 1)..];
+            if (prefix.Length == 0 || prefix.Length > 253 || !IsDnsSubdomain(prefix))
+            {
+                error = "the prefix before '/' must be a DNS subdomain of at most 253 characters (lower-case letters, digits, '-' and '.', e.g. example.com)";
+                return false;
+            }
+        }
+
+        if (name.Length == 0 || name.Length > 63 || !IsLabelName(name))
+        {
+            error = "the name must be 1 to 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit, with an optional prefix and '/' (e.g. app.kubernetes.io/name)";
+            return false;
+        }
+
+        error = string.Empty;
+        return true;
+    }
+
+    /// <summary>A label value as apimachinery's IsValidLabelValue has it: empty, or a name of at most 63 characters.</summary>
+    public static bool IsValidValue(string value, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length > 0 && (value.Length > 63 || !IsLabelName(value)))
+        {
+            error = "a value is empty or 1 to 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
+            return false;
+        }
+
+        error = string.Empty;
+        return true;
+    }
+
+    private static bool IsLabelName(string text)
+    {
+        if (!char.IsAsciiLetterOrDigit(text[0]) || !char.IsAsciiLetterOrDigit(text[^1]))
+        {
+            return false;
+        }
+
+        foreach (char c in text)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsDnsSubdomain(string text)
+    {
+        foreach (string label in text.Split('.'))
+        {
+            if (label.Length == 0 || label.Length > 63 || label[0] == '-' || label[^1] == '-')
+            {
+                return false;
+            }
+
+            foreach (char c in label)
+            {
+                if (!char.IsAsciiDigit(c) && !char.IsAsciiLetterLower(c) && c != '-')
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 }
 

@@ -533,7 +533,7 @@ public static class PolicyBinder
             string known = $"known {key} plugins: {StrategyCatalog.DefaultEvictor}";
             problems.Add(path, StrategyCatalog.Entries.ContainsKey(name) || DeschedulerPlugins.Contains(name)
                 ? $"plugin '{name}' is a strategy, not a {key} plugin ({known})"
-                : UnknownPluginText(name, known, [StrategyCatalog.DefaultEvictor]));
+                : UnknownPluginText(name, known, null));
         }
     }
 
@@ -601,25 +601,51 @@ public static class PolicyBinder
 
     private static string UnknownPlugin(string name, ExtensionPoint? point)
     {
-        IEnumerable<string> candidates = point is { } p
-            ? StrategyCatalog.Entries.Values.Where(e => e.Points.Contains(p)).Select(e => e.Name)
-            : StrategyCatalog.Entries.Keys.Append(StrategyCatalog.DefaultEvictor);
-        string[] sorted = candidates.Order(StringComparer.Ordinal).ToArray();
-        string known = point is { } q ? KnownPlugins(q) : "known plugins: " + string.Join(", ", sorted);
-        return UnknownPluginText(name, known, sorted);
+        string known = point is { } p ? KnownPlugins(p)
+            : "known plugins: " + string.Join(", ", StrategyCatalog.Entries.Keys.Append(StrategyCatalog.DefaultEvictor).Order(StringComparer.Ordinal));
+        return UnknownPluginText(name, known, point);
     }
 
-    private static string UnknownPluginText(string name, string known, IReadOnlyCollection<string> candidates)
+    /// <param name="point">The strategy extension point the name is enabled at; null for a pluginConfig name or an evictor point.</param>
+    private static string UnknownPluginText(string name, string known, ExtensionPoint? point)
     {
-        if (DeschedulerPlugins.Contains(name))
+        if (DeschedulerPlugins.Contains(name) && !StrategyCatalog.Entries.ContainsKey(name))
         {
             return $"plugin '{name}' is not implemented by Rebalancer yet ({known})";
         }
 
-        string? similar = candidates.FirstOrDefault(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase))
-            ?? DeschedulerPlugins.FirstOrDefault(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
-        string hint = similar is null ? string.Empty : $"; did you mean '{similar}'? (names are case-sensitive)";
-        return $"unknown plugin '{name}' ({known}){hint}";
+        return $"unknown plugin '{name}' ({known}){PluginHint(name, point)}";
+    }
+
+    /// <summary>
+    /// "; did you mean 'X'?" for the nearest plugin name of any extension point (NameSuggestions), saying where X
+    /// belongs when that is not <paramref name="point"/>: a near miss of a plugin enabled at the wrong point has two
+    /// mistakes, and the hint should not fix one and hide the other.
+    /// </summary>
+    private static string PluginHint(string name, ExtensionPoint? point)
+    {
+        IEnumerable<string> names = StrategyCatalog.Entries.Keys.Append(StrategyCatalog.DefaultEvictor).Concat(DeschedulerPlugins);
+        if (NameSuggestions.Closest(name, names) is not string similar)
+        {
+            return string.Empty;
+        }
+
+        var notes = new List<string>(2);
+        if (NameSuggestions.DiffersOnlyInCase(name, similar))
+        {
+            notes.Add("names are case-sensitive");
+        }
+
+        if (point is { } p && similar == StrategyCatalog.DefaultEvictor)
+        {
+            notes.Add($"{similar} is the evictor, always on at filter and preEvictionFilter, not a {PointKey(p)} plugin");
+        }
+        else if (point is { } q && StrategyCatalog.Entries.TryGetValue(similar, out StrategyEntry? entry) && !entry.Points.Contains(q))
+        {
+            notes.Add($"{similar} is a {FormatPoints(entry.Points)} plugin: enable it under plugins.{PointKey(entry.Points[0])}.enabled");
+        }
+
+        return $"; did you mean '{similar}'?" + (notes.Count > 0 ? $" ({string.Join("; ", notes)})" : string.Empty);
     }
 
     private static string KnownPlugins(ExtensionPoint point)

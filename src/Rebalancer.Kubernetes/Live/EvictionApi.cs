@@ -10,10 +10,20 @@ namespace Rebalancer.Kubernetes.Live;
 /// <param name="Reason">Why, for the Eviction's <c>reason</c> annotation (audit logs).</param>
 public sealed record EvictionRequest(string Namespace, string Name, string Uid, long? GracePeriodSeconds, bool DryRun, string? Reason);
 
-/// <summary>One node PATCH setting <c>spec.unschedulable</c>, as <c>kubectl cordon</c> / <c>uncordon</c> sends it.</summary>
-/// <param name="Unschedulable">True cordons; false uncordons.</param>
+/// <summary>
+/// One node PATCH: <c>spec.unschedulable</c> as <c>kubectl cordon</c> / <c>uncordon</c> sends it, with Rebalancer's cordon
+/// marker annotations (<see cref="CordonMarker"/>) in the same patch, so the node is never cordoned without its marker.
+/// </summary>
+/// <param name="Unschedulable">True cordons; false uncordons; null leaves the node's schedulability as it is (a marker change).</param>
 /// <param name="DryRun">Send <c>?dryRun=All</c>: the server validates the patch and persists nothing.</param>
-public sealed record CordonRequest(string Node, bool Unschedulable, bool DryRun);
+public sealed record CordonRequest(string Node, bool? Unschedulable, bool DryRun)
+{
+    /// <summary>Annotations to set (a value) or remove (null), in this order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> Annotations { get; init; } = [];
+
+    /// <summary>A precondition: the PATCH is refused (409) when the node changed since this resourceVersion.</summary>
+    public string? ResourceVersion { get; init; }
+}
 
 /// <summary>The server's answer to one write (an Eviction or a node PATCH), whatever its status.</summary>
 /// <param name="RetryAfter">The <c>Retry-After</c> header or <c>details.retryAfterSeconds</c>, when the server gave one.</param>
@@ -72,15 +82,74 @@ public sealed class KubernetesEvictionApi : IEvictionApi
         ArgumentNullException.ThrowIfNull(request);
         string path = $"api/v1/nodes/{Uri.EscapeDataString(request.Node)}" + (request.DryRun ? "?dryRun=All" : string.Empty);
 
-        // kubectl's two-way strategic merge patch: uncordoning removes the field (unschedulable is omitempty) rather than
-        // writing false. Both patch types accept this body; strategic merge is what kubectl sends (kubernetes-api.md §6.3).
-        var content = new StringContent(request.Unschedulable ? """{"spec":{"unschedulable":true}}""" : """{"spec":{"unschedulable":null}}""");
+        var content = new ByteArrayContent(PatchBody(request));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/strategic-merge-patch+json");
         using var message = new HttpRequestMessage(HttpMethod.Patch, new Uri(path, UriKind.Relative)) { Content = content };
         using HttpResponseMessage response = await _connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
         string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         ApiStatus status = response.IsSuccessStatusCode ? ApiStatus.None : ApiStatus.Parse(text);
         return new EvictionResponse((int)response.StatusCode, status, ApiStatus.RetryAfter(response, status, _time.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// The node patch: kubectl's two-way strategic merge patch for <c>spec.unschedulable</c> (uncordoning removes the field,
+    /// which is omitempty, rather than writing false; kubernetes-api.md §6.3), annotations set or removed (null) by the
+    /// same merge rules, and <c>metadata.resourceVersion</c> as an optimistic-concurrency precondition when given.
+    /// </summary>
+    internal static byte[] PatchBody(CordonRequest request)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (request.ResourceVersion is not null || request.Annotations.Count > 0)
+            {
+                json.WriteStartObject("metadata");
+                if (request.ResourceVersion is { } resourceVersion)
+                {
+                    json.WriteString("resourceVersion", resourceVersion);
+                }
+
+                if (request.Annotations.Count > 0)
+                {
+                    json.WriteStartObject("annotations");
+                    foreach ((string key, string? value) in request.Annotations)
+                    {
+                        if (value is null)
+                        {
+                            json.WriteNull(key);
+                        }
+                        else
+                        {
+                            json.WriteString(key, value);
+                        }
+                    }
+
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndObject();
+            }
+
+            if (request.Unschedulable is bool unschedulable)
+            {
+                json.WriteStartObject("spec");
+                if (unschedulable)
+                {
+                    json.WriteBoolean("unschedulable", true);
+                }
+                else
+                {
+                    json.WriteNull("unschedulable");
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>The Eviction JSON.</summary>

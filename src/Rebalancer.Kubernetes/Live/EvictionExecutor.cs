@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Polly;
 using Polly.Retry;
 using Rebalancer.Core.Evictor;
@@ -48,7 +49,7 @@ public enum EvictionOutcomeKind
 /// <summary>The result of one planned eviction: a value, never an exception.</summary>
 /// <param name="Attempts">Eviction requests sent (0 when none was).</param>
 /// <param name="HttpStatus">The last HTTP status, when the server answered.</param>
-public sealed record ExecutionOutcome(EvictionOutcomeKind Outcome, int Attempts, int? HttpStatus, string? Message)
+public sealed partial record ExecutionOutcome(EvictionOutcomeKind Outcome, int Attempts, int? HttpStatus, string? Message)
 {
     /// <summary>The eviction happened (or, in a server dry run, would have).</summary>
     public bool Succeeded => Outcome is EvictionOutcomeKind.Evicted or EvictionOutcomeKind.ServerDryRunAccepted;
@@ -114,6 +115,21 @@ public sealed record EvictionExecutorOptions
     /// decision an API call carried out. Null: no links.
     /// </summary>
     public Func<PlannedEviction, ActivityContext>? ProposedBy { get; init; }
+
+    /// <summary>
+    /// This run's identity: the value of the <see cref="CordonMarker.CordonedBy"/> annotation on the nodes it cordons, and
+    /// its lease's holder identity.
+    /// </summary>
+    public string RunId { get; init; } = RunIdentity.Create();
+
+    /// <summary>
+    /// The run's lease (<see cref="RunLease"/>), when it holds one: once it is lost (another run took it over, or it could
+    /// not be renewed in time) no further eviction or cordon starts and the run aborts. Null: no lease (tests, dry runs).
+    /// </summary>
+    public IRunLease? Lease { get; init; }
+
+    /// <summary>Hears of every eviction outcome and node change as it happens (logs, Kubernetes Events). Null: nobody.</summary>
+    public IExecutionObserver? Observer { get; init; }
 }
 
 /// <summary>The outcomes of a run, one per planned eviction in plan order.</summary>
@@ -161,6 +177,18 @@ public sealed class ExecutionResult
 
     public int Count(EvictionOutcomeKind kind) => Outcomes.Count(o => o.Outcome == kind);
 
+    /// <summary>
+    /// A run that may not act (another run holds the lease): every planned eviction and cordon is
+    /// <see cref="EvictionOutcomeKind.NotAttempted"/> with <paramref name="reason"/>, which is also the abort reason.
+    /// </summary>
+    public static ExecutionResult NotStarted(Plan plan, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var outcome = new ExecutionOutcome(EvictionOutcomeKind.NotAttempted, 0, null, "not attempted: " + reason);
+        return new ExecutionResult(plan, Enumerable.Repeat(outcome, plan.Evictions.Count).ToList(), cancelled: false, abortReason: reason,
+            DrainCordons.NotStarted(plan, "not attempted: " + reason));
+    }
+
     /// <summary>A client dry run: every planned eviction is <see cref="EvictionOutcomeKind.DryRun"/>; nothing is sent.</summary>
     public static ExecutionResult ClientDryRun(Plan plan)
     {
@@ -194,6 +222,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
     private readonly EvictionExecutorOptions _options;
     private readonly TimeProvider _time;
     private readonly ResiliencePipeline<Attempt> _pipeline;
+    private readonly NodePatcher _nodes;
 
     public EvictionExecutor(IEvictionApi api, EvictionExecutorOptions? options = null, TimeProvider? timeProvider = null)
     {
@@ -203,23 +232,30 @@ public sealed class EvictionExecutor : IEvictionExecutor
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxRetries);
         _time = timeProvider ?? TimeProvider.System;
-        var builder = new ResiliencePipelineBuilder<Attempt> { TimeProvider = _time };
-        if (_options.MaxRetries > 0)
+        _pipeline = RetryPipeline(_options, _time);
+        _nodes = new NodePatcher(api, _pipeline, _options.RequestTimeout);
+    }
+
+    /// <summary>Retries of transient answers (5xx, throttling, lost answers) with jittered exponential backoff; Retry-After wins.</summary>
+    internal static ResiliencePipeline<Attempt> RetryPipeline(EvictionExecutorOptions options, TimeProvider time)
+    {
+        var builder = new ResiliencePipelineBuilder<Attempt> { TimeProvider = time };
+        if (options.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<Attempt>
             {
-                MaxRetryAttempts = _options.MaxRetries,
+                MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                Delay = _options.RetryBaseDelay,
-                MaxDelay = _options.RetryMaxDelay,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result.IsTransient),
                 DelayGenerator = args => ValueTask.FromResult(
-                    args.Outcome.Result.RetryAfter is TimeSpan wait ? Min(wait, _options.MaxRetryAfter) : (TimeSpan?)null),
+                    args.Outcome.Result.RetryAfter is TimeSpan wait ? Min(wait, options.MaxRetryAfter) : (TimeSpan?)null),
             });
         }
 
-        _pipeline = builder.Build();
+        return builder.Build();
     }
 
     /// <summary>How a response (or a transport failure) is treated.</summary>
@@ -253,6 +289,17 @@ public sealed class EvictionExecutor : IEvictionExecutor
     public async Task<ExecutionResult> ExecuteAsync(Plan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+
+        // The run stops on cancellation (Ctrl-C, SIGTERM) or when its lease is lost; `cancellationToken` tells the two apart.
+        using CancellationTokenSource stopping = _options.Lease is { } lease
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost)
+            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ExecutionResult result = await ExecuteAsync(plan, stopping.Token, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task<ExecutionResult> ExecuteAsync(Plan plan, CancellationToken stop, CancellationToken cancellationToken)
+    {
         var run = new Run(plan);
         DrainCordons cordons = DrainCordons.Of(plan);
         IReadOnlyList<PlannedEviction> evictions = plan.Evictions;
@@ -260,25 +307,25 @@ public sealed class EvictionExecutor : IEvictionExecutor
         var pending = new List<Task>();
         var pdbTail = new Dictionary<int, Task>();
         DateTimeOffset nextStart = _time.GetUtcNow();
-        bool cancelled = false;
+        bool stopped = false;
 
         // Every drained node is cordoned before the first eviction: a pod evicted from one drain must not land on a node
         // emptied later in the run (the plan placed it elsewhere).
         foreach (int drain in cordons.ToCordon())
         {
-            if (cancellationToken.IsCancellationRequested)
+            if (stop.IsCancellationRequested)
             {
                 break;
             }
 
-            await CordonAsync(plan, cordons, drain, cancellationToken).ConfigureAwait(false);
+            await CordonAsync(plan, cordons, drain, stop).ConfigureAwait(false);
         }
 
         for (int i = 0; i < evictions.Count; i++)
         {
-            if (cancellationToken.IsCancellationRequested)
+            if (stop.IsCancellationRequested)
             {
-                cancelled = true;
+                stopped = true;
                 break;
             }
 
@@ -291,18 +338,18 @@ public sealed class EvictionExecutor : IEvictionExecutor
             int drain = cordons.DrainOf(i);
             if (drain >= 0 && NotCordoned(plan, cordons, drain) is ExecutionOutcome notCordoned)
             {
-                run.Outcomes[i] = notCordoned;
+                Settled(plan, run, i, notCordoned);
                 continue;
             }
 
             int pdb = run.Ledger.PdbOf(eviction.Pod);
             try
             {
-                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await slots.WaitAsync(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                cancelled = true;
+                stopped = true;
                 break;
             }
 
@@ -315,9 +362,9 @@ public sealed class EvictionExecutor : IEvictionExecutor
                     await previous.ConfigureAwait(false);
                 }
 
-                if (cancellationToken.IsCancellationRequested)
+                if (stop.IsCancellationRequested)
                 {
-                    cancelled = true;
+                    stopped = true;
                     break;
                 }
 
@@ -331,7 +378,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
                     DateTimeOffset now = _time.GetUtcNow();
                     if (nextStart > now)
                     {
-                        await Task.Delay(nextStart - now, _time, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(nextStart - now, _time, stop).ConfigureAwait(false);
                         now = nextStart;
                     }
 
@@ -342,22 +389,22 @@ public sealed class EvictionExecutor : IEvictionExecutor
                 // a node that could not be cordoned.
                 if (drain >= 0 && cordons.CordonOf(drain) is null)
                 {
-                    if (!await CordonAsync(plan, cordons, drain, cancellationToken).ConfigureAwait(false))
+                    if (!await CordonAsync(plan, cordons, drain, stop).ConfigureAwait(false))
                     {
-                        cancelled = true;
+                        stopped = true;
                         break;
                     }
 
                     if (NotCordoned(plan, cordons, drain) is ExecutionOutcome cordonFailed)
                     {
-                        run.Outcomes[i] = cordonFailed;
+                        Settled(plan, run, i, cordonFailed);
                         continue;
                     }
                 }
 
                 if (run.Admit(eviction, pdb, _options, out bool spendsBudget) is ExecutionOutcome refused)
                 {
-                    run.Outcomes[i] = refused;
+                    Settled(plan, run, i, refused);
                     using (Activity? span = StartSpan(plan, eviction))
                     {
                         Describe(span, refused);
@@ -375,7 +422,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
                         (ExecutionOutcome outcome, bool counted) outcome;
                         try
                         {
-                            outcome = await EvictOneAsync(plan, eviction, cancellationToken).ConfigureAwait(false);
+                            outcome = await EvictOneAsync(plan, eviction, stop).ConfigureAwait(false);
                         }
                         catch (Exception e) when (e is not OutOfMemoryException)
                         {
@@ -386,6 +433,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
 
                         Describe(span, outcome.outcome);
                         run.Settle(index, eviction, pdb, spendsBudget, outcome.outcome, outcome.counted, _options);
+                        Notify(plan, index, outcome.outcome);
                     }
                     finally
                     {
@@ -399,9 +447,9 @@ public sealed class EvictionExecutor : IEvictionExecutor
                     pdbTail[pdb] = task;
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                cancelled = true;
+                stopped = true;
                 break;
             }
             finally
@@ -414,41 +462,100 @@ public sealed class EvictionExecutor : IEvictionExecutor
         }
 
         await Task.WhenAll(pending).ConfigureAwait(false);
-        cancelled |= cancellationToken.IsCancellationRequested;
+        bool cancelled = cancellationToken.IsCancellationRequested;
+        if (!cancelled && (stopped || stop.IsCancellationRequested))
+        {
+            run.Abort("the run lost its lease: " + (_options.Lease?.LostReason ?? "another run may be running"));
+        }
+
         string notAttempted = run.AbortReason is not null ? "not attempted: " + run.AbortReason : "not attempted: the run was cancelled";
         var outcomes = new ExecutionOutcome[evictions.Count];
         for (int i = 0; i < outcomes.Length; i++)
         {
-            outcomes[i] = run.Outcomes[i] ?? new ExecutionOutcome(EvictionOutcomeKind.NotAttempted, 0, null, notAttempted);
-        }
-
-        var uncordons = new Dictionary<int, PatchResult>();
-        if (cordons.UncordonOnIncompleteDrain)
-        {
-            foreach (int drain in cordons.Incomplete(outcomes))
+            if (run.Outcomes[i] is { } settled)
             {
-                // Not the run's token: a cancelled run must not leave a half-drained node cordoned.
-                string node = plan.Snapshot.Nodes.Name[cordons.NodeOf(drain)];
-                uncordons[drain] = await PatchNodeAsync(new CordonRequest(node, Unschedulable: false, IsServerDryRun), CancellationToken.None).ConfigureAwait(false);
+                outcomes[i] = settled;
+                continue;
             }
+
+            outcomes[i] = new ExecutionOutcome(EvictionOutcomeKind.NotAttempted, 0, null, notAttempted);
+            Notify(plan, i, outcomes[i]);
         }
 
-        return new ExecutionResult(plan, outcomes, cancelled, run.AbortReason, cordons.Outcomes(outcomes, uncordons, notAttempted));
+        // Not the run's token: a cancelled run, or one that lost its lease, must not leave a half-drained node cordoned,
+        // and its markers must say how each drain ended.
+        var finishes = new Dictionary<int, DrainFinish>();
+        foreach (int drain in cordons.Sent())
+        {
+            string node = plan.Snapshot.Nodes.Name[cordons.NodeOf(drain)];
+            DrainFinish? finish = cordons.FinishOf(drain, outcomes, IsServerDryRun);
+            if (finish is not { } step)
+            {
+                continue;
+            }
+
+            var request = new CordonRequest(node, step.Uncordon ? false : null, IsServerDryRun)
+            {
+                Annotations = step.Uncordon ? CordonMarker.Removed : CordonMarker.Finished(step.State!),
+            };
+            PatchResult result = await _nodes.PatchAsync(request, CancellationToken.None).ConfigureAwait(false);
+            finishes[drain] = step with { Result = result };
+            NotifyNode(node, step.Uncordon ? NodeChangeKind.Uncordon : NodeChangeKind.MarkDrain, result,
+                step.Uncordon ? cordons.Progress(drain, outcomes) : $"drain {step.State}");
+        }
+
+        return new ExecutionResult(plan, outcomes, cancelled, run.AbortReason, cordons.Outcomes(outcomes, finishes, notAttempted));
     }
+
+    /// <summary>Records an outcome decided in the dispatch loop (not sent) and tells the observer.</summary>
+    private void Settled(Plan plan, Run run, int index, ExecutionOutcome outcome)
+    {
+        run.Outcomes[index] = outcome;
+        Notify(plan, index, outcome);
+    }
+
+    private void Notify(Plan plan, int index, ExecutionOutcome outcome)
+    {
+        if (_options.Observer is not { } observer)
+        {
+            return;
+        }
+
+        ClusterSnapshot snapshot = plan.Snapshot;
+        PlannedEviction eviction = plan.Evictions[index];
+        observer.EvictionSettled(new EvictionRecord(
+            snapshot.Strings[snapshot.Pods.Namespace[eviction.Pod]],
+            snapshot.Pods.Name[eviction.Pod],
+            snapshot.Pods.Uid[eviction.Pod],
+            eviction.Node >= 0 ? snapshot.Nodes.Name[eviction.Node] : null,
+            eviction.Profile,
+            eviction.Plugin,
+            eviction.Reason,
+            outcome,
+            IsServerDryRun));
+    }
+
+    private void NotifyNode(string node, NodeChangeKind kind, PatchResult result, string why) =>
+        _options.Observer?.NodeChanged(new NodeChange(node, kind, "Consolidation", why, result.Succeeded, result.Attempts, result.Status, result.Message, IsServerDryRun));
 
     private bool IsServerDryRun => _options.Mode == ExecutionMode.ServerDryRun;
 
-    /// <summary>Sends the cordon of <paramref name="drain"/>; false when the run was cancelled before anything was sent.</summary>
+    /// <summary>
+    /// Sends the cordon of <paramref name="drain"/>, with this run's marker in the same PATCH; false when the run was
+    /// cancelled before anything was sent.
+    /// </summary>
     private async Task<bool> CordonAsync(Plan plan, DrainCordons cordons, int drain, CancellationToken cancellationToken)
     {
         string node = plan.Snapshot.Nodes.Name[cordons.NodeOf(drain)];
-        PatchResult result = await PatchNodeAsync(new CordonRequest(node, Unschedulable: true, IsServerDryRun), cancellationToken).ConfigureAwait(false);
+        var request = new CordonRequest(node, Unschedulable: true, IsServerDryRun) { Annotations = CordonMarker.Cordoning(_options.RunId, _time.GetUtcNow()) };
+        PatchResult result = await _nodes.PatchAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.Attempts == 0)
         {
             return false;
         }
 
         cordons.Record(drain, result);
+        NotifyNode(node, NodeChangeKind.Cordon, result, $"before draining it ({cordons.EvictionCount(drain)} planned evictions)");
         return true;
     }
 
@@ -458,40 +565,6 @@ public sealed class EvictionExecutor : IEvictionExecutor
             ? new ExecutionOutcome(EvictionOutcomeKind.NotAttempted, 0, null,
                 $"not attempted: cordoning {plan.Snapshot.Nodes.Name[cordons.NodeOf(drain)]} failed ({failed.Message}); no pod is evicted from a node that could not be cordoned")
             : null;
-
-    /// <summary>One node PATCH with the eviction retries (5xx, throttling, lost answers); any answer is a value.</summary>
-    private async Task<PatchResult> PatchNodeAsync(CordonRequest request, CancellationToken cancellationToken)
-    {
-        int attempts = 0;
-        bool ambiguous = false;
-        Attempt last = default;
-        try
-        {
-            last = await _pipeline.ExecuteAsync(
-                async _ =>
-                {
-                    attempts++;
-                    Attempt attempt = await SendAsync(timeout => _api.CordonAsync(request, timeout), ClassifyPatch).ConfigureAwait(false);
-                    ambiguous |= attempt.Ambiguous;
-                    last = attempt;
-                    return attempt;
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            if (attempts == 0)
-            {
-                return new PatchResult(false, 0, null, "the run was cancelled", Ambiguous: false);
-            }
-
-            return new PatchResult(false, attempts, last.Status, "the run was cancelled before the next retry; " + last.Message, ambiguous);
-        }
-
-        return last.Class == ResponseClass.Success
-            ? new PatchResult(true, attempts, last.Status, null, ambiguous)
-            : new PatchResult(false, attempts, last.Status, last.Message, ambiguous);
-    }
 
     /// <summary>Sends one eviction with retries; the outcome, and whether it must be counted as an eviction that happened.</summary>
     private async Task<(ExecutionOutcome Outcome, bool Counted)> EvictOneAsync(Plan plan, PlannedEviction eviction, CancellationToken cancellationToken)
@@ -527,7 +600,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
                         // The run's token is deliberately not passed on: a request in flight completes (or times out),
                         // so its effect is known. Cancellation stops the retries between attempts.
                         attempts++;
-                        Attempt attempt = await SendAsync(timeout => _api.EvictAsync(request, timeout), Classify).ConfigureAwait(false);
+                        Attempt attempt = await SendAsync(timeout => _api.EvictAsync(request, timeout), Classify, _options.RequestTimeout).ConfigureAwait(false);
                         ambiguous |= attempt.Ambiguous;
                         last = attempt;
                         return attempt;
@@ -561,9 +634,10 @@ public sealed class EvictionExecutor : IEvictionExecutor
         }
     }
 
-    private async Task<Attempt> SendAsync(Func<CancellationToken, Task<EvictionResponse>> send, Func<EvictionResponse, ResponseClass> classify)
+    /// <summary>One request with its own timeout; any answer, a timeout or a transport failure as an <see cref="Attempt"/>.</summary>
+    internal static async Task<Attempt> SendAsync(Func<CancellationToken, Task<EvictionResponse>> send, Func<EvictionResponse, ResponseClass> classify, TimeSpan requestTimeout)
     {
-        using var timeout = new CancellationTokenSource(_options.RequestTimeout);
+        using var timeout = new CancellationTokenSource(requestTimeout);
         try
         {
             EvictionResponse response = await send(timeout.Token).ConfigureAwait(false);
@@ -571,7 +645,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            return Attempt.Failure($"no answer within {_options.RequestTimeout.TotalSeconds:0.###} s", ambiguous: true);
+            return Attempt.Failure(string.Create(CultureInfo.InvariantCulture, $"no answer within {requestTimeout.TotalSeconds:0.###} s"), ambiguous: true);
         }
         catch (HttpRequestException e)
         {
@@ -612,7 +686,8 @@ public sealed class EvictionExecutor : IEvictionExecutor
             // Retries exhausted. An attempt whose answer was lost may have evicted the pod: count it, to stay on the safe side.
             _ => (EvictionOutcomeKind.Failed, (ambiguous ? "the outcome is unknown (an answer was lost); " : string.Empty) + last.Message, ambiguous && !dryRun),
         };
-        return (new ExecutionOutcome(kind, attempts, last.Status, prefix + message), counted);
+        // No message is null, never "": a log line or report then says nothing rather than an empty "HTTP 201: ".
+        return (new ExecutionOutcome(kind, attempts, last.Status, message is null && prefix.Length == 0 ? null : prefix + message), counted);
     }
 
     internal static ResponseClass Classify(EvictionResponse response)
@@ -826,6 +901,15 @@ public sealed class EvictionExecutor : IEvictionExecutor
                 {
                     _consecutiveFailures = 0;
                 }
+            }
+        }
+
+        /// <summary>Stops the run for <paramref name="reason"/> unless it already stopped for another.</summary>
+        public void Abort(string reason)
+        {
+            lock (_gate)
+            {
+                AbortReason ??= reason;
             }
         }
 

@@ -75,12 +75,14 @@ public sealed class KubernetesConnection : IDisposable
 
     private readonly k8s.Kubernetes _client;
 
-    private KubernetesConnection(k8s.Kubernetes client, string description, string? context, string? kubeconfig)
+    private KubernetesConnection(k8s.Kubernetes client, string description, string? context, string? kubeconfig, KubernetesClientConfiguration configuration)
     {
         _client = client;
         Description = description;
         Context = context;
         KubeconfigPath = kubeconfig;
+        Namespace = string.IsNullOrEmpty(configuration.Namespace) ? "default" : configuration.Namespace;
+        SecurityWarnings = SecurityWarningsOf(configuration, client.BaseUri, description);
     }
 
     /// <summary>The KubernetesClient instance (typed operations).</summary>
@@ -97,6 +99,19 @@ public sealed class KubernetesConnection : IDisposable
 
     /// <summary>The kubeconfig file used; null in-cluster.</summary>
     public string? KubeconfigPath { get; }
+
+    /// <summary>
+    /// The namespace this connection works in, as kubectl picks it: the kubeconfig context's <c>namespace</c>, in a pod
+    /// the service account's namespace, else <c>default</c>. <c>run</c> keeps its lease there by default.
+    /// </summary>
+    public string Namespace { get; }
+
+    /// <summary>
+    /// What is unsafe about how this connection reaches the server: certificate checks turned off
+    /// (<c>insecure-skip-tls-verify</c>), or credentials sent over plain <c>http://</c>. Empty when nothing is. The
+    /// commands log each once and add them to the report's warnings.
+    /// </summary>
+    public IReadOnlyList<string> SecurityWarnings { get; }
 
     /// <summary>Resolves the configuration and creates the client; does not contact the server (see <see cref="VerifyAsync"/>).</summary>
     /// <exception cref="ClusterConnectionException">No usable configuration (always <see cref="ConnectionProblem.InvalidConfiguration"/>).</exception>
@@ -125,7 +140,7 @@ public sealed class KubernetesConnection : IDisposable
             {
                 KubernetesClientConfiguration inCluster = KubernetesClientConfiguration.InClusterConfig();
                 inCluster.HttpClientTimeout = options.RequestTimeout;
-                return new KubernetesConnection(new k8s.Kubernetes(inCluster), "in-cluster service account", null, null);
+                return new KubernetesConnection(new k8s.Kubernetes(inCluster), "in-cluster service account", null, null, inCluster);
             }
             catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException or FormatException or System.Security.Cryptography.CryptographicException)
             {
@@ -164,7 +179,7 @@ public sealed class KubernetesConnection : IDisposable
 
         try
         {
-            return new KubernetesConnection(new k8s.Kubernetes(configuration), description, context, kubeconfig);
+            return new KubernetesConnection(new k8s.Kubernetes(configuration), description, context, kubeconfig, configuration);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -236,6 +251,34 @@ public sealed class KubernetesConnection : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>
+    /// The warnings of <see cref="SecurityWarnings"/>. Plain http matters only with credentials: a bearer token (static,
+    /// from a token file or an exec plugin) or basic auth travels in clear text with every request, and a server that
+    /// answers on http cannot be authenticated at all. A proxy on localhost without credentials (<c>kubectl proxy</c>)
+    /// gets no warning.
+    /// </summary>
+    private static List<string> SecurityWarningsOf(KubernetesClientConfiguration configuration, Uri server, string description)
+    {
+        var warnings = new List<string>();
+        bool https = server.Scheme == Uri.UriSchemeHttps;
+        if (https && configuration.SkipTlsVerify)
+        {
+            warnings.Add($"{description}: insecure-skip-tls-verify is set: the API server {server} is not authenticated (its certificate is not " +
+                "checked), so anyone who can intercept the connection can impersonate it and receive the credentials");
+        }
+
+        string? credentials = !string.IsNullOrEmpty(configuration.AccessToken) || configuration.TokenProvider is not null ? "a bearer token"
+            : !string.IsNullOrEmpty(configuration.Username) ? "a user name and password (basic auth)"
+            : null;
+        if (!https && credentials is not null)
+        {
+            warnings.Add($"{description}: the API server {server} is plain {server.Scheme}, and {credentials} is sent with every request: " +
+                "the credentials and every answer travel unencrypted, and the server is not authenticated");
+        }
+
+        return warnings;
+    }
 
     /// <summary>Errors of the transport (not of the API): connection refused, DNS, TLS, reset, client timeout.</summary>
     internal static bool IsTransportError(Exception e) =>

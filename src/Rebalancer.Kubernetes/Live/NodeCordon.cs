@@ -1,3 +1,5 @@
+using System.Globalization;
+using Polly;
 using Rebalancer.Core.Planning;
 
 namespace Rebalancer.Kubernetes.Live;
@@ -31,11 +33,99 @@ public enum CordonOutcomeKind
 /// <param name="Node">Node index in the snapshot.</param>
 /// <param name="Attempts">PATCH requests sent, cordon and uncordon together (0 when none was).</param>
 /// <param name="HttpStatus">The last HTTP status, when the server answered.</param>
-public sealed record NodeCordonOutcome(int Node, CordonOutcomeKind Outcome, int Attempts, int? HttpStatus, string? Message);
+public sealed record NodeCordonOutcome(int Node, CordonOutcomeKind Outcome, int Attempts, int? HttpStatus, string? Message)
+{
+    /// <summary><c>2 PATCH attempts, HTTP 200</c> (with the message when there is one), or the message alone when nothing was sent.</summary>
+    public string Describe() => Attempts == 0
+        ? Message ?? "no PATCH sent"
+        : ExecutionOutcome.DescribeAttempts(Attempts, "PATCH attempt", HttpStatus, Message);
+}
 
 /// <summary>One node PATCH with its retries, as a value.</summary>
 /// <param name="Ambiguous">An attempt's answer was lost: the PATCH may have been applied even though it did not succeed.</param>
 internal readonly record struct PatchResult(bool Succeeded, int Attempts, int? Status, string? Message, bool Ambiguous);
+
+/// <summary>
+/// The annotations Rebalancer sets on a node in the same PATCH that cordons it, so that a later run can tell its own
+/// cordons from anyone else's and finish what a run killed mid-drain (OOM kill, deadline, SIGKILL) left behind
+/// (docs/live-clusters.md, "Cordon markers"). A node cordoned without them (by a person, an autoscaler, kubectl drain)
+/// is never uncordoned by Rebalancer.
+/// </summary>
+public static class CordonMarker
+{
+    /// <summary>The identity of the run that cordoned the node (its lease holder identity, <see cref="RunIdentity"/>).</summary>
+    public const string CordonedBy = "rebalancer.io/cordoned-by";
+
+    /// <summary>When the node was cordoned (RFC 3339, UTC).</summary>
+    public const string CordonedAt = "rebalancer.io/cordoned-at";
+
+    /// <summary>How the drain stands: <see cref="InProgress"/>, then <see cref="Complete"/> or <see cref="Incomplete"/>.</summary>
+    public const string Drain = "rebalancer.io/drain";
+
+    /// <summary>Set with the cordon; still there after the run only when the run died before its end.</summary>
+    public const string InProgress = "in-progress";
+
+    /// <summary>Every planned pod of the node is gone; the node stays cordoned (for the autoscaler to remove).</summary>
+    public const string Complete = "complete";
+
+    /// <summary>The drain did not complete and <c>uncordonOnIncompleteDrain: false</c> left the node cordoned.</summary>
+    public const string Incomplete = "incomplete";
+
+    public static IReadOnlyList<KeyValuePair<string, string?>> Cordoning(string runId, DateTimeOffset at) =>
+    [
+        new(CordonedBy, runId),
+        new(CordonedAt, at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+        new(Drain, InProgress),
+    ];
+
+    /// <summary>Removes every marker (with an uncordon).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string?>> Removed { get; } = [new(CordonedBy, null), new(CordonedAt, null), new(Drain, null)];
+
+    /// <summary>Records how the drain ended (the node stays cordoned).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string?>> Finished(string state) => [new(Drain, state)];
+}
+
+/// <summary>The last step of a drain the run cordoned: uncordon it (removing the marker), or record how it ended.</summary>
+/// <param name="State">The marker's final state when the node stays cordoned; null with <paramref name="Uncordon"/>.</param>
+internal readonly record struct DrainFinish(bool Uncordon, string? State, PatchResult Result = default);
+
+/// <summary>One node PATCH with the executor's retries (5xx, throttling, lost answers); any answer is a value.</summary>
+internal sealed class NodePatcher(IEvictionApi api, ResiliencePipeline<EvictionExecutor.Attempt> pipeline, TimeSpan requestTimeout)
+{
+    public async Task<PatchResult> PatchAsync(CordonRequest request, CancellationToken cancellationToken)
+    {
+        int attempts = 0;
+        bool ambiguous = false;
+        EvictionExecutor.Attempt last = default;
+        try
+        {
+            last = await pipeline.ExecuteAsync(
+                async _ =>
+                {
+                    attempts++;
+                    EvictionExecutor.Attempt attempt = await EvictionExecutor.SendAsync(
+                        timeout => api.CordonAsync(request, timeout), EvictionExecutor.ClassifyPatch, requestTimeout).ConfigureAwait(false);
+                    ambiguous |= attempt.Ambiguous;
+                    last = attempt;
+                    return attempt;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            if (attempts == 0)
+            {
+                return new PatchResult(false, 0, null, "the run was cancelled", Ambiguous: false);
+            }
+
+            return new PatchResult(false, attempts, last.Status, "the run was cancelled before the next retry; " + last.Message, ambiguous);
+        }
+
+        return last.Class == EvictionExecutor.ResponseClass.Success
+            ? new PatchResult(true, attempts, last.Status, null, ambiguous)
+            : new PatchResult(false, attempts, last.Status, last.Message, ambiguous);
+    }
+}
 
 /// <summary>
 /// The run's view of the drained nodes to cordon: which drain each planned eviction belongs to, and how each drain's
@@ -51,7 +141,6 @@ internal sealed class DrainCordons
     private DrainCordons(Plan plan)
     {
         _drains = [.. plan.Drains.Where(d => d.Cordon != CordonAction.None)];
-        UncordonOnIncompleteDrain = _drains.Any(d => d.UncordonOnIncompleteDrain);
         _evictions = new List<int>[_drains.Length];
         _cordons = new PatchResult?[_drains.Length];
         var drainOfPod = new Dictionary<int, int>();
@@ -77,8 +166,6 @@ internal sealed class DrainCordons
         }
     }
 
-    public bool UncordonOnIncompleteDrain { get; }
-
     public static DrainCordons Of(Plan plan) => new(plan);
 
     /// <summary>The outcomes of a client dry run: nothing is sent.</summary>
@@ -86,6 +173,12 @@ internal sealed class DrainCordons
         [.. new DrainCordons(plan)._drains.Select(d => d.Cordon == CordonAction.AlreadyCordoned
             ? AlreadyCordoned(d.Node)
             : new NodeCordonOutcome(d.Node, CordonOutcomeKind.DryRun, 0, null, null))];
+
+    /// <summary>The outcomes of a run that sent nothing: <paramref name="message"/> for each node to cordon.</summary>
+    public static IReadOnlyList<NodeCordonOutcome> NotStarted(Plan plan, string message) =>
+        [.. new DrainCordons(plan)._drains.Select(d => d.Cordon == CordonAction.AlreadyCordoned
+            ? AlreadyCordoned(d.Node)
+            : new NodeCordonOutcome(d.Node, CordonOutcomeKind.NotAttempted, 0, null, message))];
 
     /// <summary>The drain (index) eviction <paramref name="eviction"/> belongs to, when its node is to be cordoned; else -1.</summary>
     public int DrainOf(int eviction) => _drainOfEviction.TryGetValue(eviction, out int d) ? d : -1;
@@ -105,16 +198,41 @@ internal sealed class DrainCordons
 
     public void Record(int drain, PatchResult cordon) => _cordons[drain] = cordon;
 
-    /// <summary>
-    /// The drains whose node this run may have cordoned and whose drain did not complete: a drain is complete when every
-    /// one of its planned pods is gone (evicted, or already gone).
-    /// </summary>
-    public IEnumerable<int> Incomplete(IReadOnlyList<ExecutionOutcome> outcomes) =>
-        Enumerable.Range(0, _drains.Length).Where(d => _drains[d].UncordonOnIncompleteDrain &&
-            _cordons[d] is { } cordon && (cordon.Succeeded || cordon.Ambiguous) && !_evictions[d].All(i => Gone(outcomes[i])));
+    /// <summary>Planned evictions from the node of <paramref name="drain"/>.</summary>
+    public int EvictionCount(int drain) => _evictions[drain].Count;
 
-    /// <summary>The final outcome of each drain, in drain order, once the uncordons were sent.</summary>
-    public IReadOnlyList<NodeCordonOutcome> Outcomes(IReadOnlyList<ExecutionOutcome> outcomes, IReadOnlyDictionary<int, PatchResult> uncordons, string notAttempted)
+    /// <summary>The drains whose node this run may have cordoned (the PATCH succeeded, or its answer was lost), in drain order.</summary>
+    public IEnumerable<int> Sent() =>
+        Enumerable.Range(0, _drains.Length).Where(d => _cordons[d] is { } cordon && (cordon.Succeeded || cordon.Ambiguous));
+
+    /// <summary>
+    /// The last step for a drain this run may have cordoned. A drain is complete when every one of its planned pods is
+    /// gone (evicted, or already gone). An incomplete one is uncordoned, marker removed (its strategy's <c>uncordonOnIncompleteDrain</c>);
+    /// otherwise a cordoned node's marker records how its drain ended — except in a server dry run, which persisted no
+    /// marker. Null: nothing to send.
+    /// </summary>
+    public DrainFinish? FinishOf(int drain, IReadOnlyList<ExecutionOutcome> outcomes, bool serverDryRun)
+    {
+        bool complete = _evictions[drain].All(i => Gone(outcomes[i]));
+        if (!complete && _drains[drain].UncordonOnIncompleteDrain)
+        {
+            return new DrainFinish(Uncordon: true, State: null);
+        }
+
+        if (_cordons[drain] is not { Succeeded: true } || serverDryRun)
+        {
+            return null;
+        }
+
+        return new DrainFinish(Uncordon: false, complete ? CordonMarker.Complete : CordonMarker.Incomplete);
+    }
+
+    /// <summary><c>the drain did not complete (2 of 3 planned pods gone)</c>.</summary>
+    public string Progress(int drain, IReadOnlyList<ExecutionOutcome> outcomes) =>
+        $"the drain did not complete ({_evictions[drain].Count(i => Gone(outcomes[i]))} of {_evictions[drain].Count} planned pods gone)";
+
+    /// <summary>The final outcome of each drain, in drain order, once the last steps (<see cref="FinishOf"/>) were sent.</summary>
+    public IReadOnlyList<NodeCordonOutcome> Outcomes(IReadOnlyList<ExecutionOutcome> outcomes, IReadOnlyDictionary<int, DrainFinish> finishes, string notAttempted)
     {
         var result = new List<NodeCordonOutcome>(_drains.Length);
         for (int d = 0; d < _drains.Length; d++)
@@ -133,9 +251,14 @@ internal sealed class DrainCordons
             }
 
             int gone = _evictions[d].Count(i => Gone(outcomes[i]));
-            string progress = $"the drain did not complete ({gone} of {_evictions[d].Count} planned pods gone)";
-            bool uncordoned = uncordons.TryGetValue(d, out PatchResult uncordon);
-            int attempts = cordon.Attempts + uncordon.Attempts;
+            string progress = Progress(d, outcomes);
+            bool finished = finishes.TryGetValue(d, out DrainFinish finish);
+            bool uncordoned = finished && finish.Uncordon;
+            PatchResult uncordon = finish.Result;
+            int attempts = cordon.Attempts + finish.Result.Attempts;
+            int? status = finished ? finish.Result.Status ?? cordon.Status : cordon.Status;
+            string marked = !finished || uncordoned || finish.Result.Succeeded ? string.Empty
+                : $"; recording the drain as {finish.State} on the node failed ({finish.Result.Message}): a later run will take it for an interrupted drain";
             result.Add((cordon.Succeeded, uncordoned, uncordon.Succeeded) switch
             {
                 (false, false, _) => new(node, CordonOutcomeKind.CordonFailed, attempts, cordon.Status, "cordoning failed: " + cordon.Message),
@@ -146,9 +269,9 @@ internal sealed class DrainCordons
                 (true, true, true) => new(node, CordonOutcomeKind.Uncordoned, attempts, uncordon.Status, progress + "; uncordoned"),
                 (true, true, false) => new(node, CordonOutcomeKind.UncordonFailed, attempts, uncordon.Status,
                     $"{progress} and uncordoning failed; the node is still cordoned: {uncordon.Message}"),
-                (true, false, _) when gone < _evictions[d].Count => new(node, CordonOutcomeKind.Cordoned, attempts, cordon.Status,
-                    progress + "; left cordoned (uncordonOnIncompleteDrain: false)"),
-                (true, false, _) => new(node, CordonOutcomeKind.Cordoned, attempts, cordon.Status, null),
+                (true, false, _) when gone < _evictions[d].Count => new(node, CordonOutcomeKind.Cordoned, attempts, status,
+                    progress + "; left cordoned (uncordonOnIncompleteDrain: false)" + marked),
+                (true, false, _) => new(node, CordonOutcomeKind.Cordoned, attempts, status, marked.Length == 0 ? null : marked[2..]),
             });
         }
 

@@ -1,5 +1,9 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using Rebalancer.Core.Policy;
+using Rebalancer.Kubernetes.Snapshots.Compact;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -21,9 +25,16 @@ namespace Rebalancer.Kubernetes.Policy;
 /// is copied with the paths of the place it is used, so a problem points at the place that uses it.</item>
 /// <item>A key given twice in one mapping is a problem (the first value is kept): which one wins differs between
 /// YAML libraries, so the file means different things to different tools.</item>
-/// <item>A syntax error, an alias to an unknown anchor and a document that expands past <see cref="MaxNodes"/> nodes
-/// or nests deeper than <see cref="MaxDepth"/> levels stop reading with a <see cref="ConfigException"/> that names
-/// the file, the line and the column.</item>
+/// <item>Tags other than YAML's own (<c>!!str</c>, <c>!!int</c>, <c>!!float</c>, <c>!!bool</c>, <c>!!null</c>,
+/// <c>!!seq</c>, <c>!!map</c>) are problems at their path: the descheduler's library would reject <c>!custom 2</c>,
+/// so reading it as 2 would make the file mean different things to different tools. A standard tag must fit its node
+/// (<c>!!int abc</c> is a problem).</item>
+/// <item>A syntax error, an alias to an unknown anchor, a document that holds more than <see cref="MaxNodes"/> nodes,
+/// expands past <see cref="MaxAliasNodes"/> nodes through aliases, or nests deeper than <see cref="MaxDepth"/> levels
+/// stop reading with a <see cref="ConfigException"/> that names the file, the line and the column.</item>
+/// <item>Memory is bounded before YAML is parsed: a file larger than <see cref="MaxFileBytes"/> is refused unread, a
+/// scalar longer than <see cref="MaxScalarLength"/> is a problem. The text must be UTF-8 (or UTF-16/32 with a byte
+/// order mark); invalid bytes are an error, not replacement characters.</item>
 /// </list>
 /// </remarks>
 public static partial class PolicyFileReader
@@ -35,15 +46,27 @@ public static partial class PolicyFileReader
     public const string StdinSource = "<stdin>";
 
     /// <summary>
-    /// Alias expansion can make a small file enormous ("billion laughs"); no real policy comes near this many nodes.
+    /// The largest policy file, in bytes: a policy excluding 200,000 namespaces by name is ~5 MiB; a ConfigMap (where
+    /// a policy lives in a cluster) holds at most 1 MiB.
     /// </summary>
-    public const int MaxNodes = 100_000;
+    public const int MaxFileBytes = 8 << 20;
+
+    /// <summary>The most values (scalars, lists, mappings) a document may hold as written.</summary>
+    public const int MaxNodes = 500_000;
+
+    /// <summary>
+    /// The most values aliases may add by expansion: a few aliases can make a small file enormous ("billion laughs"),
+    /// while real policies use a handful of small anchors.
+    /// </summary>
+    public const int MaxAliasNodes = 100_000;
+
+    /// <summary>The longest scalar, in characters; no policy value (names, durations, selectors) comes near it.</summary>
+    public const int MaxScalarLength = 64 * 1024;
 
     /// <summary>Deeper documents are refused before the recursive builder can exhaust the stack.</summary>
     public const int MaxDepth = 100;
 
-    private const string NullTag = "tag:yaml.org,2002:null";
-    private const string StrTag = "tag:yaml.org,2002:str";
+    private const string YamlTagPrefix = "tag:yaml.org,2002:";
 
     /// <summary>Reads, binds and validates a policy file (<see cref="StdinPath"/> for standard input).</summary>
     /// <exception cref="ConfigException">The file cannot be read, is not YAML, or has problems; all of them are listed.</exception>
@@ -53,9 +76,72 @@ public static partial class PolicyFileReader
     /// <exception cref="ConfigException">The text is not YAML or has problems; all of them are listed.</exception>
     public static DeschedulerPolicy LoadFromText(string yaml, string source)
     {
+        ArgumentNullException.ThrowIfNull(yaml);
+        if (yaml.Length > MaxFileBytes)
+        {
+            throw TooLarge(source);
+        }
+
         var problems = new ConfigProblems();
         PolicyNode root = Parse(yaml, source, problems);
         return Bind(root, source, problems);
+    }
+
+    /// <summary>
+    /// A policy file's text, read with a bound: at most <see cref="MaxFileBytes"/> bytes are read, and the text must be
+    /// UTF-8 (or UTF-16/32 with a byte order mark), so a huge or binary file is refused before any YAML is parsed.
+    /// </summary>
+    /// <exception cref="ConfigException">The file is too large or not text.</exception>
+    /// <exception cref="IOException">The file cannot be read (as <see cref="File.ReadAllText(string)"/> throws).</exception>
+    public static string ReadText(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        return ReadText(file, path);
+    }
+
+    /// <summary>As <see cref="ReadText(string)"/>, from a stream (standard input); <paramref name="source"/> names it.</summary>
+    /// <exception cref="ConfigException">The text is too large or not text.</exception>
+    public static string ReadText(Stream stream, string source)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > MaxFileBytes)
+                    {
+                        throw TooLarge(source);
+                    }
+
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxFileBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                int read = stream.Read(buffer, length, Math.Min(buffer.Length, MaxFileBytes + 1) - length);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > MaxFileBytes)
+                {
+                    throw TooLarge(source);
+                }
+            }
+
+            return Decode(buffer.AsSpan(0, length), source);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Reads a policy file (<see cref="StdinPath"/> for standard input) into a tree; problems such as duplicate keys go to <paramref name="problems"/>.</summary>
@@ -103,13 +189,13 @@ public static partial class PolicyFileReader
     {
         if (path == StdinPath)
         {
-            return Read(stdin, StdinSource, problems);
+            return Parse(ReadBounded(stdin, StdinSource), StdinSource, problems);
         }
 
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = ReadText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
@@ -118,6 +204,61 @@ public static partial class PolicyFileReader
 
         return Parse(text, path, problems);
     }
+
+    /// <summary>Text already decoded (a console's standard input), read up to the same bound in characters.</summary>
+    private static string ReadBounded(TextReader reader, string source)
+    {
+        var text = new StringBuilder();
+        char[] chunk = new char[16 * 1024];
+        int read;
+        while ((read = reader.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            text.Append(chunk, 0, read);
+            if (text.Length > MaxFileBytes)
+            {
+                throw TooLarge(source);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static ConfigException TooLarge(string source) => new(source,
+        [new ConfigProblem(string.Empty, $"the policy is larger than {MaxFileBytes >> 20} MiB; a policy file is at most {MaxFileBytes} bytes (a policy in a ConfigMap at most 1 MiB)")]);
+
+    /// <summary>Decodes as File.ReadAllText does (a byte order mark picks UTF-16/32, otherwise UTF-8), but strictly.</summary>
+    private static string Decode(ReadOnlySpan<byte> bytes, string source)
+    {
+        // A snapshot given as the policy is the usual way to get binary here: say what the file is, not which byte is
+        // not UTF-8 (gzip starts 1F 8B, a compact snapshot with its magic).
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B]) || bytes.StartsWith(CompactFormat.Magic))
+        {
+            string what = bytes[0] == 0x1F ? "gzip-compressed (a compressed snapshot?)" : "a compact snapshot";
+            throw new ConfigException(source, [new ConfigProblem(string.Empty,
+                $"the file is {what}, not a {DeschedulerPolicy.Kind} ({DeschedulerPolicy.ApiVersion}); a snapshot is given with --snapshot, a DeschedulerPolicy with --policy")]);
+        }
+
+        (Encoding encoding, int bom) = bytes switch
+        {
+            [0xEF, 0xBB, 0xBF, ..] => ((Encoding)StrictUtf8, 3),
+            [0xFF, 0xFE, 0, 0, ..] => (new UTF32Encoding(bigEndian: false, byteOrderMark: false, throwOnInvalidCharacters: true), 4),
+            [0, 0, 0xFE, 0xFF, ..] => (new UTF32Encoding(bigEndian: true, byteOrderMark: false, throwOnInvalidCharacters: true), 4),
+            [0xFF, 0xFE, ..] => (new UnicodeEncoding(bigEndian: false, byteOrderMark: false, throwOnInvalidBytes: true), 2),
+            [0xFE, 0xFF, ..] => (new UnicodeEncoding(bigEndian: true, byteOrderMark: false, throwOnInvalidBytes: true), 2),
+            _ => (StrictUtf8, 0),
+        };
+        try
+        {
+            return encoding.GetString(bytes[bom..]);
+        }
+        catch (DecoderFallbackException e)
+        {
+            string where = e.Index >= 0 ? $" at byte {(bom + e.Index).ToString(CultureInfo.InvariantCulture)}" : string.Empty;
+            throw new ConfigException(source, [new ConfigProblem(string.Empty, $"the policy is not valid {encoding.WebName} text{where}; save it as UTF-8")]);
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static DeschedulerPolicy Bind(PolicyNode root, string source, ConfigProblems problems)
     {
@@ -138,6 +279,13 @@ public static partial class PolicyFileReader
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
     private static partial Regex MarksPrefix();
 
+    // YAML 1.2 core schema (yaml.org/spec/1.2.2/#1032-tag-resolution).
+    [GeneratedRegex(@"^([-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")]
+    private static partial Regex CoreInt();
+
+    [GeneratedRegex(@"^([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")]
+    private static partial Regex CoreFloat();
+
     /// <summary>Builds the tree from the parser's events; one instance per document stream.</summary>
     private sealed class TreeBuilder
     {
@@ -146,6 +294,7 @@ public static partial class PolicyFileReader
         private readonly ConfigProblems _problems;
         private readonly Dictionary<string, PolicyNode> _anchors = new(StringComparer.Ordinal);
         private int _nodes;
+        private int _copies;
 
         public TreeBuilder(IParser parser, string source, ConfigProblems problems)
         {
@@ -197,12 +346,19 @@ public static partial class PolicyFileReader
                 case Scalar scalar:
                     _parser.MoveNext();
                     Count(scalar.Start);
+                    if (scalar.Value.Length > MaxScalarLength)
+                    {
+                        _problems.Add(path, $"a value of {scalar.Value.Length} characters at {Where(scalar.Start)}; policy values are at most {MaxScalarLength}");
+                        return Remember(scalar.Anchor, PolicyNode.Null(path));
+                    }
+
                     return Remember(scalar.Anchor, ToNode(scalar, path));
 
                 case SequenceStart sequence:
                 {
                     _parser.MoveNext();
                     Count(sequence.Start);
+                    CheckTag(sequence.Tag, "seq", path, sequence.Start);
                     var items = new List<PolicyNode>();
                     while (!_parser.TryConsume<SequenceEnd>(out _))
                     {
@@ -215,6 +371,7 @@ public static partial class PolicyFileReader
                 case MappingStart mapping:
                     _parser.MoveNext();
                     Count(mapping.Start);
+                    CheckTag(mapping.Tag, "map", path, mapping.Start);
                     return Remember(mapping.Anchor, ReadMapping(path, depth));
 
                 default:
@@ -292,16 +449,22 @@ public static partial class PolicyFileReader
             return [];
         }
 
-        private static PolicyNode ToNode(Scalar scalar, string path)
+        private PolicyNode ToNode(Scalar scalar, string path)
         {
-            string tag = scalar.Tag.IsEmpty ? string.Empty : scalar.Tag.Value;
-            if (tag is NullTag or "!!null")
+            string? tag = CheckTag(scalar.Tag, "scalar", path, scalar.Start);
+            if (tag == "null")
             {
                 return PolicyNode.Null(path);
             }
 
-            // Any explicit tag other than null ("!!str", "!") and any non-plain style makes the value a string as written.
-            bool quoted = scalar.Style != ScalarStyle.Plain || tag is StrTag or "!!str" or "!";
+            if (tag is "int" or "float" or "bool" && !FitsTag(tag, scalar.Value))
+            {
+                _problems.Add(path, $"'{scalar.Value}' at {Where(scalar.Start)} is not a !!{tag}");
+            }
+
+            // "!!str" and "!" and any non-plain style make the value a string as written; !!int, !!float and !!bool
+            // leave it plain, for the binder to read as the field's type.
+            bool quoted = scalar.Style != ScalarStyle.Plain || tag is "str" or "!";
             if (!quoted && scalar.Value is "" or "~" or "null" or "Null" or "NULL")
             {
                 return PolicyNode.Null(path);
@@ -309,6 +472,49 @@ public static partial class PolicyFileReader
 
             return PolicyNode.FromScalar(path, scalar.Value, quoted);
         }
+
+        /// <summary>
+        /// The short name of a standard tag (<c>str</c>, <c>int</c>… or <c>!</c> for the non-specific tag), null when the
+        /// node has no tag. Any other tag, or a standard one on the wrong kind of node, is a problem at the node's path.
+        /// </summary>
+        private string? CheckTag(TagName tag, string kind, string path, Mark mark)
+        {
+            if (tag.IsEmpty)
+            {
+                return null;
+            }
+
+            string name = tag.Value switch
+            {
+                "!" => "!",
+                var full when full.StartsWith(YamlTagPrefix, StringComparison.Ordinal) => full[YamlTagPrefix.Length..],
+                var shorthand when shorthand.StartsWith("!!", StringComparison.Ordinal) => shorthand[2..],
+                var other => other,
+            };
+            bool fits = kind switch
+            {
+                "seq" => name is "seq" or "!",
+                "map" => name is "map" or "!",
+                _ => name is "str" or "null" or "int" or "float" or "bool" or "!",
+            };
+            if (!fits)
+            {
+                bool standard = name is "str" or "null" or "int" or "float" or "bool" or "seq" or "map";
+                _problems.Add(path, standard
+                    ? $"the tag !!{name} at {Where(mark)} does not fit a {(kind == "scalar" ? "scalar" : kind == "seq" ? "list" : "mapping")}"
+                    : $"unknown YAML tag '{tag.Value}' at {Where(mark)}; a policy uses only YAML's own tags (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map)");
+            }
+
+            return name;
+        }
+
+        /// <summary>Whether a scalar reads as YAML 1.2's core schema says a value of this tag is written.</summary>
+        private static bool FitsTag(string tag, string value) => tag switch
+        {
+            "int" => CoreInt().IsMatch(value),
+            "float" => CoreFloat().IsMatch(value),
+            _ => value is "true" or "True" or "TRUE" or "false" or "False" or "FALSE",
+        };
 
         private PolicyNode Remember(AnchorName anchor, PolicyNode node)
         {
@@ -321,10 +527,14 @@ public static partial class PolicyFileReader
             return node;
         }
 
-        /// <summary>A copy of an anchored node at a new path; counts every node so alias bombs stop early.</summary>
+        /// <summary>A copy of an anchored node at a new path; counts every node copied so alias bombs stop early.</summary>
         private PolicyNode Copy(PolicyNode node, string path, Mark mark)
         {
-            Count(mark);
+            if (++_copies > MaxAliasNodes)
+            {
+                throw Fatal(mark, $"aliases expand the document by more than {MaxAliasNodes} values (an alias bomb?); a policy's anchors are far smaller");
+            }
+
             switch (node.Kind)
             {
                 case PolicyNodeKind.Null:
@@ -359,7 +569,7 @@ public static partial class PolicyFileReader
         {
             if (++_nodes > MaxNodes)
             {
-                throw Fatal(mark, $"the document expands to more than {MaxNodes} values (through aliases?); a policy is far smaller");
+                throw Fatal(mark, $"the document holds more than {MaxNodes} values; a policy is far smaller");
             }
         }
 

@@ -21,18 +21,43 @@ namespace Rebalancer.Kubernetes.Snapshots;
 /// <para>
 /// Inputs that fit in the first block are tokenized on the calling thread; no thread is started for them.
 /// </para>
+/// <para>
+/// Memory is bounded by design, whatever the input: a single token (string, number, comment) of more than
+/// <see cref="MaxTokenBytes"/> is refused, a long run of whitespace is dropped instead of carried into a growing block,
+/// and one unit (the parser's current item, which keeps its blocks until it ends) whose blocks and tokens take more
+/// than <see cref="MaxHeldBytes"/> is refused. The text must be UTF-8 as JSON requires (RFC 8259 §8.1): each block is
+/// validated as it is tokenized (the reader itself checks escapes but not raw bytes inside strings).
+/// </para>
 /// </summary>
 internal sealed class JsonTape : IDisposable
 {
     /// <summary>Blocks produced but not yet reached by the parser; more makes the producer wait.</summary>
     private const int MaxQueued = 4;
 
-    private const int MaxBlockSize = 1 << 30;
+    /// <summary>
+    /// The longest single token (a string with its escapes, a number, a comment): the API server stores objects of at
+    /// most a few MiB (etcd's default request limit is 1.5 MiB), so a longer value is not Kubernetes output.
+    /// </summary>
+    internal const int MaxTokenBytes = 16 << 20;
+
+    /// <summary>
+    /// The most memory (input bytes and their tokens) the parser may hold for one unit (one List item, one document)
+    /// before it ends.
+    /// </summary>
+    internal const long MaxHeldBytes = 64L << 20;
 
     /// <summary>Blocks of this size outlive their tape in a small shared pool (a live read parses hundreds of pages).</summary>
     internal const int PooledBlockSize = 1 << 20;
 
-    private const int MaxPooled = 6;
+    /// <summary>
+    /// Released blocks kept for the producer. Twice the queue: the two threads take turns in bursts (a GC pause, a busy
+    /// core), and a list that overflows drops blocks the producer then allocates again (measured on a 150,000-pod load
+    /// with a list of 4: 10–30 blocks of 2.5 MiB dropped and allocated again per load; with 8: none).
+    /// </summary>
+    private const int MaxFree = 2 * MaxQueued;
+
+    /// <summary>As many as one load keeps alive at once, so a process that loads again (a live read's pages) allocates none.</summary>
+    private const int MaxPooled = MaxFree;
 
     private static readonly Stack<TapeSegment> SharedPool = new();
 
@@ -57,6 +82,10 @@ internal sealed class JsonTape : IDisposable
     private readonly TapeSegment _current;
     private bool _eof;
     private long _bytesRead;
+    private long _blockOrigin; // where the block being tokenized starts in the input
+
+    // Parser state: the bytes of the blocks from _oldestHeld on, which the current unit keeps.
+    private long _heldBytes;
 
     // Shared state, under _gate.
     private bool _finished;
@@ -131,8 +160,9 @@ internal sealed class JsonTape : IDisposable
             {
                 TapeSegment done = _oldestHeld;
                 _oldestHeld = next;
+                _heldBytes -= done.MemoryBytes;
                 done.Next = null;
-                if (done.Bytes.Length == _blockSize && _free.Count < MaxQueued)
+                if (done.Bytes.Length == _blockSize && _free.Count < MaxFree)
                 {
                     _free.Push(done);
                 }
@@ -195,6 +225,13 @@ internal sealed class JsonTape : IDisposable
             TapeSegment next = _ready.Dequeue();
             segment.Next = next;
             Monitor.PulseAll(_gate); // room in the queue for the producer
+            _heldBytes += next.MemoryBytes;
+            if (_heldBytes > MaxHeldBytes)
+            {
+                throw new TapeLimitException(
+                    $"one object needs more than {MaxHeldBytes >> 20} MiB to hold (its text and tokens); Kubernetes objects are at most a few MiB");
+            }
+
             return next;
         }
     }
@@ -235,10 +272,13 @@ internal sealed class JsonTape : IDisposable
             }
             catch (JsonException)
             {
+                // Tokens before the syntax error are the parser's; its bytes still have to be UTF-8 to be read.
+                CheckUtf8(block, block.DataEnd);
                 Publish(block);
                 throw;
             }
 
+            CheckUtf8(block, block.DataEnd);
             int consumed = block.DataEnd;
             if (_eof)
             {
@@ -246,21 +286,94 @@ internal sealed class JsonTape : IDisposable
                 return;
             }
 
+            // The reader stops before whitespace it cannot see the end of. A long run of it (padding, a hostile file)
+            // is dropped here rather than carried into an ever larger block; short runs stay, so the reader's line
+            // numbers in syntax errors stay right for ordinary files.
+            int tail = block.Filled - consumed;
+            int blank = block.Bytes.AsSpan(consumed, tail).IndexOfAnyExcept(" \t\r\n"u8);
+            blank = blank < 0 ? tail : blank;
+            if (blank >= block.Bytes.Length / 2)
+            {
+                consumed += blank;
+                tail -= blank;
+            }
+
             // The bytes of the token cut by the end of the block start the next block, which grows when one token
             // fills a whole block.
-            int tail = block.Filled - consumed;
             int size = consumed == 0 && block.Filled == block.Bytes.Length ? NextSize(block.Bytes.Length) : Math.Max(_blockSize, tail * 2);
-            TapeSegment next = TakeBlock(size);
-            block.Bytes.AsSpan(consumed, tail).CopyTo(next.Bytes);
-            next.Filled = tail;
-            Publish(block);
-            if (!Fill(next))
+            _blockOrigin += consumed;
+            if (block.Count == 0 && size <= block.Bytes.Length)
+            {
+                // Nothing in the block for the parser (it was whitespace): refill it in place instead of handing the
+                // parser an empty block to hold.
+                block.Bytes.AsSpan(consumed, tail).CopyTo(block.Bytes);
+                block.Reset();
+                block.Filled = tail;
+            }
+            else
+            {
+                TapeSegment next = TakeBlock(size);
+                block.Bytes.AsSpan(consumed, tail).CopyTo(next.Bytes);
+                next.Filled = tail;
+                if (block.Count == 0)
+                {
+                    Recycle(block); // outgrown by one long token before it held any
+                }
+                else
+                {
+                    Publish(block);
+                }
+
+                block = next;
+            }
+
+            if (!Fill(block))
             {
                 return; // abandoned
             }
-
-            block = next;
         }
+    }
+
+    /// <summary>
+    /// Throws when the block's bytes up to <paramref name="end"/> are not UTF-8, after dropping the tokens from the
+    /// one that holds the bad byte on, so the parser meets the error at that token's place.
+    /// </summary>
+    private void CheckUtf8(TapeSegment block, int end)
+    {
+        ReadOnlySpan<byte> text = block.Bytes.AsSpan(0, end);
+        if (System.Text.Unicode.Utf8.IsValid(text))
+        {
+            return;
+        }
+
+        int bad = FirstInvalidUtf8(text);
+        block.KeepTokensBefore(bad);
+        Publish(block);
+        throw new TapeLimitException(
+            $"invalid UTF-8 (byte 0x{text[bad]:X2} at offset {_blockOrigin + bad} of the input); JSON text must be UTF-8");
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        int i = 0;
+        while (i < text.Length)
+        {
+            int ascii = text[i..].IndexOfAnyExceptInRange((byte)0, (byte)0x7F);
+            if (ascii < 0)
+            {
+                break;
+            }
+
+            i += ascii;
+            if (System.Text.Rune.DecodeFromUtf8(text[i..], out _, out int length) != System.Buffers.OperationStatus.Done)
+            {
+                return i;
+            }
+
+            i += length;
+        }
+
+        return text.Length;
     }
 
     /// <summary>
@@ -308,8 +421,10 @@ internal sealed class JsonTape : IDisposable
                 finally
                 {
                     block.DataEnd = consumed + (int)last.BytesConsumed;
-                    Publish(block);
                 }
+
+                CheckUtf8(block, block.DataEnd);
+                Publish(block);
             }
             else
             {
@@ -359,9 +474,9 @@ internal sealed class JsonTape : IDisposable
         return true;
     }
 
-    private static int NextSize(int size) => size >= MaxBlockSize
-        ? throw new TapeLimitException($"a single value is larger than {MaxBlockSize >> 20} MiB")
-        : Math.Min(size * 2, MaxBlockSize);
+    private static int NextSize(int size) => size >= MaxTokenBytes
+        ? throw new TapeLimitException($"a single value (string, number or comment) is longer than {MaxTokenBytes >> 20} MiB; Kubernetes objects are at most a few MiB")
+        : Math.Min(size * 2, MaxTokenBytes);
 
     /// <summary>Fills the block from the stream; false when the parser has gone away.</summary>
     private bool Fill(TapeSegment block)
@@ -385,6 +500,19 @@ internal sealed class JsonTape : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>A block the parser never saw goes back to the free list (when it has the standard size).</summary>
+    private void Recycle(TapeSegment block)
+    {
+        lock (_gate)
+        {
+            if (block.Bytes.Length == _blockSize && _free.Count < MaxFree)
+            {
+                block.Reset();
+                _free.Push(block);
+            }
+        }
     }
 
     private TapeSegment TakeBlock(int size)
@@ -418,7 +546,9 @@ internal sealed class JsonTape : IDisposable
 
         if (segment is null)
         {
-            segment = new TapeSegment(size);
+            // A larger block holds one long token and the usual tokens around it: its token array starts at the size
+            // of a standard block's and grows if needed, rather than at one token per 8 bytes of a 16 MiB block.
+            segment = new TapeSegment(size, Math.Min(size, _blockSize));
         }
         else
         {
@@ -459,10 +589,10 @@ internal sealed class TapeSegment
 {
     private const int BytesPerTokenGuess = 8;
 
-    public TapeSegment(int size)
+    public TapeSegment(int size, int tokenBytes)
     {
         Bytes = new byte[size];
-        Tokens = new TapeToken[Math.Max(16, size / BytesPerTokenGuess)];
+        Tokens = new TapeToken[Math.Max(16, tokenBytes / BytesPerTokenGuess)];
     }
 
     private TapeSegment()
@@ -474,6 +604,9 @@ internal sealed class TapeSegment
     public byte[] Bytes { get; }
 
     public TapeToken[] Tokens { get; private set; }
+
+    /// <summary>What the block holds in memory: its bytes and its token array.</summary>
+    public long MemoryBytes => Bytes.Length + ((long)Tokens.Length * Unsafe.SizeOf<TapeToken>());
 
     public int Count { get; private set; }
 
@@ -515,6 +648,18 @@ internal sealed class TapeSegment
             JsonTokenType.StartObject or JsonTokenType.EndObject or JsonTokenType.StartArray or JsonTokenType.EndArray => new TapeToken(start, 1, type, false),
             _ => new TapeToken(start, reader.ValueSpan.Length, type, false),
         };
+    }
+
+    /// <summary>Drops the tokens that end after <paramref name="offset"/> (the one holding it and all after it).</summary>
+    public void KeepTokensBefore(int offset)
+    {
+        int keep = 0;
+        while (keep < Count && Tokens[keep].Start + Tokens[keep].Length <= offset)
+        {
+            keep++;
+        }
+
+        Count = keep;
     }
 
     private void Grow()

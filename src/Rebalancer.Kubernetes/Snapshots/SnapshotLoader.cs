@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Rebalancer.Core.Model;
 using Rebalancer.Kubernetes.Snapshots.Compact;
 
@@ -51,8 +50,9 @@ public static class SnapshotLoader
 
         if (read >= 2 && head[0] == 0x1F && head[1] == 0x8B)
         {
-            // Gzip, from a file or a pipe alike; what it holds is recognised again (JSON or compact).
-            using var gzip = new GZipStream(whole, CompressionMode.Decompress, leaveOpen: true);
+            // Gzip, from a file or a pipe alike; what it holds is recognised again (JSON or compact). Not GZipStream: it
+            // takes a truncated file, or one with bytes appended, without a word (CheckedGzipStream says why).
+            using var gzip = new CheckedGzipStream(whole);
             try
             {
                 return Load(gzip, source);

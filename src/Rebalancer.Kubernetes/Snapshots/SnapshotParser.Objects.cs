@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
@@ -143,6 +144,11 @@ internal sealed partial class SnapshotParser
         _path.Pop();
     }
 
+    /// <summary>
+    /// Labels or annotations, within Kubernetes' own limits (apimachinery's ValidateLabels and ValidateAnnotations): a
+    /// label key is at most 253 bytes of prefix, a slash and 63 of name, a label value at most 63 bytes; the annotations
+    /// of one object (keys and values) at most 256 KiB together.
+    /// </summary>
     private void ParseStringMap(ref TapeReader r, List<(int Key, int Value)> target, bool annotations)
     {
         if (!BeginObject(ref r))
@@ -150,6 +156,7 @@ internal sealed partial class SnapshotParser
             return;
         }
 
+        int total = 0;
         while (NextProperty(ref r, out ReadOnlySpan<byte> name))
         {
             if (annotations && name.SequenceEqual("kubectl.kubernetes.io/last-applied-configuration"u8))
@@ -159,9 +166,34 @@ internal sealed partial class SnapshotParser
             }
 
             int key = _strings.Intern(name);
-            target.Add((key, ReadStringId(ref r, _strings[key])));
+            int keyLength = name.Length;
+            if (!annotations && keyLength > MaxLabelKeyBytes)
+            {
+                _path.Push(_strings[key]);
+                throw Error($"a label key of {keyLength} bytes; label keys are at most 253 bytes of prefix, '/' and 63 of name");
+            }
+
+            ReadOnlySpan<byte> text = ReadUtf8(ref r, _strings[key]);
+            if (!annotations && text.Length > MaxLabelValueBytes)
+            {
+                _path.Push(_strings[key]);
+                throw Error($"a label value of {text.Length} bytes; label values are at most {MaxLabelValueBytes} bytes", Encoding.UTF8.GetString(text));
+            }
+
+            total += keyLength + text.Length;
+            if (annotations && total > MaxAnnotationBytes)
+            {
+                throw Error($"annotations of more than {MaxAnnotationBytes} bytes (keys and values together); Kubernetes allows at most 256 KiB");
+            }
+
+            int value = _strings.Intern(text);
+            target.Add((key, value));
         }
     }
+
+    private const int MaxLabelKeyBytes = 253 + 1 + 63;
+    private const int MaxLabelValueBytes = 63;
+    private const int MaxAnnotationBytes = 256 * 1024;
 
     private void ParseOwnerReferences(ref TapeReader r, List<OwnerRef> owners)
     {
@@ -759,6 +791,11 @@ internal sealed partial class SnapshotParser
                     else if (property.SequenceEqual("restartCount"u8))
                     {
                         restarts = TryReadInt32(ref r, "restartCount", out int count) ? count : 0;
+                        if (restarts < 0)
+                        {
+                            _path.Push("restartCount");
+                            throw Error("a negative restart count; it counts, so it is 0 or more", restarts.ToString(CultureInfo.InvariantCulture));
+                        }
                     }
                     else if (property.SequenceEqual("ready"u8))
                     {
@@ -1115,8 +1152,9 @@ internal sealed partial class SnapshotParser
                 value = new IntOrPercent(number, IsPercent: false);
                 break;
             case JsonTokenType.String:
+                // Digits and a percent sign, as the API's IsValidPercent has it: no sign, no spaces.
                 ReadOnlySpan<byte> text = Utf8Value(ref r);
-                if (text.Length < 2 || text[^1] != '%'
+                if (text.Length < 2 || text[^1] != '%' || !char.IsAsciiDigit((char)text[0])
                     || !Utf8Parser.TryParse(text[..^1], out int percent, out int consumed) || consumed != text.Length - 1)
                 {
                     throw Error("expected an integer or a percentage such as \"50%\"", TokenText(ref r));
@@ -1126,6 +1164,15 @@ internal sealed partial class SnapshotParser
                 break;
             default:
                 throw Expected(ref r, "an integer or a percentage string");
+        }
+
+        try
+        {
+            SnapshotRules.CheckIntOrPercent(value, string.Empty);
+        }
+        catch (SnapshotValueException e)
+        {
+            throw Error(e.Problem, TokenText(ref r));
         }
 
         _path.Pop();
@@ -1366,11 +1413,11 @@ internal sealed partial class SnapshotParser
         {
             if (name.SequenceEqual("cpu"u8))
             {
-                cpu = SaturatingAdd(cpu, TryReadQuantity(ref r, "cpu", Quantity.Milli, out long value) ? value : 0);
+                cpu = AddUsage(cpu, TryReadQuantity(ref r, "cpu", Quantity.Milli, out long value) ? value : 0, "cpu");
             }
             else if (name.SequenceEqual("memory"u8))
             {
-                memory = SaturatingAdd(memory, TryReadQuantity(ref r, "memory", 0, out long value) ? value : 0);
+                memory = AddUsage(memory, TryReadQuantity(ref r, "memory", 0, out long value) ? value : 0, "memory");
             }
             else
             {
@@ -1379,9 +1426,16 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    private static long SaturatingAdd(long a, long b)
+    /// <summary>A PodMetrics' containers add up; checked against the builder's limit here, where the path is known.</summary>
+    private long AddUsage(long sum, long value, string segment)
     {
-        long sum = unchecked(a + b);
-        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? long.MinValue : long.MaxValue) : sum;
+        // Both terms at most 2^62 before the comparison, so the sum cannot overflow.
+        if (value > SnapshotRules.MaxTotal || (sum += value) > SnapshotRules.MaxTotal)
+        {
+            _path.Push(segment);
+            throw Error($"the usage of {segment} adds up to more than {SnapshotRules.MaxTotal} {(segment == "cpu" ? "millicores" : "bytes")}, more than any cluster holds");
+        }
+
+        return sum;
     }
 }

@@ -18,6 +18,12 @@ internal sealed partial class SnapshotParser : IDisposable
 {
     internal const int DefaultBufferSize = JsonTape.PooledBlockSize;
 
+    /// <summary>
+    /// The longest string value or property name the loader reads, in UTF-8 bytes (<see cref="SnapshotRules.MaxStringBytes"/>).
+    /// Strings of objects it skips are bounded by <see cref="JsonTape.MaxTokenBytes"/> only.
+    /// </summary>
+    internal const int MaxStringBytes = SnapshotRules.MaxStringBytes;
+
     private static readonly InputEndedException InputEnded = new();
 
     private readonly JsonTape _tape;
@@ -287,6 +293,24 @@ internal sealed partial class SnapshotParser : IDisposable
     {
         kind ??= LookaheadKind(r, stopAtItems: false, out _)
             ?? throw Error("the object has no \"kind\" (items of a v1 List must each name their kind)");
+        try
+        {
+            ParseKind(ref r, kind);
+        }
+        catch (SnapshotValueException e)
+        {
+            // The builder refused the object it was handed at the object's end: report it at the object, below its path.
+            foreach (string segment in e.Field.Split('.', StringSplitOptions.RemoveEmptyEntries))
+            {
+                _path.Push(segment);
+            }
+
+            throw Error(e.Problem, e.Value, e);
+        }
+    }
+
+    private void ParseKind(ref TapeReader r, string kind)
+    {
         switch (kind)
         {
             case "Pod":
@@ -397,6 +421,11 @@ internal sealed partial class SnapshotParser : IDisposable
         }
 
         name = r.ValueIsEscaped ? Unescape(ref r, ref _nameScratch) : r.ValueSpan;
+        if (name.Length > MaxStringBytes)
+        {
+            throw Error($"a property name of {name.Length} bytes; names the loader reads are at most {MaxStringBytes} bytes");
+        }
+
         return true;
     }
 
@@ -439,19 +468,39 @@ internal sealed partial class SnapshotParser : IDisposable
         return present;
     }
 
-    private static ReadOnlySpan<byte> Unescape(ref TapeReader r, ref byte[] scratch)
+    private ReadOnlySpan<byte> Unescape(ref TapeReader r, ref byte[] scratch)
     {
         if (scratch.Length < r.ValueSpan.Length)
         {
             scratch = new byte[Math.Max(r.ValueSpan.Length, scratch.Length * 2)];
         }
 
-        int length = r.CopyString(scratch);
+        int length;
+        try
+        {
+            length = r.CopyString(scratch);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The reader validates escapes lazily: "\ud800" alone is well-formed JSON but not a character.
+            throw Error("invalid JSON: an escape sequence is not a Unicode character (a lone UTF-16 surrogate)",
+                Encoding.UTF8.GetString(r.ValueSpan), e);
+        }
+
         return scratch.AsSpan(0, length);
     }
 
-    /// <summary>The unescaped UTF-8 of the current string token.</summary>
-    private ReadOnlySpan<byte> Utf8Value(ref TapeReader r) => r.ValueIsEscaped ? Unescape(ref r, ref _valueScratch) : r.ValueSpan;
+    /// <summary>The unescaped UTF-8 of the current string token, at most <see cref="MaxStringBytes"/> long.</summary>
+    private ReadOnlySpan<byte> Utf8Value(ref TapeReader r)
+    {
+        ReadOnlySpan<byte> value = r.ValueIsEscaped ? Unescape(ref r, ref _valueScratch) : r.ValueSpan;
+        if (value.Length > MaxStringBytes)
+        {
+            throw Error($"a string of {value.Length} bytes; strings the loader reads are at most {MaxStringBytes} bytes");
+        }
+
+        return value;
+    }
 
     // The scalar readers below move to the value of the property just read. Its name is on the path while the value is
     // read, so a truncation or syntax error inside the value is reported at the value itself.
@@ -538,7 +587,9 @@ internal sealed partial class SnapshotParser : IDisposable
 
     /// <summary>
     /// A resource quantity at <paramref name="scale"/>; false for null. Like Go's Quantity.UnmarshalJSON it takes a JSON
-    /// string or a bare number and ignores surrounding whitespace.
+    /// string or a bare number. Unlike it, surrounding whitespace is refused (the API server never writes it, so it is a
+    /// hand edit), and so are negative amounts (Kubernetes' validation refuses them in every resource list) and values
+    /// beyond 64 bits at their unit (<see cref="Quantity"/>).
     /// </summary>
     private bool TryReadQuantity(ref TapeReader r, string segment, int scale, out long value)
     {
@@ -551,7 +602,7 @@ internal sealed partial class SnapshotParser : IDisposable
                 value = 0;
                 return false;
             case JsonTokenType.String:
-                text = Utf8Value(ref r).Trim(" \t\r\n"u8);
+                text = Utf8Value(ref r);
                 break;
             case JsonTokenType.Number:
                 text = r.ValueSpan;
@@ -560,14 +611,29 @@ internal sealed partial class SnapshotParser : IDisposable
                 throw Expected(ref r, "a quantity string");
         }
 
-        if (!Quantity.TryParseScaled(text, scale, out value))
+        QuantityStatus status = Quantity.Parse(text, scale, out value);
+        if (status != QuantityStatus.Valid || value < 0)
         {
-            throw Error("invalid quantity", TokenText(ref r));
+            throw QuantityError(ref r, status, scale);
         }
 
         _path.Pop();
         return true;
     }
+
+    private SnapshotFormatException QuantityError(ref TapeReader r, QuantityStatus status, int scale) => status switch
+    {
+        QuantityStatus.Valid => Error("a negative quantity; resource amounts are 0 or more", TokenText(ref r)),
+        QuantityStatus.TooLong => Error($"a quantity longer than {Quantity.MaxLength} characters", TokenText(ref r)),
+        QuantityStatus.OutOfRange => Error(scale == Quantity.Milli
+            ? "a quantity beyond what Kubernetes can count: at most 9223372036854775807 millicores (9223372036854775.807)"
+            : "a quantity beyond what Kubernetes can count: at most 9223372036854775807 (2^63 - 1)", TokenText(ref r)),
+        _ => Error(InvalidQuantity, TokenText(ref r)),
+    };
+
+    /// <summary>The problem of a text that is not a quantity, with the forms that are.</summary>
+    internal const string InvalidQuantity =
+        "invalid quantity; expected a number of 0 or more with an optional suffix, without spaces: 250m, 2, 1.5, 512Mi, 2Gi, 1e3";
 
     // ---- Errors -----------------------------------------------------------------------------------------------------
 
@@ -606,15 +672,29 @@ internal sealed partial class SnapshotParser : IDisposable
     };
 
     /// <summary>The current scalar token as text for an error message; null for objects and arrays.</summary>
-    private string? TokenText(ref TapeReader r) => r.TokenType switch
+    private static string? TokenText(ref TapeReader r) => r.TokenType switch
     {
-        JsonTokenType.String => Encoding.UTF8.GetString(Utf8Value(ref r)),
+        JsonTokenType.String => Encoding.UTF8.GetString(r.ValueIsEscaped ? UnescapeForMessage(ref r) : r.ValueSpan),
         JsonTokenType.Number => Encoding.UTF8.GetString(r.ValueSpan),
         JsonTokenType.True => "true",
         JsonTokenType.False => "false",
         JsonTokenType.Null => "null",
         _ => null,
     };
+
+    /// <summary>The unescaped value for a message; an escape that is not a character leaves the text as written.</summary>
+    private static ReadOnlySpan<byte> UnescapeForMessage(ref TapeReader r)
+    {
+        byte[] scratch = new byte[r.ValueSpan.Length];
+        try
+        {
+            return scratch.AsSpan(0, r.CopyString(scratch));
+        }
+        catch (InvalidOperationException)
+        {
+            return r.ValueSpan;
+        }
+    }
 
     /// <summary>Thrown (one shared instance) when the tape ends inside a unit; <see cref="Run"/> turns it into the truncation error.</summary>
     private sealed class InputEndedException : Exception

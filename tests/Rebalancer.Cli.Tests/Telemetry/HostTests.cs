@@ -18,6 +18,32 @@ public sealed class HostTests : IDisposable
     private string Kubeconfig(TestApiServer server) => server.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"), "demo");
 
     [Fact]
+    public async Task Plan_Should_SayTheExportFailed_And_HowLongItTook_When_TheCollectorIsUnreachable()
+    {
+        // A port nothing listens on: connections are refused at once, long before the 5 s flush budget.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var environment = new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{port}",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        };
+        var clock = Stopwatch.StartNew();
+
+        (int code, _, string error) = await CliRunner.RunAsync(["plan", "--snapshot", CliRunner.DemoSnapshot, "--output", "json"], services: null, environment);
+
+        Assert.True(code == 0, error);
+        string line = Assert.Single(error.Split('\n'), l => l.Contains("\"TelemetryExportFailed\"", StringComparison.Ordinal));
+        Assert.Contains($"telemetry export to http://127.0.0.1:{port} failed after ", line, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("within 5000 ms", error, StringComparison.Ordinal);
+        long reported = JsonDocument.Parse(line).RootElement.GetProperty("state").GetProperty("ElapsedMs").GetInt64();
+        Assert.InRange(reported, 0, clock.ElapsedMilliseconds);
+    }
+
+    [Fact]
     public async Task Run_Should_Exit0_When_SomeEvictionsFail_ButTheRunCompletes()
     {
         await using TestApiServer server = await RunCommandTests.StartDemoAsync();
@@ -55,7 +81,7 @@ public sealed class HostTests : IDisposable
         Assert.Contains(lines, l => l.Contains("REBALANCER_PAGE_SIZE: 'lots' is not an integer", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("REBALANCER_DRY_RUN: 'maybe' is not one of client, server", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("--max-concurrency: must be at least 1", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.Contains("--policy: ", StringComparison.Ordinal) && l.Contains(policy, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"--policy {policy}: no such file", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("OTEL_EXPORTER_OTLP_PROTOCOL: 'udp'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318'", StringComparison.Ordinal));
         Assert.Empty(server.Journal.Entries); // validated before connecting: nothing was asked of the cluster

@@ -83,30 +83,10 @@ public sealed class OtlpExportTests
         return (spans, resource);
     }
 
-    /// <summary>
-    /// The CLI's own build output: the copy next to the tests lacks the Microsoft.Extensions assemblies, which the test
-    /// process takes from the ASP.NET Core shared framework (the test API server's) but <c>rebalancer</c> does not.
-    /// </summary>
-    private static string CliAssembly()
-    {
-        string tests = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        string configuration = Path.GetFileName(tests) is { } leaf && leaf.StartsWith("net", StringComparison.Ordinal)
-            ? Path.GetFileName(Path.GetDirectoryName(tests)!)
-            : Path.GetFileName(tests);
-        string[] candidates =
-        [
-            Path.Combine(tests, "..", "..", "Rebalancer.Cli", configuration),                                              // --artifacts-path layout
-            Path.Combine(CliRunner.RepoRoot, "src", "Rebalancer.Cli", "bin", configuration, Path.GetFileName(tests)),    // default layout
-        ];
-        string? found = candidates.Select(c => Path.GetFullPath(Path.Combine(c, "rebalancer.dll"))).FirstOrDefault(File.Exists);
-        Assert.True(found is not null, $"rebalancer.dll not found in: {string.Join(", ", candidates)}");
-        return found;
-    }
-
     private static async Task<(int Code, string Out, string Error)> RunProcessAsync(OtlpReceiver receiver, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(CliAssembly());
+        start.ArgumentList.Add(CliRunner.CliAssembly());
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);

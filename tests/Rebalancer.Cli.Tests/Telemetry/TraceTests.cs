@@ -16,6 +16,20 @@ public sealed class TraceTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
+    public async Task TraceConsole_Should_DrawTheTreeOfDocsTelemetry_WithTheLoadUnderTheRun()
+    {
+        (int code, _, string error) = await CliRunner.RunAsync(["plan", "--snapshot", CliRunner.DemoSnapshot, "--output", "json", "--trace-console"]);
+
+        Assert.True(code == 0, error);
+        string[] spans = [.. error.Split('\n').Where(l => l.TrimStart().StartsWith("span ", StringComparison.Ordinal))];
+        Assert.Contains(spans, l => l.StartsWith("span rebalancer.run ", StringComparison.Ordinal));
+        Assert.Contains(spans, l => l.StartsWith("  span snapshot.load ", StringComparison.Ordinal));
+        Assert.Contains(spans, l => l.StartsWith("  span plan ", StringComparison.Ordinal));
+        Assert.Contains(spans, l => l.StartsWith("    span plan.plugin ", StringComparison.Ordinal));
+        Assert.DoesNotContain(spans, l => l.StartsWith("span snapshot.load ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Plan_Should_TraceLoadPlanAndEachPlugin_And_RecordPlanMetrics()
     {
         var telemetry = new TelemetryCapture();
@@ -40,8 +54,12 @@ public sealed class TraceTests : IDisposable
 
         Activity load = Assert.Single(telemetry.ChildrenOf(root), s => s.OperationName == SpanNames.SnapshotLoad);
         Assert.True((long)load.GetTagItem(SpanAttributes.Bytes)! > 0);
-        // The file was read while the host started (SnapshotPrefetch): the span keeps the load's own start and length.
-        Assert.True(load.StartTimeUtc < root.StartTimeUtc, $"load started {load.StartTimeUtc:O}, run {root.StartTimeUtc:O}");
+        // The file was read while the host started (SnapshotPrefetch): the span keeps the load's own start and length,
+        // inside the run span, which starts with the command (docs/telemetry.md), and its parent is the run span object
+        // itself, which the console exporter's tree follows.
+        Assert.True(load.StartTimeUtc >= root.StartTimeUtc, $"load started {load.StartTimeUtc:O}, run {root.StartTimeUtc:O}");
+        Assert.True(load.StartTimeUtc + load.Duration <= root.StartTimeUtc + root.Duration);
+        Assert.Same(root, load.Parent);
         Assert.True(load.Duration > TimeSpan.Zero);
         Activity plan = Assert.Single(telemetry.ChildrenOf(root), s => s.OperationName == SpanNames.Plan);
         Assert.Equal(50, plan.GetTagItem(SpanAttributes.NodesConsidered));

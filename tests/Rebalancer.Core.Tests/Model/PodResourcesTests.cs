@@ -28,7 +28,6 @@ public class PodResourcesTests
         { "defaulted requests count for init containers", "R:cpu=100m;I:|cpu=2", "", "cpu=2" },
         { "extended resources follow the same rules", "R:nvidia.com/gpu=2;I:nvidia.com/gpu=1;S:example.com/fpga=1", "", "nvidia.com/gpu=2,example.com/fpga=1" },
         { "no containers", "", "", "" },
-        { "saturates instead of overflowing", "R:memory=8Ei;R:memory=8Ei", "", "memory=9223372036854775807" },
     };
 
     public static TheoryData<string, string, QosClass> QosCases => new()
@@ -69,6 +68,24 @@ public class PodResourcesTests
         }
 
         Assert.Equal(expectedRow, requests);
+    }
+
+    [Theory]
+    [InlineData("R:memory=7Ei;R:memory=7Ei", "")]
+    [InlineData("R:memory=7Ei", "memory=7Ei")]
+    [InlineData("S:cpu=9223372036854775;S:cpu=9223372036854775;I:cpu=1", "")]
+    public void Sums_past_the_64_bit_range_throw_instead_of_saturating(string containers, string overhead)
+    {
+        var catalog = new ResourceCatalog();
+        long[] requests = new long[catalog.Count];
+        Assert.Throws<OverflowException>(() => PodResources.EffectiveRequests(Containers(catalog, containers), Amounts(catalog, overhead), requests));
+    }
+
+    [Fact]
+    public void Qos_sums_are_checked_too()
+    {
+        var catalog = new ResourceCatalog();
+        Assert.Throws<OverflowException>(() => PodResources.Qos(Containers(catalog, "R:|cpu=9223372036854775,memory=7Ei;R:|cpu=1,memory=7Ei")));
     }
 
     [Fact]

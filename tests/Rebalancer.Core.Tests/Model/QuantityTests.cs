@@ -6,7 +6,6 @@ namespace Rebalancer.Core.Tests.Model;
 public class QuantityTests
 {
     private const long Max = long.MaxValue;
-    private const long Min = long.MinValue;
 
     public static TheoryData<string, int, long> Valid => new()
     {
@@ -107,22 +106,12 @@ public class QuantityTests
         { "-1.5", 3, -1500 },
         { "-0", 0, 0 },
 
-        // Saturation where Go overflows.
+        // The edges of the 64-bit range (beyond them: OutOfRange below).
         { "9223372036854775807", 0, Max },
-        { "9223372036854775808", 0, Max },
-        { "9223372036854775807", 3, Max },
-        { "8Ei", 0, Max },
-        { "9Ei", 0, Max },
-        { "9223372036854775807Ki", 0, Max },
-        { "12E", 0, Max },
-        { "10E", 0, Max },
-        { "1e19", 0, Max },
-        { "1e1000000000", 0, Max },
-        { "-9223372036854775808", 0, Min },
-        { "-9223372036854775809", 0, Min },
-        { "-1e30", 3, Min },
         { "9223372036854775.807", 3, Max },
         { "9223372036854775.806", 3, 9_223_372_036_854_775_806 },
+        { "7.99999999999999999Ei", 0, 9_223_372_036_854_775_797 },
+        { "-9223372036854775807", 0, -Max },
 
         // More than 19 significant digits take the exact big-integer path: no float rounding.
         { "1.0000000000000000000000001", 0, 2 },
@@ -130,8 +119,27 @@ public class QuantityTests
         { "123456789012345678901234567890e-27", 3, 123_457 },
         { "0.1234567890123456789012345", 9, 123_456_790 },
         { "0.1234567890000000000000000", 9, 123_456_789 },
-        { "100000000000000000000000000000m", 0, Max },
         { "12345678901234567890123e-100", 0, 1 },
+    };
+
+    /// <summary>Valid quantities whose value at the scale exceeds 64 bits, where Go's Value()/MilliValue() overflow.</summary>
+    public static TheoryData<string, int> OutOfRange => new()
+    {
+        { "9223372036854775808", 0 },
+        { "9223372036854775807", 3 },
+        { "1Ei", 3 },
+        { "8Ei", 0 },
+        { "9Ei", 0 },
+        { "9223372036854775807Ki", 0 },
+        { "12E", 0 },
+        { "10E", 0 },
+        { "1e19", 0 },
+        { "1e1000000000", 0 },
+        { "-9223372036854775808", 0 },
+        { "-9223372036854775809", 0 },
+        { "-1e30", 3 },
+        { "100000000000000000000000000000m", 0 },
+        { "9223372036854775.808", 3 },
     };
 
     public static TheoryData<string> Invalid => new()
@@ -199,14 +207,38 @@ public class QuantityTests
         Assert.False(Quantity.TryParseScaled(Encoding.UTF8.GetBytes(text), 3, out _), $"'{text}' should be rejected (utf-8)");
     }
 
-    [Fact]
-    public void Long_inputs_take_the_pooled_path_for_utf16()
+    [Theory]
+    [MemberData(nameof(OutOfRange))]
+    public void Values_beyond_64_bits_are_out_of_range_not_saturated(string text, int scale)
     {
-        string text = "0." + new string('0', 200) + "1";
-        Assert.True(Quantity.TryParseScaled(text.AsSpan(), 9, out long value));
-        Assert.Equal(1, value);
-        Assert.False(Quantity.TryParseScaled((text + " ").AsSpan(), 9, out _));
+        Assert.Equal(QuantityStatus.OutOfRange, Quantity.Parse(text.AsSpan(), scale, out long utf16));
+        Assert.Equal(QuantityStatus.OutOfRange, Quantity.Parse(Encoding.UTF8.GetBytes(text), scale, out long utf8));
+        Assert.Equal((0, 0), (utf16, utf8));
+        Assert.False(Quantity.TryParseScaled(text.AsSpan(), scale, out _));
+        FormatException error = Assert.Throws<FormatException>(() => Quantity.ParseScaled(text, scale));
+        Assert.Contains("64-bit range", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(64, QuantityStatus.Valid)]
+    [InlineData(65, QuantityStatus.TooLong)]
+    [InlineData(100_000, QuantityStatus.TooLong)]
+    public void Texts_longer_than_MaxLength_are_refused_before_parsing(int length, QuantityStatus expected)
+    {
+        // A mantissa of many digits would take the quadratic big-integer path; the length check comes first.
+        string text = "1." + new string('0', length - 3) + "1";
+        Assert.Equal(length, text.Length);
+        Assert.Equal(expected, Quantity.Parse(text.AsSpan(), 9, out _));
+        Assert.Equal(expected, Quantity.Parse(Encoding.UTF8.GetBytes(text), 9, out long value));
+        Assert.Equal(expected == QuantityStatus.Valid ? 1_000_000_001 : 0, value);
+    }
+
+    [Theory]
+    [InlineData("1 ")]
+    [InlineData(" 1")]
+    [InlineData("1Gb")]
+    public void Invalid_text_is_Invalid(string text) =>
+        Assert.Equal(QuantityStatus.Invalid, Quantity.Parse(Encoding.UTF8.GetBytes(text), 0, out _));
 
     [Theory]
     [InlineData(-1)]

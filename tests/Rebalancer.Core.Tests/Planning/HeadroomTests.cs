@@ -124,7 +124,7 @@ public sealed class HeadroomTests
         HeadroomVerdict verdict = Evaluate(new TestCluster().Nodes(3, "n").Pod("a", "n-0").Build());
 
         Assert.Null(verdict.ZoneLossSurvivable);
-        Assert.Null(verdict.LargestZone);
+        Assert.Null(verdict.WorstZone);
         Assert.Empty(verdict.ZoneShortfall);
     }
 
@@ -142,7 +142,7 @@ public sealed class HeadroomTests
 
         HeadroomVerdict verdict = Evaluate(snapshot);
 
-        Assert.Equal("zone-a", verdict.LargestZone);
+        Assert.Equal("zone-a", verdict.WorstZone);
         Assert.False(verdict.ZoneLossSurvivable);
 
         // 2000 → b-0 (500 left); 1000 → c-0 (0 left); 800 → nowhere.
@@ -162,7 +162,7 @@ public sealed class HeadroomTests
 
         HeadroomVerdict verdict = Evaluate(snapshot);
 
-        Assert.Equal("zone-a", verdict.LargestZone);
+        Assert.Equal("zone-a", verdict.WorstZone);
         Assert.True(verdict.ZoneLossSurvivable);
         Assert.Empty(verdict.ZoneShortfall);
     }
@@ -175,7 +175,7 @@ public sealed class HeadroomTests
             .Node("n-1", configure: n => n.Label(Headroom.ZoneLabel, "zone-a"))
             .Build();
 
-        Assert.Equal("zone-a", Evaluate(snapshot).LargestZone);
+        Assert.Equal("zone-a", Evaluate(snapshot).WorstZone);
     }
 
     [Fact]
@@ -232,7 +232,7 @@ public sealed class HeadroomTests
     [Fact]
     public void Large_clusters_with_room_survive_node_and_zone_loss()
     {
-        // 5,000 nodes in 3 zones and 150,000 pods: the zone loss re-fits about 50,000 pods.
+        // 5,000 nodes in 3 zones and 150,000 pods: each zone loss re-fits about 50,000 pods.
         string[] zones = ["z-a", "z-b", "z-c"];
         var cluster = new TestCluster();
         for (int n = 0; n < 5000; n++)

@@ -146,7 +146,7 @@ public class DefaultEvictorSettingsBinderTests
     }
 
     [Theory]
-    [InlineData("""{"nodeSelector": "a b"}""", "args.nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key")]
+    [InlineData("""{"nodeSelector": "a b"}""", "args.nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key: the name must be 1 to 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit, with an optional prefix and '/' (e.g. app.kubernetes.io/name)")]
     [InlineData("""{"nodeSelector": {"a": "b"}}""", "args.nodeSelector: must be a label selector string such as 'kubernetes.io/os=linux,node-role.kubernetes.io/control-plane!='")]
     [InlineData("""{"labelSelector": {"matchLabels": {"app": 1}, "matchFields": {}}}""", "args.labelSelector.matchFields: unknown field 'matchFields' (known: matchExpressions, matchLabels)")]
     [InlineData("""{"priorityThreshold": {"value": 2000000001}}""", "args.priorityThreshold.value: 2000000001 is greater than 2000000000, the priority of system-critical pods")]
@@ -170,7 +170,7 @@ public class DefaultEvictorSettingsBinderTests
     [InlineData("""{"podProtections": {"extraEnabled": "PodsWithPVC"}}""", "args.podProtections.extraEnabled: must be a list of protection names")]
     [InlineData("""{"podProtections": {"extraEnabled": [["PodsWithPVC"]]}}""", "args.podProtections.extraEnabled[0]: must be a protection name")]
     [InlineData("""{"podProtections": {"enabled": []}}""", "args.podProtections.enabled: unknown field 'enabled' (known: config, defaultDisabled, extraEnabled)")]
-    [InlineData("""{"podProtections": {"extraEnabled": ["PodsWithPVC"], "config": {"PodsWithPDB": {}}}}""", "args.podProtections.config.PodsWithPDB: unknown field 'PodsWithPDB' (known: PodsWithPVC)")]
+    [InlineData("""{"podProtections": {"extraEnabled": ["PodsWithPVC"], "config": {"PodsWithPDB": {}}}}""", "args.podProtections.config.PodsWithPDB: unknown field 'PodsWithPDB' (known: PodsWithPVC); did you mean 'PodsWithPVC'?")]
     [InlineData("""{"podProtections": {"config": {"PodsWithPVC": {"protectedStorageClasses": [{"name": "ssd"}]}}}}""", "args.podProtections.config.PodsWithPVC: has no effect unless PodsWithPVC is listed in podProtections.extraEnabled")]
     [InlineData("""{"podProtections": {"extraEnabled": ["PodsWithPVC"], "config": {"PodsWithPVC": {"protectedStorageClasses": [{"name": ""}]}}}}""", "args.podProtections.config.PodsWithPVC.protectedStorageClasses[0].name: a storage class name is required and must not be empty")]
     [InlineData("""{"podProtections": {"extraEnabled": ["PodsWithPVC"], "config": {"PodsWithPVC": {"protectedStorageClasses": [{}]}}}}""", "args.podProtections.config.PodsWithPVC.protectedStorageClasses[0].name: a storage class name is required and must not be empty")]
@@ -204,7 +204,7 @@ public class DefaultEvictorSettingsBinderTests
 
         Assert.Equal(
         [
-            "args.nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key",
+            "args.nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key: the name must be 1 to 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit, with an optional prefix and '/' (e.g. app.kubernetes.io/name)",
             "args.priorityThreshold.value: 2000000001 is greater than 2000000000, the priority of system-critical pods",
             "args.minReplicas: 'two' is not an integer",
             "args.minPodAge: '1w' is not a duration: unknown unit 'w' (valid units: ns, us, ms, s, m, h) (examples: \"5m\", \"1h30m\", \"300s\")",
@@ -212,7 +212,7 @@ public class DefaultEvictorSettingsBinderTests
             "args.podProtections.defaultDisabled[1]: 'DaemonSetPods' is listed more than once",
             "args.podProtections.defaultDisabled[2]: unknown protection 'Nope' (defaultDisabled accepts: PodsWithLocalStorage, DaemonSetPods, SystemCriticalPods, FailedBarePods, SafeToEvictAnnotation, DoNotDisruptAnnotation)",
             "args.evictSystemCriticalPods: cannot be combined with podProtections; use podProtections.defaultDisabled: [SystemCriticalPods] instead",
-            "args.nodefit: unknown field 'nodefit' (known: evictDaemonSetPods, evictFailedBarePods, evictLocalStoragePods, evictSystemCriticalPods, ignorePodsWithoutPDB, ignorePvcPods, labelSelector, minPodAge, minReplicas, namespaceLabelSelector, noEvictionPolicy, nodeFit, nodeSelector, podProtections, priorityThreshold)",
+            "args.nodefit: unknown field 'nodefit' (known: evictDaemonSetPods, evictFailedBarePods, evictLocalStoragePods, evictSystemCriticalPods, ignorePodsWithoutPDB, ignorePvcPods, labelSelector, minPodAge, minReplicas, namespaceLabelSelector, noEvictionPolicy, nodeFit, nodeSelector, podProtections, priorityThreshold); did you mean 'nodeFit'? (names are case-sensitive)",
         ], problems);
 
         // The valid parts still bind, so later checks see as much of the intent as possible.

@@ -167,7 +167,7 @@ public class PolicyBinderTests
     [InlineData("\"evictionFailureEventNotification\": 1", "evictionFailureEventNotification: '1' is not a boolean (true or false)")]
     [InlineData("\"nodeSelector\": \"zone in a\"", "nodeSelector: 'zone in a' is not a valid label selector: 'zone in a': values must be in parentheses")]
     [InlineData("\"nodeSelector\": {\"matchLabels\": {\"a\": \"b\"}}", "nodeSelector: must be a label selector string such as 'kubernetes.io/os=linux,node-role.kubernetes.io/control-plane!='")]
-    [InlineData("\"maxNoOfPodsToEvictPerNod\": 5", "maxNoOfPodsToEvictPerNod: unknown field 'maxNoOfPodsToEvictPerNod' (known: apiVersion, evictionFailureEventNotification, gracePeriodSeconds, kind, maxNoOfPodsToEvictPerNamespace, maxNoOfPodsToEvictPerNode, maxNoOfPodsToEvictTotal, metricsCollector, metricsProviders, nodeSelector, profiles, scheduler)")]
+    [InlineData("\"maxNoOfPodsToEvictPerNod\": 5", "maxNoOfPodsToEvictPerNod: unknown field 'maxNoOfPodsToEvictPerNod' (known: apiVersion, evictionFailureEventNotification, gracePeriodSeconds, kind, maxNoOfPodsToEvictPerNamespace, maxNoOfPodsToEvictPerNode, maxNoOfPodsToEvictTotal, metricsCollector, metricsProviders, nodeSelector, profiles, scheduler); did you mean 'maxNoOfPodsToEvictPerNode'?")]
     [InlineData("\"metricsCollector\": {\"enabled\": true, \"interval\": \"5s\"}", "metricsCollector.interval: unknown field 'interval' (known: enabled)")]
     [InlineData("\"metricsCollector\": true", "metricsCollector: must be a mapping")]
     public void Reports_invalid_top_level_fields(string field, string expected)
@@ -244,7 +244,7 @@ public class PolicyBinderTests
     [InlineData(""" "profiles": [{"plugins": {"balance": {"enabled": ["RemoveDuplicates"]}}}] """, "profiles[0].name: is required and must not be empty")]
     [InlineData(""" "profiles": [{"name": "", "plugins": {"balance": {"enabled": ["RemoveDuplicates"]}}}] """, "profiles[0].name: is required and must not be empty")]
     [InlineData(""" "profiles": [{"name": "p", "plugins": {"balance": {"enabled": ["RemoveDuplicates"]}}}, {"name": "p", "plugins": {"balance": {"enabled": ["RemoveDuplicates"]}}}] """, "profiles[1].name: duplicate profile name 'p' (first used by profiles[0])")]
-    [InlineData(""" "profiles": [{"name": "p", "plugin": {}, "plugins": {"balance": {"enabled": ["RemoveDuplicates"]}}}] """, "profiles[0].plugin: unknown field 'plugin' (known: name, pluginConfig, plugins)")]
+    [InlineData(""" "profiles": [{"name": "p", "plugin": {}, "plugins": {"balance": {"enabled": ["RemoveDuplicates"]}}}] """, "profiles[0].plugin: unknown field 'plugin' (known: name, pluginConfig, plugins); did you mean 'plugins'?")]
     public void Reports_invalid_profiles(string profiles, string expected)
     {
         (_, string[] problems) = PolicyJson.Bind(Policy(profiles));
@@ -259,7 +259,7 @@ public class PolicyBinderTests
     [InlineData("""[{"name": "RemoveDuplicates", "arguments": {}}]""", "profiles[0].pluginConfig[0].arguments: unknown field 'arguments' (known: args, name)")]
     [InlineData("""["RemoveDuplicates"]""", "profiles[0].pluginConfig[0]: must be a mapping with name and args")]
     [InlineData("""{"RemoveDuplicates": {}}""", "profiles[0].pluginConfig: must be a list of {name, args}")]
-    [InlineData("""[{"name": "RemoveDuplicates", "args": {"excludeOwnerKind": ["ReplicaSet"]}}]""", "profiles[0].pluginConfig[0].args.excludeOwnerKind: unknown field 'excludeOwnerKind' (known: excludeOwnerKinds, namespaces)")]
+    [InlineData("""[{"name": "RemoveDuplicates", "args": {"excludeOwnerKind": ["ReplicaSet"]}}]""", "profiles[0].pluginConfig[0].args.excludeOwnerKind: unknown field 'excludeOwnerKind' (known: excludeOwnerKinds, namespaces); did you mean 'excludeOwnerKinds'?")]
     [InlineData("""[{"name": "RemoveDuplicates", "args": {"namespaces": {"include": ["a"], "exclude": ["b"]}}}]""", "profiles[0].pluginConfig[0].args.namespaces: only one of include and exclude can be set")]
     [InlineData("""[{"name": "RemoveDuplicates", "args": ["ReplicaSet"]}]""", "profiles[0].pluginConfig[0].args: must be a mapping")]
     [InlineData("""[{"name": "DefaultEvictor", "args": {"nodeFit": "yes"}}]""", "profiles[0].pluginConfig[0].args.nodeFit: 'yes' is not a boolean (true or false)")]
@@ -267,6 +267,9 @@ public class PolicyBinderTests
     [InlineData("""[{"name": "MyPlugin"}]""", "profiles[0].pluginConfig[0].name: unknown plugin 'MyPlugin' ({known})")]
     [InlineData("""[{"name": "removeDuplicates"}]""", "profiles[0].pluginConfig[0].name: unknown plugin 'removeDuplicates' ({known}); did you mean 'RemoveDuplicates'? (names are case-sensitive)")]
     [InlineData("""[{"name": "defaultEvictor"}]""", "profiles[0].pluginConfig[0].name: unknown plugin 'defaultEvictor' ({known}); did you mean 'DefaultEvictor'? (names are case-sensitive)")]
+    [InlineData("""[{"name": "LowNodeUtilisation"}]""", "profiles[0].pluginConfig[0].name: unknown plugin 'LowNodeUtilisation' ({known}); did you mean 'LowNodeUtilization'?")]
+    [InlineData("""[{"name": "DefaultEvictor", "args": {"nodefit": true}}]""", "profiles[0].pluginConfig[0].args.nodefit: unknown field 'nodefit' (known: evictDaemonSetPods, evictFailedBarePods, evictLocalStoragePods, evictSystemCriticalPods, ignorePodsWithoutPDB, ignorePvcPods, labelSelector, minPodAge, minReplicas, namespaceLabelSelector, noEvictionPolicy, nodeFit, nodeSelector, podProtections, priorityThreshold); did you mean 'nodeFit'? (names are case-sensitive)")]
+    [InlineData("""[{"name": "DefaultEvictor", "args": {"minPodAg": "5m"}}]""", "profiles[0].pluginConfig[0].args.minPodAg: unknown field 'minPodAg' (known: evictDaemonSetPods, evictFailedBarePods, evictLocalStoragePods, evictSystemCriticalPods, ignorePodsWithoutPDB, ignorePvcPods, labelSelector, minPodAge, minReplicas, namespaceLabelSelector, noEvictionPolicy, nodeFit, nodeSelector, podProtections, priorityThreshold); did you mean 'minPodAge'?")]
     public void Reports_invalid_plugin_config(string pluginConfig, string expected)
     {
         (_, string[] problems) = PolicyJson.Bind(Policy(
@@ -282,12 +285,22 @@ public class PolicyBinderTests
     [InlineData("""{"balance": {"enabled": ["RemoveDuplicates"]}, "deschedule": {"enabled": ["RemoveDuplicates"]}}""", "profiles[0].plugins.deschedule.enabled[0]: plugin 'RemoveDuplicates' implements balance, not deschedule ({known-deschedule})")]
     [InlineData("""{"balance": {"enabled": "RemoveDuplicates"}}""", "profiles[0].plugins.balance.enabled: must be a list of plugin names")]
     [InlineData("""{"balance": {"enabled": ["RemoveDuplicates", {"name": "x"}]}}""", "profiles[0].plugins.balance.enabled[1]: must be a plugin name")]
-    [InlineData("""{"balance": {"enabled": ["RemoveDuplicates"], "enable": []}}""", "profiles[0].plugins.balance.enable: unknown field 'enable' (known: disabled, enabled)")]
+    [InlineData("""{"balance": {"enabled": ["RemoveDuplicates"], "enable": []}}""", "profiles[0].plugins.balance.enable: unknown field 'enable' (known: disabled, enabled); did you mean 'enabled'?")]
     [InlineData("""{"balance": {"enabled": ["RemoveDuplicates"]}, "filter": {"enabled": ["RemoveDuplicates"]}}""", "profiles[0].plugins.filter.enabled[0]: plugin 'RemoveDuplicates' is a strategy, not a filter plugin (known filter plugins: DefaultEvictor)")]
     [InlineData("""{"balance": {"enabled": ["RemoveDuplicates"]}, "preEvictionFilter": {"enabled": ["MyFilter"]}}""", "profiles[0].plugins.preEvictionFilter.enabled[0]: unknown plugin 'MyFilter' (known preEvictionFilter plugins: DefaultEvictor)")]
     [InlineData("""{"balance": {"enabled": ["RemoveDuplicates"]}, "preevictionfilter": {"enabled": ["DefaultEvictor"]}, "preEvictionFilter": {"enabled": ["DefaultEvictor"]}}""", "profiles[0].plugins.preevictionfilter: is the same extension point as preEvictionFilter; keep only one of them")]
     [InlineData("""{"balance": {"enabled": ["RemoveDuplicates"]}, "evict": {"enabled": ["DefaultEvictor"]}}""", "profiles[0].plugins.evict: unknown field 'evict' (known: balance, deschedule, filter, preEvictionFilter, preevictionfilter, presort, sort)")]
     [InlineData("""["RemoveDuplicates"]""", "profiles[0].plugins: must be a mapping")]
+    [InlineData("""{"balance": {"enabled": ["RemoveDuplicate"]}}""", "profiles[0].plugins.balance.enabled[0]: unknown plugin 'RemoveDuplicate' ({known-balance}); did you mean 'RemoveDuplicates'?")]
+    [InlineData("""{"balance": {"enabled": ["RemoveDuplicatess"]}}""", "profiles[0].plugins.balance.enabled[0]: unknown plugin 'RemoveDuplicatess' ({known-balance}); did you mean 'RemoveDuplicates'?")]
+    [InlineData("""{"balance": {"enabled": ["LowNodeUtilisation"]}}""", "profiles[0].plugins.balance.enabled[0]: unknown plugin 'LowNodeUtilisation' ({known-balance}); did you mean 'LowNodeUtilization'?")]
+    [InlineData("""{"balance": {"enabled": ["Consolidaton"]}}""", "profiles[0].plugins.balance.enabled[0]: unknown plugin 'Consolidaton' ({known-balance}); did you mean 'Consolidation'?")]
+    [InlineData("""{"balance": {"enabled": ["PodLifetime"]}}""", "profiles[0].plugins.balance.enabled[0]: unknown plugin 'PodLifetime' ({known-balance}); did you mean 'PodLifeTime'? (names are case-sensitive; PodLifeTime is a deschedule plugin: enable it under plugins.deschedule.enabled)")]
+    [InlineData("""{"deschedule": {"enabled": ["RemoveDuplicate"]}}""", "profiles[0].plugins.deschedule.enabled[0]: unknown plugin 'RemoveDuplicate' ({known-deschedule}); did you mean 'RemoveDuplicates'? (RemoveDuplicates is a balance plugin: enable it under plugins.balance.enabled)")]
+    [InlineData("""{"deschedule": {"enabled": ["RemovePodsViolatingNodeTaint"]}}""", "profiles[0].plugins.deschedule.enabled[0]: unknown plugin 'RemovePodsViolatingNodeTaint' ({known-deschedule}); did you mean 'RemovePodsViolatingNodeTaints'?")]
+    [InlineData("""{"balance": {"enabled": ["DefaultEvicter"]}}""", "profiles[0].plugins.balance.enabled[0]: unknown plugin 'DefaultEvicter' ({known-balance}); did you mean 'DefaultEvictor'? (DefaultEvictor is the evictor, always on at filter and preEvictionFilter, not a balance plugin)")]
+    [InlineData("""{"balance": {"enabled": ["RemoveDuplicates"]}, "filter": {"enabled": ["DefaultEvicter"]}}""", "profiles[0].plugins.filter.enabled[0]: unknown plugin 'DefaultEvicter' (known filter plugins: DefaultEvictor); did you mean 'DefaultEvictor'?")]
+    [InlineData("""{"balance": {"enabled": ["Rebalance"]}}""", "profiles[0].plugins.balance.enabled[0]: unknown plugin 'Rebalance' ({known-balance})")]
     public void Reports_invalid_plugin_sets(string plugins, string expected)
     {
         (_, string[] problems) = PolicyJson.Bind(Policy("\"profiles\": [{\"name\": \"p\", \"plugins\": " + plugins + "}]"));
@@ -407,14 +420,14 @@ public class PolicyBinderTests
 
         Assert.Equal(
         [
-            "nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key",
+            "nodeSelector: 'a b' is not a valid label selector: 'a b' is not a valid label key: the name must be 1 to 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit, with an optional prefix and '/' (e.g. app.kubernetes.io/name)",
             "maxNoOfPodsToEvictPerNode: -5 is not in [0, 4294967295]",
             "gracePeriodSeconds: '30' is not an integer",
             "metricsProviders[0].prometheus.url: 'ftp://prom' is not an absolute http or https URL",
             "metricsProviders[1].source: 'Prometheus' is already configured at metricsProviders[0]; each source can be configured only once",
             "profiles[0].pluginConfig[0].args.minPodAge: '1d' is not a duration: unknown unit 'd' (valid units: ns, us, ms, s, m, h) (examples: \"5m\", \"1h30m\", \"300s\")",
             "profiles[0].pluginConfig[0].args.podProtections.extraEnabled[0]: unknown protection 'PodsWithPVCs' (extraEnabled accepts: PodsWithPVC, PodsWithoutPDB, PodsWithResourceClaims)",
-            "profiles[0].pluginConfig[1].args.namespace: unknown field 'namespace' (known: excludeOwnerKinds, namespaces)",
+            "profiles[0].pluginConfig[1].args.namespace: unknown field 'namespace' (known: excludeOwnerKinds, namespaces); did you mean 'namespaces'?",
             "profiles[0].pluginConfig[2].name: duplicate pluginConfig for 'RemoveDuplicates' (first at profiles[0].pluginConfig[1])",
             Expand("profiles[0].plugins.deschedule.enabled[0]: plugin 'RemoveDuplicates' implements balance, not deschedule ({known-deschedule})"),
             Expand("profiles[0].plugins.balance.enabled[1]: unknown plugin 'Foo' ({known-balance})"),

@@ -146,7 +146,7 @@ public sealed class SchedulerProfileBinderTests
             """{"nmae": "x", "pluginConfig": [{"name": "InterPodAffinity", "args": {"hardPodAffinityWeight": 101}}]}""",
             [
                 "scheduler.pluginConfig[0].args.hardPodAffinityWeight: 101 is not in [0, 100]",
-                "scheduler.nmae: unknown field 'nmae' (known: name, pluginConfig, plugins)",
+                "scheduler.nmae: unknown field 'nmae' (known: name, pluginConfig, plugins); did you mean 'name'?",
             ]
         },
     };

@@ -28,7 +28,7 @@ public sealed class ServerApiTests
         Assert.Contains(core.Resources, r => r.Name == "nodes" && r.ShortNames.Contains("no"));
 
         var groups = await client.Apis.GetAPIVersionsAsync(Timeout());
-        Assert.Equal(["apps", "events.k8s.io", "policy", "scheduling.k8s.io", "metrics.k8s.io"], groups.Groups.Select(g => g.Name));
+        Assert.Equal(["apps", "events.k8s.io", "policy", "scheduling.k8s.io", "coordination.k8s.io", "metrics.k8s.io"], groups.Groups.Select(g => g.Name));
         var policy = await client.PolicyV1.GetAPIResourcesAsync(Timeout());
         Assert.Contains(policy.Resources, r => r.Name == "poddisruptionbudgets" && r.ShortNames.Contains("pdb"));
     }
@@ -102,8 +102,9 @@ public sealed class ServerApiTests
         Assert.Equal(201, server.Journal.Find("POST", "/api/v1/namespaces/shop/events").Single().StatusCode);
         var core = await client.CoreV1.ListNamespacedEventAsync("shop", fieldSelector: "reason=Evicted,involvedObject.name=web-1", cancellationToken: Timeout());
         Assert.Equal("evicted by rebalancer", Assert.Single(core.Items).Message);
-        var modern = await client.EventsV1.ListEventForAllNamespacesAsync(cancellationToken: Timeout());
+        var modern = await client.EventsV1.ListEventForAllNamespacesAsync(fieldSelector: "reason=Rebalanced", cancellationToken: Timeout());
         Assert.Equal("Rebalanced", Assert.Single(modern.Items).Reason);
+        Assert.Equal(2, (await client.EventsV1.ListEventForAllNamespacesAsync(cancellationToken: Timeout())).Items.Count); // one storage: both events
 
         var (code, _, _) = await FailsAsync(() => client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
         {

@@ -14,37 +14,6 @@ public sealed class CordonExecutorTests
 {
     private const string EvictionPath = "/api/v1/namespaces/*/pods/*/eviction";
 
-    /// <summary>
-    /// A plan draining <paramref name="node"/> of <paramref name="pods"/> (Consolidation's evictions, in that order),
-    /// marked as the strategy marks it: AlreadyCordoned when the snapshot has the node unschedulable.
-    /// </summary>
-    private static Plan DrainPlan(ClusterSnapshot snapshot, string node, string[] pods, bool uncordonOnIncompleteDrain = true, params string[] otherPods)
-    {
-        Plan plain = PlanOf(snapshot, [.. pods, .. otherPods]);
-        int nodeIndex = Enumerable.Range(0, snapshot.Nodes.Count).Single(n => snapshot.Nodes.Name[n] == node);
-        var moves = plain.Evictions.Take(pods.Length).Select(e => (e.Pod, -1)).ToList();
-        var drained = new DrainedNode(nodeIndex, moves, 1m)
-        {
-            Cordon = snapshot.Nodes.IsUnschedulable(nodeIndex) ? CordonAction.AlreadyCordoned : CordonAction.Cordon,
-            Plugin = "Consolidation",
-            UncordonOnIncompleteDrain = uncordonOnIncompleteDrain,
-        };
-        return new Plan
-        {
-            Snapshot = snapshot,
-            Now = plain.Now,
-            Evictions = [.. plain.Evictions.Select((e, i) => i < pods.Length ? e with { Plugin = "Consolidation" } : e)],
-            Skipped = [],
-            Warnings = [],
-            PluginRuns = [],
-            RequestedBefore = [],
-            RequestedAfter = [],
-            ConsideredNodes = [],
-            Consolidation = new ConsolidationSummary([drained], 2, 1, 1, 1, 1, 0, false) { UncordonOnIncompleteDrain = uncordonOnIncompleteDrain },
-            Drains = [drained],
-        };
-    }
-
     private static async Task<ExecutionResult> ExecuteAsync(TestApiServer server, Plan plan, EvictionExecutorOptions? options = null)
     {
         using KubernetesConnection connection = Connect(server);
@@ -54,6 +23,22 @@ public sealed class CordonExecutorTests
     private static IReadOnlyList<JournalEntry> Patches(TestApiServer server, string node = "*") => server.Journal.Find("PATCH", $"/api/v1/nodes/{node}");
 
     private static bool? Unschedulable(TestApiServer server, string node) => server.Store.Get("nodes", null, node)!["spec"]?["unschedulable"]?.GetValue<bool>();
+
+    /// <summary>The node's annotations named <c>rebalancer.io/…</c>, by name.</summary>
+    private static Dictionary<string, string> Markers(TestApiServer server, string node) =>
+        (server.Store.Get("nodes", null, node)!["metadata"]?["annotations"]?.AsObject() ?? [])
+            .Where(a => a.Key.StartsWith("rebalancer.io/", StringComparison.Ordinal))
+            .ToDictionary(a => a.Key, a => a.Value!.GetValue<string>());
+
+    /// <summary>The cordon PATCH: the marker annotations with the run's identity, and spec.unschedulable, in one body.</summary>
+    private static void AssertCordonBody(JournalEntry patch)
+    {
+        Assert.Matches("""^\{"metadata":\{"annotations":\{"rebalancer.io/cordoned-by":"test-run","rebalancer.io/cordoned-at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","rebalancer.io/drain":"in-progress"\}\},"spec":\{"unschedulable":true\}\}$""",
+            patch.Body);
+    }
+
+    private const string UncordonBody =
+        """{"metadata":{"annotations":{"rebalancer.io/cordoned-by":null,"rebalancer.io/cordoned-at":null,"rebalancer.io/drain":null}},"spec":{"unschedulable":null}}""";
 
     [Fact]
     public async Task Execute_Should_CordonTheNodeBeforeAnyEviction_And_LeaveItCordoned_When_TheDrainCompletes()
@@ -65,20 +50,26 @@ public sealed class CordonExecutorTests
 
         Assert.All(result.Outcomes, o => Assert.Equal(EvictionOutcomeKind.Evicted, o.Outcome));
         NodeCordonOutcome cordon = Assert.Single(result.Cordons);
-        Assert.Equal(new NodeCordonOutcome(snapshot.Nodes.IndexOf("n1"), CordonOutcomeKind.Cordoned, 1, 200, null), cordon);
-        JournalEntry patch = Assert.Single(Patches(server)); // a complete drain is not uncordoned
+        Assert.Equal(new NodeCordonOutcome(snapshot.Nodes.IndexOf("n1"), CordonOutcomeKind.Cordoned, 2, 200, null), cordon);
+        IReadOnlyList<JournalEntry> patches = Patches(server); // a complete drain is not uncordoned: its marker says complete
+        Assert.Equal(2, patches.Count);
+        JournalEntry patch = patches[0];
         Assert.Equal("/api/v1/nodes/n1", patch.Path);
         Assert.Equal("application/strategic-merge-patch+json", patch.ContentType);
-        Assert.Equal("""{"spec":{"unschedulable":true}}""", patch.Body);
+        AssertCordonBody(patch);
         Assert.Null(patch.QueryValue("dryRun"));
         Assert.All(server.Journal.Find("POST", EvictionPath), e => Assert.True(e.Sequence > patch.Sequence, $"{e} was sent before the cordon"));
+        Assert.Equal("""{"metadata":{"annotations":{"rebalancer.io/drain":"complete"}}}""", patches[1].Body);
+        Assert.All(server.Journal.Find("POST", EvictionPath), e => Assert.True(e.Sequence < patches[1].Sequence, $"{e} was sent after the drain was marked complete"));
         Assert.True(Unschedulable(server, "n1"));
+        Assert.Equal(("test-run", "complete"), (Markers(server, "n1")["rebalancer.io/cordoned-by"], Markers(server, "n1")["rebalancer.io/drain"]));
         Assert.Null(Unschedulable(server, "n2"));
+        Assert.Empty(Markers(server, "n2"));
     }
 
     [Theory]
     [InlineData(true, CordonOutcomeKind.Uncordoned, 2, null)]
-    [InlineData(false, CordonOutcomeKind.Cordoned, 1, true)]
+    [InlineData(false, CordonOutcomeKind.Cordoned, 2, true)]
     public async Task Execute_Should_UncordonAtTheEnd_When_APdbBlocksOneOfTheNodesPods(bool uncordon, CordonOutcomeKind expected, int patches, bool? unschedulableAfter)
     {
         await using TestApiServer server = await StartAsync(SmallCluster());
@@ -94,10 +85,17 @@ public sealed class CordonExecutorTests
         Assert.Contains("2 of 3 planned pods gone", cordon.Message, StringComparison.Ordinal);
         IReadOnlyList<JournalEntry> sent = Patches(server, "n1");
         Assert.Equal(patches, sent.Count);
+        AssertCordonBody(sent[0]);
+        Assert.All(server.Journal.Find("POST", EvictionPath), e => Assert.True(e.Sequence < sent[1].Sequence, "the last step comes after every eviction"));
         if (uncordon)
         {
-            Assert.Equal("""{"spec":{"unschedulable":null}}""", sent[1].Body);
-            Assert.All(server.Journal.Find("POST", EvictionPath), e => Assert.True(e.Sequence < sent[1].Sequence, "the uncordon comes after every eviction"));
+            Assert.Equal(UncordonBody, sent[1].Body);
+            Assert.Empty(Markers(server, "n1"));
+        }
+        else
+        {
+            Assert.Equal("""{"metadata":{"annotations":{"rebalancer.io/drain":"incomplete"}}}""", sent[1].Body);
+            Assert.Equal("incomplete", Markers(server, "n1")["rebalancer.io/drain"]);
         }
 
         Assert.Equal(unschedulableAfter, Unschedulable(server, "n1"));
@@ -155,7 +153,8 @@ public sealed class CordonExecutorTests
         Assert.Equal(CordonOutcomeKind.CordonFailed, cordon.Outcome);
         Assert.Equal(5, cordon.Attempts);
         Assert.Contains("uncordoned in case", cordon.Message, StringComparison.Ordinal);
-        Assert.Equal("""{"spec":{"unschedulable":null}}""", Patches(server)[^1].Body);
+        // Journal order is the server's completion order, and aborted attempts may complete after the uncordon.
+        Assert.Equal(200, Assert.Single(Patches(server), p => p.Body == UncordonBody).StatusCode);
         Assert.Empty(server.Journal.Find("POST", EvictionPath));
     }
 
@@ -173,6 +172,7 @@ public sealed class CordonExecutorTests
         Assert.Equal("All", patch.QueryValue("dryRun"));
         Assert.Equal(200, patch.StatusCode);
         Assert.Null(Unschedulable(server, "n1"));
+        Assert.Empty(Markers(server, "n1")); // and no marker patch at the end: nothing was persisted
     }
 
     [Fact]
@@ -206,6 +206,7 @@ public sealed class CordonExecutorTests
         Assert.Equal(CordonOutcomeKind.Uncordoned, Assert.Single(result.Cordons).Outcome);
         Assert.Equal(2, Patches(server, "n1").Count);
         Assert.Null(Unschedulable(server, "n1"));
+        Assert.Empty(Markers(server, "n1"));
     }
 
     [Fact]
@@ -234,6 +235,9 @@ public sealed class CordonExecutorTests
         Assert.Equal(2, patches.Count);
         JournalEntry first = Assert.Single(server.Journal.Find("POST", EvictionPath));
         Assert.True(patches[0].Sequence < first.Sequence, "n1 was cordoned after the run's first eviction");
+        AssertCordonBody(patches[0]);
+        Assert.Equal(UncordonBody, patches[1].Body);
         Assert.Null(Unschedulable(server, "n1"));
+        Assert.Empty(Markers(server, "n1"));
     }
 }

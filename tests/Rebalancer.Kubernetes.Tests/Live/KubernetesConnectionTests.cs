@@ -107,6 +107,61 @@ public sealed class KubernetesConnectionTests : IDisposable
         Assert.Equal("https://127.0.0.1:6443/", connection.Server.ToString());
     }
 
+    private string Kubeconfig(string server, string cluster = "", string user = "{token: abc}", string context = "")
+    {
+        string kubeconfig = Path.Combine(_home, "config-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(kubeconfig, $$"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: c
+              cluster:
+                server: {{server}}
+            {{cluster}}
+            contexts:
+            - name: c
+              context: {cluster: c, user: u{{context}}}
+            current-context: c
+            users:
+            - name: u
+              user: {{user}}
+            """);
+        return kubeconfig;
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8001", "", "{token: abc}", "the API server http://127.0.0.1:8001/ is plain http, and a bearer token is sent with every request: the credentials and every answer travel unencrypted, and the server is not authenticated")]
+    [InlineData("http://127.0.0.1:8001", "", "{username: admin, password: secret}", "the API server http://127.0.0.1:8001/ is plain http, and a user name and password (basic auth) is sent with every request: the credentials and every answer travel unencrypted, and the server is not authenticated")]
+    [InlineData("https://127.0.0.1:6443", "    insecure-skip-tls-verify: true", "{token: abc}", "insecure-skip-tls-verify is set: the API server https://127.0.0.1:6443/ is not authenticated (its certificate is not checked), so anyone who can intercept the connection can impersonate it and receive the credentials")]
+    [InlineData("https://127.0.0.1:6443", "", "{token: abc}", null)]
+    public void Open_Should_WarnOnce_When_TheConnectionIsNotSafe(string server, string cluster, string user, string? expected)
+    {
+        string kubeconfig = Kubeconfig(server, cluster, user);
+
+        using KubernetesConnection connection = KubernetesConnection.Open(Options() with { Kubeconfig = kubeconfig });
+
+        Assert.Equal(expected is null ? [] : [$"context c (kubeconfig {kubeconfig}): {expected}"], connection.SecurityWarnings);
+    }
+
+    [Fact]
+    public void FromConfiguration_Should_NotWarn_When_PlainHttpCarriesNoCredentials()
+    {
+        // kubectl proxy on localhost: nothing to leak (a kubeconfig user without credentials is refused by KubernetesClient).
+        using KubernetesConnection connection = KubernetesConnection.FromConfiguration(new k8s.KubernetesClientConfiguration { Host = "http://127.0.0.1:8001" }, "proxy");
+
+        Assert.Empty(connection.SecurityWarnings);
+    }
+
+    [Theory]
+    [InlineData(", namespace: ops", "ops")]
+    [InlineData("", "default")]
+    public void Open_Should_TakeTheNamespaceOfTheContext(string context, string expected)
+    {
+        using KubernetesConnection connection = KubernetesConnection.Open(Options() with { Kubeconfig = Kubeconfig("https://127.0.0.1:6443", context: context) });
+
+        Assert.Equal(expected, connection.Namespace);
+    }
+
     [Fact]
     public void Open_Should_FailClearly_When_TheKubeconfigIsEmpty()
     {

@@ -63,6 +63,37 @@ internal static class LiveTestKit
         };
     }
 
+    /// <summary>
+    /// A plan draining <paramref name="node"/> of <paramref name="pods"/> (Consolidation's evictions, in that order),
+    /// marked as the strategy marks it: AlreadyCordoned when the snapshot has the node unschedulable.
+    /// </summary>
+    public static Plan DrainPlan(ClusterSnapshot snapshot, string node, string[] pods, bool uncordonOnIncompleteDrain = true, params string[] otherPods)
+    {
+        Plan plain = PlanOf(snapshot, [.. pods, .. otherPods]);
+        int nodeIndex = Enumerable.Range(0, snapshot.Nodes.Count).Single(n => snapshot.Nodes.Name[n] == node);
+        var moves = plain.Evictions.Take(pods.Length).Select(e => (e.Pod, -1)).ToList();
+        var drained = new DrainedNode(nodeIndex, moves, 1m)
+        {
+            Cordon = snapshot.Nodes.IsUnschedulable(nodeIndex) ? CordonAction.AlreadyCordoned : CordonAction.Cordon,
+            Plugin = "Consolidation",
+            UncordonOnIncompleteDrain = uncordonOnIncompleteDrain,
+        };
+        return new Plan
+        {
+            Snapshot = snapshot,
+            Now = plain.Now,
+            Evictions = [.. plain.Evictions.Select((e, i) => i < pods.Length ? e with { Plugin = "Consolidation" } : e)],
+            Skipped = [],
+            Warnings = [],
+            PluginRuns = [],
+            RequestedBefore = [],
+            RequestedAfter = [],
+            ConsideredNodes = [],
+            Consolidation = new ConsolidationSummary([drained], 2, 1, 1, 1, 1, 0, false) { UncordonOnIncompleteDrain = uncordonOnIncompleteDrain },
+            Drains = [drained],
+        };
+    }
+
     /// <summary>Executor options for tests: no pacing, no backoff waits, short timeouts.</summary>
     public static EvictionExecutorOptions FastOptions(ExecutionMode mode = ExecutionMode.Evict) => new()
     {
@@ -72,6 +103,7 @@ internal static class LiveTestKit
         RetryMaxDelay = TimeSpan.FromMilliseconds(1),
         RequestTimeout = TimeSpan.FromSeconds(10),
         MaxRetries = 3,
+        RunId = "test-run",
     };
 
     public static EvictionExecutor Executor(TestApiServer server, KubernetesConnection connection, EvictionExecutorOptions options, TimeProvider? time = null) =>

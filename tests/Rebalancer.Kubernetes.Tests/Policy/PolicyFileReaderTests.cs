@@ -223,7 +223,7 @@ public class PolicyFileReaderTests
 
         var e = Assert.Throws<ConfigException>(() => PolicyFileReader.Parse(yaml, "bomb.yaml", new ConfigProblems()));
 
-        Assert.StartsWith($"the document expands to more than {PolicyFileReader.MaxNodes} values", Assert.Single(e.Problems).Message, StringComparison.Ordinal);
+        Assert.StartsWith($"aliases expand the document by more than {PolicyFileReader.MaxAliasNodes} values (an alias bomb?)", Assert.Single(e.Problems).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -265,7 +265,7 @@ public class PolicyFileReaderTests
             Assert.Equal(
             [
                 "maxNoOfPodsToEvictTotal: '5' is not an integer",
-                "profiles[0].plugins.balance.enabled[1]: unknown plugin 'RemoveDuplicate' (known balance plugins: " + KnownBalance() + ")",
+                "profiles[0].plugins.balance.enabled[1]: unknown plugin 'RemoveDuplicate' (known balance plugins: " + KnownBalance() + "); did you mean 'RemoveDuplicates'?",
             ], e.Problems.Select(p => p.ToString()));
             Assert.StartsWith(path + ": 2 problems:", e.Message, StringComparison.Ordinal);
         }

@@ -5,6 +5,7 @@ using Rebalancer.Core.Model;
 using Rebalancer.Kubernetes.Snapshots;
 using Rebalancer.Kubernetes.Snapshots.Compact;
 using Rebalancer.Testing.Synthetic;
+using static Rebalancer.Kubernetes.Tests.Snapshots.CompactTables;
 using static Rebalancer.Kubernetes.Tests.Snapshots.SnapshotTestKit;
 
 namespace Rebalancer.Kubernetes.Tests.Snapshots;
@@ -369,28 +370,5 @@ public sealed class CompactSnapshotTests
 
         Assert.Equal(expected.PriorityClasses.Keys, actual.PriorityClasses.Keys);
         Assert.Equal(expected.PvcStorageClasses.Keys, actual.PvcStorageClasses.Keys);
-    }
-
-    private static T[] Poke<T>(T[] column, int index, T value)
-    {
-        T[] copy = (T[])column.Clone();
-        copy[index] = value;
-        return copy;
-    }
-
-    private static ClusterSnapshot WithPods(ClusterSnapshot s, Func<PodTable, PodTable> change) =>
-        ClusterSnapshot.FromTables(s.Strings, s.Resources, s.Nodes, change(s.Pods), s.Pdbs, s.Namespaces, s.PriorityClasses,
-            s.PvcStorageClasses, s.ConstraintSets);
-
-    /// <summary>A copy of <paramref name="pods"/> with one column replaced (the table's columns are init-only).</summary>
-    private static PodTable Replace(PodTable pods, string column, Array value)
-    {
-        var copy = new PodTable(pods.ResourceCount);
-        foreach (PropertyInfo property in typeof(PodTable).GetProperties().Where(p => p.CanWrite))
-        {
-            property.SetValue(copy, property.Name == column ? value : property.GetValue(pods));
-        }
-
-        return copy;
     }
 }

@@ -9,22 +9,25 @@ public class SnapshotLoaderErrorTests
 {
     private static readonly string Good = Pod("good");
 
+    private const string InvalidQuantity =
+        "invalid quantity; expected a number of 0 or more with an optional suffix, without spaces: 250m, 2, 1.5, 512Mi, 2Gi, 1e3";
+
     public static TheoryData<string, string, string, string?> Malformed => new()
     {
         {
             List(Good, Pod("bad", containers: """[{"name":"a"},{"name":"b","resources":{"requests":{"cpu":"1.5.0"}}}]""")),
-            "items[1].spec.containers[1].resources.requests.cpu", "invalid quantity", "1.5.0"
+            "items[1].spec.containers[1].resources.requests.cpu", InvalidQuantity, "1.5.0"
         },
         {
             List(Pod("bad", spec: ""","initContainers":[{"name":"i","resources":{"limits":{"nvidia.com/gpu":"1Kb"}}}]""")),
-            "items[0].spec.initContainers[0].resources.limits[\"nvidia.com/gpu\"]", "invalid quantity", "1Kb"
+            "items[0].spec.initContainers[0].resources.limits[\"nvidia.com/gpu\"]", InvalidQuantity, "1Kb"
         },
         {
             List(Pod("bad", spec: ""","overhead":{"memory":"Mi"}""")),
-            "items[0].spec.overhead.memory", "invalid quantity", "Mi"
+            "items[0].spec.overhead.memory", InvalidQuantity, "Mi"
         },
         {
-            List(Good, Good, """{"kind":"PodDisruptionBudget","metadata":{"name":"p"},"spec":{"minAvailable":"3"}}"""),
+            List(Good, Pod("good-2"), """{"kind":"PodDisruptionBudget","metadata":{"name":"p"},"spec":{"minAvailable":"3"}}"""),
             "items[2].spec.minAvailable", "expected an integer or a percentage such as \"50%\"", "3"
         },
         {

@@ -185,7 +185,7 @@ internal static class SnapshotTestKit
 }
 
 /// <summary>A stream that hands out at most <c>chunk</c> bytes per read, like a slow pipe.</summary>
-internal sealed class TrickleStream(byte[] data, int chunk = 1) : Stream
+internal sealed class TrickleStream(byte[] data, int chunk = 1) : ReadOnlyStream
 {
     private int _position;
 
@@ -193,22 +193,6 @@ internal sealed class TrickleStream(byte[] data, int chunk = 1) : Stream
 
     /// <summary>Bytes handed out so far (the loader reads on its own thread).</summary>
     public int Delivered => Volatile.Read(ref _position);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -218,14 +202,4 @@ internal sealed class TrickleStream(byte[] data, int chunk = 1) : Stream
         Volatile.Write(ref _position, _position + n);
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

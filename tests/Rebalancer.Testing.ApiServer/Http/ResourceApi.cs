@@ -421,7 +421,7 @@ internal sealed partial class ResourceApi
             w.WriteStartArray("items");
             foreach (var item in items)
             {
-                Json.WriteObjectWithout(w, item.Json, "kind", "apiVersion");
+                Json.WriteObjectWithout(w, type.View(item.Json), "kind", "apiVersion");
             }
 
             w.WriteEndArray();
@@ -618,7 +618,7 @@ internal sealed partial class ResourceApi
             return;
         }
 
-        await Responses.WriteObjectAsync(context, 200, obj.Json).ConfigureAwait(false);
+        await Responses.WriteObjectAsync(context, 200, request.Type.View(obj.Json)).ConfigureAwait(false);
     }
 
     // ------------------------------------------------------------------------------------------------------------------
@@ -731,49 +731,58 @@ internal sealed partial class ResourceApi
             return;
         }
 
-        var result = _store.Transaction<(int Code, JsonElement? Object, KubeStatus? Error)>(() =>
+        var result = _store.Transaction(() => CreateLocked(type, ns, name, created, dryRun));
+        await WriteResultAsync(context, type, result).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The storage part of a create (store lock held): NamespaceLifecycle admission, AlreadyExists, the system fields,
+    /// the resource's validation (422), then the commit — or, in a dry run, the object that would have been stored.
+    /// <paramref name="created"/> is in the request's shape; the result is in the stored shape.
+    /// </summary>
+    private (int Code, JsonElement? Object, KubeStatus? Error) CreateLocked(ResourceType type, string ns, string name, JsonObject created, bool dryRun)
+    {
+        var state = _store.State;
+        if (CheckNamespaceForCreate(state, type, ns, name) is { } admission)
         {
-            var state = _store.State;
-            if (CheckNamespaceForCreate(state, type, ns, name) is { } admission)
-            {
-                return (0, null, admission);
-            }
+            return (0, null, admission);
+        }
 
-            if (state.Get(type, ns, name) is not null)
-            {
-                return (0, null, KubeStatus.AlreadyExists(type, name));
-            }
+        if (state.Get(type, ns, name) is not null)
+        {
+            return (0, null, KubeStatus.AlreadyExists(type, name));
+        }
 
-            metadata.Remove("resourceVersion");
-            metadata["uid"] = _store.NewUid();
-            metadata["creationTimestamp"] = Json.Rfc3339(_store.Now);
-            metadata.Remove("deletionTimestamp");
-            if (type.HasGeneration)
-            {
-                metadata["generation"] = 1;
-            }
+        var metadata = created.EnsureObject("metadata");
+        metadata.Remove("resourceVersion");
+        metadata["uid"] = _store.NewUid();
+        metadata["creationTimestamp"] = Json.Rfc3339(_store.Now);
+        metadata.Remove("deletionTimestamp");
+        if (type.HasGeneration)
+        {
+            metadata["generation"] = 1;
+        }
 
-            if (type == ResourceCatalog.Namespaces)
-            {
-                created["status"] = new JsonObject { ["phase"] = "Active" };
-            }
-            else if (type == ResourceCatalog.PodDisruptionBudgets)
-            {
-                created["status"] = new JsonObject { ["disruptionsAllowed"] = 0, ["currentHealthy"] = 0, ["desiredHealthy"] = 0, ["expectedPods"] = 0 };
-            }
-            else if (type == ResourceCatalog.Pods && created["status"] is not JsonObject)
-            {
-                created["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = "BestEffort" };
-            }
+        if (type == ResourceCatalog.Namespaces)
+        {
+            created["status"] = new JsonObject { ["phase"] = "Active" };
+        }
+        else if (type == ResourceCatalog.PodDisruptionBudgets)
+        {
+            created["status"] = new JsonObject { ["disruptionsAllowed"] = 0, ["currentHealthy"] = 0, ["desiredHealthy"] = 0, ["expectedPods"] = 0 };
+        }
+        else if (type == ResourceCatalog.Pods && created["status"] is not JsonObject)
+        {
+            created["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = "BestEffort" };
+        }
 
-            if (dryRun)
-            {
-                return (201, Json.ToElement(created), null);
-            }
+        var stored = type.IsView ? type.ToStorage!(created) : created;
+        if (type.Validate(stored) is { Count: > 0 } invalid)
+        {
+            return (0, null, KubeStatus.InvalidFields(type.Group, type.Kind, name, invalid));
+        }
 
-            return (201, _store.CommitPut(type, created).Json, null);
-        });
-        await WriteResultAsync(context, result).ConfigureAwait(false);
+        return dryRun ? (201, Json.ToElement(stored), null) : (201, _store.CommitPut(type.Storage, stored).Json, null);
     }
 
     private static string RandomSuffix()
@@ -788,10 +797,17 @@ internal sealed partial class ResourceApi
         return suffix.ToString();
     }
 
-    private static Task WriteResultAsync(HttpContext context, (int Code, JsonElement? Object, KubeStatus? Error) result) =>
-        result.Error is { } error
-            ? Responses.WriteStatusAsync(context, error)
-            : Responses.WriteObjectAsync(context, result.Code, result.Object!.Value);
+    /// <summary>Writes a write's result: an error Status, or the object (in the stored shape) as <paramref name="type"/> shows it.</summary>
+    private static Task WriteResultAsync(HttpContext context, ResourceType type, (int Code, JsonElement? Object, KubeStatus? Error) result)
+    {
+        if (result.Error is { } error)
+        {
+            return Responses.WriteStatusAsync(context, error);
+        }
+
+        var obj = result.Object!.Value;
+        return Responses.WriteObjectAsync(context, result.Code, obj.Str("kind") == type.Storage.Kind ? type.View(obj) : obj);
+    }
 
     // ------------------------------------------------------------------------------------------------------------------
     // UPDATE / PATCH (main resource and /status)
@@ -850,6 +866,25 @@ internal sealed partial class ResourceApi
         var result = _store.Transaction<(int Code, JsonElement? Object, KubeStatus? Error)>(() =>
         {
             var existing = _store.State.Get(type, ns, name);
+            if (existing is null && !patch && !statusOnly && type.CreatesOnUpdate)
+            {
+                // AllowCreateOnUpdate: the PUT creates the object, as a POST would.
+                var created = replacement!;
+                var createdMetadata = created.EnsureObject("metadata");
+                if (createdMetadata.GetString("name") is { } createdName && createdName != name)
+                {
+                    return (0, null, KubeStatus.BadRequest($"the name of the object ({createdName}) does not match the name on the URL ({name})"));
+                }
+
+                createdMetadata["name"] = name;
+                if (type.Namespaced)
+                {
+                    createdMetadata["namespace"] = ns;
+                }
+
+                return CreateLocked(type, ns, name, created, dryRun);
+            }
+
             if (existing is null)
             {
                 return (0, null, KubeStatus.NotFound(type, name));
@@ -859,10 +894,16 @@ internal sealed partial class ResourceApi
             if (!patch)
             {
                 updated = replacement!;
+                if (type.RequiresResourceVersionOnUpdate && string.IsNullOrEmpty(updated["metadata"]?.GetString("resourceVersion")))
+                {
+                    // The registry's Update with AllowUnconditionalUpdate() false: the GroupKind is the qualified resource.
+                    return (0, null, KubeStatus.InvalidFields(type.Group, type.Plural, name,
+                        [FieldError.Invalid("metadata.resourceVersion", "0x0", "must be specified for an update")]));
+                }
             }
             else
             {
-                updated = Json.ToNode(existing.Json);
+                updated = Json.ToNode(type.View(existing.Json));
                 updated.EnsureObject("metadata").Remove("resourceVersion");
                 try
                 {
@@ -901,7 +942,7 @@ internal sealed partial class ResourceApi
             JsonObject final;
             if (statusOnly)
             {
-                final = Json.ToNode(existing.Json);
+                final = Json.ToNode(type.View(existing.Json));
                 final["status"] = updated["status"]?.DeepClone();
             }
             else
@@ -910,7 +951,7 @@ internal sealed partial class ResourceApi
                 final["metadata"] = metadata;
                 if (type.HasStatusSubresource)
                 {
-                    final["status"] = Json.ToNode(existing.Json)["status"]?.DeepClone();
+                    final["status"] = Json.ToNode(type.View(existing.Json))["status"]?.DeepClone();
                 }
             }
 
@@ -935,15 +976,21 @@ internal sealed partial class ResourceApi
                 finalMetadata["generation"] = specChanged ? generation + 1 : generation;
             }
 
-            if (dryRun)
+            var stored = type.IsView ? type.ToStorage!(final) : final;
+            if (type.Validate(stored) is { Count: > 0 } invalid)
             {
-                finalMetadata["resourceVersion"] = existing.ResourceVersion.ToString(CultureInfo.InvariantCulture);
-                return (200, Json.ToElement(final), null);
+                return (0, null, KubeStatus.InvalidFields(type.Group, type.Kind, name, invalid));
             }
 
-            return (200, _store.CommitPut(type, final, statusOnly).Json, null);
+            if (dryRun)
+            {
+                stored.EnsureObject("metadata")["resourceVersion"] = existing.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+                return (200, Json.ToElement(stored), null);
+            }
+
+            return (200, _store.CommitPut(type.Storage, stored, statusOnly).Json, null);
         });
-        await WriteResultAsync(context, result).ConfigureAwait(false);
+        await WriteResultAsync(context, type, result).ConfigureAwait(false);
     }
 
     // ------------------------------------------------------------------------------------------------------------------
@@ -1003,7 +1050,7 @@ internal sealed partial class ResourceApi
             using var document = JsonDocument.Parse(success);
             return (200, document.RootElement.Clone(), null);
         });
-        await WriteResultAsync(context, result).ConfigureAwait(false);
+        await WriteResultAsync(context, type, result).ConfigureAwait(false);
     }
 
     /// <summary>Storage preconditions of a delete (<c>apiserver pkg/storage interfaces.go Preconditions.Check</c>).</summary>

@@ -99,6 +99,24 @@ internal static class Tables
             return [NameColumn, new("Status", "string", "", "The status of the namespace"), AgeColumn];
         }
 
+        if (type.Storage == ResourceCatalog.Events)
+        {
+            // eventColumnDefinitions; the server always sends the wide cells, kubectl hides priority 1 without -o wide.
+            return
+            [
+                new("Last Seen", "string", "", "The time at which the most recent occurrence of this event was recorded."),
+                new("Type", "string", "", "Type of this event (Normal, Warning), new types could be added in the future"),
+                new("Reason", "string", "", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+                new("Object", "string", "", "The object that this event is about."),
+                new("Subobject", "string", "", "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2].", 1),
+                new("Source", "string", "", "The component reporting this event. Should be a short machine understandable string.", 1),
+                new("Message", "string", "", "A human-readable description of the status of this operation."),
+                new("First Seen", "string", "", "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)", 1),
+                new("Count", "string", "", "The number of times this event has occurred.", 1),
+                new("Name", "string", "name", NameColumn.Description, 1),
+            ];
+        }
+
         return [NameColumn, new("Created At", "date", "", AgeColumn.Description)];
     }
 
@@ -166,7 +184,7 @@ internal static class Tables
             if (includeObject == "Object")
             {
                 w.WritePropertyName("object");
-                obj.Json.WriteTo(w);
+                type.View(obj.Json).WriteTo(w);
             }
             else if (includeObject != "None")
             {
@@ -214,6 +232,11 @@ internal static class Tables
         if (type == ResourceCatalog.Namespaces)
         {
             return [name, obj.Str("status", "phase") ?? "Active", age];
+        }
+
+        if (type.Storage == ResourceCatalog.Events)
+        {
+            return EventCells(obj, name, now);
         }
 
         return [name, obj.Str("metadata", "creationTimestamp") ?? ""];
@@ -299,6 +322,42 @@ internal static class Tables
             pod.Str("spec", "nodeName") is { Length: > 0 } node ? node : "<none>",
             pod.Str("status", "nominatedNodeName") is { Length: > 0 } nominated ? nominated : "<none>",
             readinessGates,
+        ];
+    }
+
+    /// <summary><c>printEvent</c> (wide) on the stored core/v1 shape, which both event APIs share.</summary>
+    private static object[] EventCells(JsonElement e, string name, DateTimeOffset now)
+    {
+        string Since(string? timestamp) => Json.ParseTime(timestamp) is { } at ? HumanDuration(now - at) : "<unknown>";
+        string first = e.Str("firstTimestamp") is { Length: > 0 } firstTimestamp ? Since(firstTimestamp) : Since(e.Str("eventTime"));
+        string last = e.Str("lastTimestamp") is { Length: > 0 } lastTimestamp ? Since(lastTimestamp) : first;
+        long count = e.Long("count") ?? 0;
+        if (e.At("series").IsObject())
+        {
+            last = Since(e.Str("series", "lastObservedTime"));
+            count = e.Long("series", "count") ?? 0;
+        }
+        else if (count == 0)
+        {
+            count = 1; // singleton events have no count in the new API
+        }
+
+        string kind = (e.Str("involvedObject", "kind") ?? "").ToLowerInvariant();
+        string target = e.Str("involvedObject", "name") is { Length: > 0 } involved ? kind + "/" + involved : kind;
+        string component = e.Str("source", "component") is { Length: > 0 } c ? c : e.Str("reportingComponent") ?? "";
+        string instance = e.Str("source", "host") is { Length: > 0 } h ? h : e.Str("reportingInstance") ?? "";
+        return
+        [
+            last,
+            e.Str("type") ?? "",
+            e.Str("reason") ?? "",
+            target,
+            e.Str("involvedObject", "fieldPath") ?? "",
+            instance.Length == 0 ? component : component + ", " + instance,
+            (e.Str("message") ?? "").Trim(),
+            first,
+            count,
+            name,
         ];
     }
 

@@ -120,7 +120,9 @@ internal sealed class KubeStatus
     /// <summary><c>NewConflict(qualifiedResource, name, err)</c>: "Operation cannot be fulfilled on R "N": err".</summary>
     public static KubeStatus Conflict(string qualifiedResource, string group, string name, string error) => new()
     {
-        Code = 409, Reason = "Conflict", Message = $"Operation cannot be fulfilled on {qualifiedResource} \"{name}\": {error}", Name = name, Group = group, Kind = qualifiedResource,
+        // details.kind is the resource (qualifiedResource.Resource), without its group.
+        Code = 409, Reason = "Conflict", Message = $"Operation cannot be fulfilled on {qualifiedResource} \"{name}\": {error}", Name = name, Group = group,
+        Kind = qualifiedResource.Split('.')[0],
     };
 
     public static KubeStatus BadRequest(string message) => new() { Code = 400, Reason = "BadRequest", Message = message };
@@ -129,6 +131,27 @@ internal sealed class KubeStatus
     {
         Code = 422, Reason = "Invalid", Message = $"{kind} \"{name}\" is invalid: {message}", Name = name, Kind = kind,
     };
+
+    /// <summary>
+    /// <c>NewInvalid(qualifiedKind, name, errs)</c>: "K "N" is invalid: e" (several errors as "[e1, e2]"), one cause per
+    /// field error, details with the kind's group and kind.
+    /// </summary>
+    public static KubeStatus InvalidFields(string group, string kind, string name, IReadOnlyList<FieldError> errors)
+    {
+        string qualifiedKind = group.Length == 0 ? kind : kind + "." + group;
+        string aggregate = errors.Count == 1 ? errors[0].ToString() : "[" + string.Join(", ", errors) + "]";
+        return new KubeStatus
+        {
+            Code = 422,
+            Reason = "Invalid",
+            Message = $"{qualifiedKind} \"{name}\" is invalid: {aggregate}",
+            Name = name,
+            Group = group,
+            Kind = kind,
+            HasDetails = true,
+            Causes = [.. errors.Select(e => (e.Type, e.Body, (string?)e.Field))],
+        };
+    }
 
     public static KubeStatus Forbidden(string qualifiedResource, string group, string kind, string name, string error) => new()
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Rebalancer.Testing.ApiServer.Model;
 
@@ -45,6 +46,40 @@ public sealed class ResourceType
     internal bool Versioned { get; init; } = true;
 
     internal bool ReadOnly { get; init; }
+
+    /// <summary>
+    /// The type whose objects hold this type's data. Itself, except for a view: events.k8s.io/v1 Events are core/v1
+    /// Events converted on the way in and out (one storage, as in the real server), so either API sees every event.
+    /// </summary>
+    internal ResourceType Storage => StoredAs ?? this;
+
+    /// <summary>Set on a view: the stored type (see <see cref="Storage"/>).</summary>
+    internal ResourceType? StoredAs { get; init; }
+
+    /// <summary>A view's conversions: <c>ToStorage</c> from this type's JSON to the stored type's, <c>FromStorage</c> back.</summary>
+    internal Func<JsonObject, JsonObject>? ToStorage { get; init; }
+
+    internal Func<JsonObject, JsonObject>? FromStorage { get; init; }
+
+    internal bool IsView => StoredAs is not null;
+
+    /// <summary>A stored object as this type shows it (itself unless this is a view).</summary>
+    internal JsonElement View(JsonElement stored) => FromStorage is { } convert ? Json.ToElement(convert(Json.ToNode(stored))) : stored;
+
+    /// <summary>
+    /// <c>AllowUnconditionalUpdate() == false</c> in the resource's registry strategy (Leases): an update (PUT) must carry
+    /// <c>metadata.resourceVersion</c>, else 422. Patches are not affected.
+    /// </summary>
+    internal bool RequiresResourceVersionOnUpdate { get; init; }
+
+    /// <summary><c>AllowCreateOnUpdate() == true</c> (Leases): a PUT of a missing object creates it (201).</summary>
+    internal bool CreatesOnUpdate { get; init; }
+
+    /// <summary>The registry strategy's create/update validation: field errors (none when valid).</summary>
+    internal Func<JsonObject, IReadOnlyList<FieldError>> Validate { get; init; } = _ => [];
+
+    /// <summary>The kind as errors name it (<c>GroupKind.String()</c>): <c>Event</c>, <c>Event.events.k8s.io</c>, <c>Lease.coordination.k8s.io</c>.</summary>
+    public string QualifiedKind => Group.Length == 0 ? Kind : Kind + "." + Group;
 
     /// <summary>Resource-specific field selector labels (beyond metadata.name / metadata.namespace).</summary>
     internal IReadOnlyDictionary<string, Func<JsonElement, string>> FieldLabels { get; init; } =
@@ -133,21 +168,39 @@ internal static class ResourceCatalog
     {
         ShortNames = ["ev"],
         FieldLabels = CoreEventFields,
+        Validate = e => EventConversion.Validate(e, strict: false),
     };
 
+    // Leases and events: the run's lease and the events it records (src/Rebalancer.Kubernetes/Live/RunLease.cs, EventRecorder.cs).
+    // Core and events.k8s.io Events share one storage (the core type); field selectors of the events.k8s.io view are
+    // evaluated on the stored core object, so they name the core fields (the real server converts the labels likewise).
     public static readonly ResourceType EventsV1 = new("events.k8s.io", "v1", "events", "event", "Event", namespaced: true)
     {
         ShortNames = ["ev"],
+        StoredAs = Events,
+        ToStorage = EventConversion.ToCore,
+        FromStorage = EventConversion.ToEventsV1,
+        Validate = e => EventConversion.Validate(e, strict: true),
         FieldLabels = new Dictionary<string, Func<JsonElement, string>>
         {
-            ["regarding.kind"] = o => S(o, "regarding", "kind"),
-            ["regarding.namespace"] = o => S(o, "regarding", "namespace"),
-            ["regarding.name"] = o => S(o, "regarding", "name"),
-            ["regarding.uid"] = o => S(o, "regarding", "uid"),
+            ["regarding.kind"] = o => S(o, "involvedObject", "kind"),
+            ["regarding.namespace"] = o => S(o, "involvedObject", "namespace"),
+            ["regarding.name"] = o => S(o, "involvedObject", "name"),
+            ["regarding.uid"] = o => S(o, "involvedObject", "uid"),
+            ["regarding.apiVersion"] = o => S(o, "involvedObject", "apiVersion"),
+            ["regarding.resourceVersion"] = o => S(o, "involvedObject", "resourceVersion"),
+            ["regarding.fieldPath"] = o => S(o, "involvedObject", "fieldPath"),
             ["reason"] = o => S(o, "reason"),
-            ["reportingController"] = o => S(o, "reportingController"),
+            ["reportingController"] = o => S(o, "reportingComponent"),
             ["type"] = o => S(o, "type"),
         },
+    };
+
+    public static readonly ResourceType Leases = new("coordination.k8s.io", "v1", "leases", "lease", "Lease", namespaced: true)
+    {
+        RequiresResourceVersionOnUpdate = true,
+        CreatesOnUpdate = true,
+        Validate = LeaseValidation.Validate,
     };
 
     public static readonly ResourceType PodDisruptionBudgets = new("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", namespaced: true)
@@ -201,12 +254,13 @@ internal static class ResourceCatalog
     [
         Namespaces, Nodes, Pods, Events, ReplicationControllers, EventsV1, PodDisruptionBudgets, PriorityClasses,
         Deployments, ReplicaSets, StatefulSets, DaemonSets, NodeMetrics, PodMetrics,
+        Leases,
     ];
 
     /// <summary>Groups in discovery order with their single served version.</summary>
     public static readonly IReadOnlyList<(string Group, string Version)> Groups =
     [
-        ("apps", "v1"), ("events.k8s.io", "v1"), ("policy", "v1"), ("scheduling.k8s.io", "v1"), ("metrics.k8s.io", "v1beta1"),
+        ("apps", "v1"), ("events.k8s.io", "v1"), ("policy", "v1"), ("scheduling.k8s.io", "v1"), ("coordination.k8s.io", "v1"), ("metrics.k8s.io", "v1beta1"),
     ];
 
     public static ResourceType? ByGroupVersionPlural(string group, string version, string plural) =>

@@ -56,8 +56,9 @@ internal sealed class StoreState
     public long Revision { get; }
     public ImmutableDictionary<string, ObjectCollection> Resources { get; }
 
+    /// <summary>The objects of a type (of its storage type, for a view: they are in the stored shape).</summary>
     public ObjectCollection Of(ResourceType type) =>
-        Resources.TryGetValue(type.Key, out var objects) ? objects : ObjectCollection.Empty;
+        Resources.TryGetValue(type.Storage.Key, out var objects) ? objects : ObjectCollection.Empty;
 
     public StoredObject? Get(ResourceType type, string ns, string name) =>
         Of(type).Get(StoredObject.KeyOf(type.Namespaced ? ns : "", name));
@@ -71,7 +72,7 @@ internal sealed class StoreState
     }
 
     public StoreState With(long revision, ResourceType type, StoredObject? put, string? removeKey) =>
-        new(revision, Resources.SetItem(type.Key, Of(type).With(put, removeKey)));
+        new(revision, Resources.SetItem(type.Storage.Key, Of(type).With(put, removeKey)));
 }
 
 /// <summary>

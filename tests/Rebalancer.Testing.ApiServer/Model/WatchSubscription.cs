@@ -35,13 +35,13 @@ internal sealed class WatchSubscription
     {
         if (Matches(obj))
         {
-            _events.Writer.TryWrite(new WatchEvent("ADDED", obj.Json, obj));
+            _events.Writer.TryWrite(new WatchEvent("ADDED", Type.View(obj.Json), obj));
         }
     }
 
     public void Offer(StoreChange change)
     {
-        if (change.Type != Type)
+        if (change.Type != Type.Storage)
         {
             return;
         }
@@ -62,7 +62,7 @@ internal sealed class WatchSubscription
         };
         if (type is not null)
         {
-            _events.Writer.TryWrite(new WatchEvent(type, change.Object.Json, change.Object));
+            _events.Writer.TryWrite(new WatchEvent(type, Type.View(change.Object.Json), change.Object));
         }
     }
 

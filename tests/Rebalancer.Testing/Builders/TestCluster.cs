@@ -104,12 +104,13 @@ public sealed class TestCluster
         Pdb(name, (pdb, strings) =>
         {
             pdb.Selector = Selector(strings, ("app", app));
-            pdb.MinAvailable = new IntOrPercent(healthy - allowed, false);
+            // A budget allowing more disruptions than there are healthy pods still has minAvailable 0, never below.
+            pdb.MinAvailable = new IntOrPercent(Math.Max(0, healthy - allowed), false);
             pdb.HasStatus = true;
             pdb.ObservedGeneration = 1;
             pdb.DisruptionsAllowed = allowed;
             pdb.CurrentHealthy = healthy;
-            pdb.DesiredHealthy = healthy - allowed;
+            pdb.DesiredHealthy = Math.Max(0, healthy - allowed);
             pdb.ExpectedPods = healthy;
         }, @namespace);
 

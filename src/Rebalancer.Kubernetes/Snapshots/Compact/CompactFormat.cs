@@ -6,7 +6,10 @@ internal static class CompactFormat
     /// <summary>Bumped whenever the layout changes; a reader accepts its own version only.</summary>
     public const int Version = 2;
 
-    /// <summary>End marker then the CRC-64 (ECMA-182, as XZ uses) of every byte before the trailer.</summary>
+    /// <summary>
+    /// End marker then the CRC-64 of every byte before the trailer, little-endian: CRC-64/ECMA-182 as
+    /// <see cref="System.IO.Hashing.Crc64"/> computes it (initial value 0, not reflected; not XZ's CRC-64/XZ).
+    /// </summary>
     public const int TrailerLength = 16;
 
     /// <summary>Not valid UTF-8 at byte 0 (so never mistaken for JSON or YAML), then the name and a newline as PNG does.</summary>

@@ -174,6 +174,12 @@ internal sealed class CompactInput : IDisposable
                 throw Damaged($"{field}[{i}]", "a negative string length", length.ToString(CultureInfo.InvariantCulture));
             }
 
+            if (length > SnapshotRules.MaxStringBytes)
+            {
+                throw Damaged($"{field}[{i}]", $"a string of {length} bytes; snapshot strings are at most {SnapshotRules.MaxStringBytes} bytes",
+                    length.ToString(CultureInfo.InvariantCulture));
+            }
+
             start[i] = (int)Math.Min(sum, int.MaxValue);
             sum += length;
         }

@@ -8,7 +8,9 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 /// <summary>
 /// Reads what <see cref="CompactSnapshotWriter"/> wrote and checks it before the planner sees it: every string id,
 /// node index and constraint-set id in range, every row-start column rising from 0 to its column's length, every enum
-/// value defined, the content hash equal. A damaged file is a <see cref="SnapshotFormatException"/> at its field path.
+/// value defined, the content hash equal, and the value rules every loader applies (<see cref="SnapshotRules"/>: no
+/// negative amount, no duplicate object, totals in range). A damaged file is a <see cref="SnapshotFormatException"/>
+/// at its field path.
 /// </summary>
 internal sealed class CompactSnapshotReader(CompactInput input)
 {
@@ -58,6 +60,13 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         input.Scope = null;
         input.Finish();
         var snapshot = ClusterSnapshot.FromTables(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, claims, constraintSets);
+
+        // A file can be written from bad tables with a valid checksum: the value rules the loaders apply hold here too.
+        if (SnapshotRules.Check(snapshot) is { } broken)
+        {
+            throw input.Damaged(broken.Field, broken.Problem, broken.Value);
+        }
+
         return (snapshot, provenance);
     }
 

@@ -151,7 +151,7 @@ public sealed class RemoveFailedPodsStrategyTests
     [InlineData("""{"minPodLifetimeSeconds": -1}""", "args.minPodLifetimeSeconds: -1 is not in [0, 4294967295]")]
     [InlineData("""{"exitCodes": [1.5]}""", "args.exitCodes[0]: '1.5' is not an integer")]
     [InlineData("""{"minPodLifeTimeSeconds": 60}""",
-        "args.minPodLifeTimeSeconds: unknown field 'minPodLifeTimeSeconds' (known: excludeOwnerKinds, exitCodes, includingInitContainers, labelSelector, minPodLifetimeSeconds, namespaces, reasons)")]
+        "args.minPodLifeTimeSeconds: unknown field 'minPodLifeTimeSeconds' (known: excludeOwnerKinds, exitCodes, includingInitContainers, labelSelector, minPodLifetimeSeconds, namespaces, reasons); did you mean 'minPodLifetimeSeconds'? (names are case-sensitive)")]
     public void Bind_Should_ReportProblemsWithTheirPaths(string json, params string[] expected)
     {
         (_, string[] problems) = Bind(json);

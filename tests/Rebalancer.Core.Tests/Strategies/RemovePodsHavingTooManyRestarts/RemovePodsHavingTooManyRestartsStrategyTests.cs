@@ -171,7 +171,7 @@ public sealed class RemovePodsHavingTooManyRestartsStrategyTests
     [InlineData("""{"podRestartThreshold": 1, "states": ["Running", "Pending"]}""", "args.states[1]: 'Pending' is not one of Running, CrashLoopBackOff")]
     [InlineData("""{"podRestartThreshold": 1, "namespaces": {"include": ["a"], "exclude": ["b"]}}""", "args.namespaces: only one of include and exclude can be set")]
     [InlineData("""{"podRestartThreshold": 1, "includingInitContainer": true}""",
-        "args.includingInitContainer: unknown field 'includingInitContainer' (known: includingInitContainers, labelSelector, namespaces, podRestartThreshold, states)")]
+        "args.includingInitContainer: unknown field 'includingInitContainer' (known: includingInitContainers, labelSelector, namespaces, podRestartThreshold, states); did you mean 'includingInitContainers'?")]
     public void Bind_Should_ReportProblemsWithTheirPaths(string json, params string[] expected)
     {
         (_, string[] problems) = Bind(json);

@@ -196,7 +196,7 @@ public sealed class RemovePodsViolatingNodeTaintsStrategyTests
     [InlineData("""{"namespaces": {"include": ["default"], "exclude": ["kube-system"]}}""", "args.namespaces: only one of include and exclude can be set")]
     [InlineData("""{"labelSelector": {"matchExpressions": [{"operator": "In"}]}}""", "args.labelSelector.matchExpressions[0].key: is required")]
     [InlineData("""{"includePreferNoSchedule": "yes"}""", "args.includePreferNoSchedule: 'yes' is not a boolean (true or false)")]
-    [InlineData("""{"excludedTaint": ["a"]}""", "args.excludedTaint: unknown field 'excludedTaint' (known: excludedTaints, includePreferNoSchedule, includedTaints, labelSelector, namespaces)")]
+    [InlineData("""{"excludedTaint": ["a"]}""", "args.excludedTaint: unknown field 'excludedTaint' (known: excludedTaints, includePreferNoSchedule, includedTaints, labelSelector, namespaces); did you mean 'excludedTaints'?")]
     public void Bind_Should_ReportProblemsWithTheirPaths(string json, params string[] expected)
     {
         (_, string[] problems) = Bind(json);

@@ -490,7 +490,7 @@ public sealed class SpotRatioStrategyTests
     [InlineData("""{"spotNodeSelector": "pool in cheap"}""", "args.spotNodeSelector: 'pool in cheap' is not a valid label selector: 'pool in cheap': values must be in parentheses")]
     [InlineData("""{"onDemandOnlySelector": ["tier=db"]}""", "args.onDemandOnlySelector: must be a label selector string such as 'node-pool=spot' or a mapping with matchLabels / matchExpressions")]
     [InlineData("""{"preferSpot": "yes"}""", "args.preferSpot: 'yes' is not a boolean (true or false)")]
-    [InlineData("""{"maxSpotRatio": 0.5}""", "args.maxSpotRatio: unknown field 'maxSpotRatio' (known: evictableNamespaces, maxSpotFraction, minOnDemandReplicas, onDemandOnlySelector, preferSpot, resource, spotNodeSelector)")]
+    [InlineData("""{"maxSpotRatio": 0.5}""", "args.maxSpotRatio: unknown field 'maxSpotRatio' (known: evictableNamespaces, maxSpotFraction, minOnDemandReplicas, onDemandOnlySelector, preferSpot, resource, spotNodeSelector); did you mean 'maxSpotFraction'?")]
     public void Bind_Should_ReportProblemsWithTheirPaths(string json, string expected)
     {
         (_, string[] problems) = Bind(json);
