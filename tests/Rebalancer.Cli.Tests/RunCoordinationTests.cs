@@ -280,5 +280,7 @@ public sealed class RunCoordinationTests : IDisposable
         }
 
         public Task<EvictionResponse> CordonAsync(CordonRequest request, CancellationToken cancellationToken) => inner.CordonAsync(request, cancellationToken);
+
+        public Task<EvictionResponse> ReadNodeAsync(string node, CancellationToken cancellationToken) => inner.ReadNodeAsync(node, cancellationToken);
     }
 }

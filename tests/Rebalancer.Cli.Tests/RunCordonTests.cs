@@ -31,7 +31,7 @@ public sealed class RunCordonTests : IDisposable
     private static bool? Unschedulable(TestApiServer server, string node) => server.Store.Get("nodes", null, node)!["spec"]?["unschedulable"]?.GetValue<bool>();
 
     [Fact]
-    public async Task Run_Should_CordonEachDrainedNodeBeforeItsEvictions_And_ReportIt_When_CordonIsOn()
+    public async Task Run_Should_CordonEveryDrainedNodeBeforeTheFirstEviction_And_ReportIt_When_CordonIsOn()
     {
         await using TestApiServer server = await RunCommandTests.StartDemoAsync();
 
@@ -43,6 +43,9 @@ public sealed class RunCordonTests : IDisposable
         // Each drained node is cordoned (with its marker) before its evictions; at the end its marker says the drain is complete.
         IReadOnlyList<JournalEntry> patches = server.Journal.Find("PATCH", "/api/v1/nodes/*");
         Assert.Equal([.. drained.Select(d => "/api/v1/nodes/" + Name(d)), .. drained.Select(d => "/api/v1/nodes/" + Name(d))], patches.Select(p => p.Path));
+        // Every drained node is cordoned before the run's first eviction, not only before its own (issue #16).
+        long firstEviction = server.Journal.Find("POST", "/api/v1/namespaces/*/pods/*/eviction").Min(e => e.Sequence);
+        Assert.All(patches.Take(drained.Length), p => Assert.True(p.Sequence < firstEviction, $"{p.Path} was cordoned after the run's first eviction"));
         foreach (JsonElement node in drained)
         {
             JsonElement cordon = node.GetProperty("cordon");

@@ -120,7 +120,7 @@ public enum CordonAction
     /// <summary>Cordoning is off: the node is left as it is.</summary>
     None,
 
-    /// <summary>Cordon the node right before its first eviction; uncordon it if the drain does not complete (when configured).</summary>
+    /// <summary>Cordon the node before the run's first eviction; uncordon it if the drain does not complete (when configured).</summary>
     Cordon,
 
     /// <summary>Already unschedulable in the snapshot: someone else cordoned it, so it is neither cordoned nor uncordoned.</summary>
