@@ -16,7 +16,8 @@ namespace Rebalancer.Benchmarks;
 /// writes a synthetic snapshot, and <c>demo [-o FILE]</c> regenerates samples/demo-cluster.json.
 /// <c>tianchi</c> converts the Alibaba Tianchi 2018 data set B into a snapshot and <c>tianchi-check</c> checks a plan's
 /// placement against the competition's rules (<see cref="Tianchi.TianchiCommand"/>); <c>live-read</c> is the scale
-/// harness of the live read benchmark (<see cref="Live.LiveHarness"/>).
+/// harness of the live read benchmark (<see cref="Live.LiveHarness"/>); <c>prometheus</c> is the usage-history harness
+/// against a real Prometheus (<see cref="Prometheus.PrometheusHarness"/>).
 /// </summary>
 public static class Program
 {
@@ -40,6 +41,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "live-read")
         {
             return Live.LiveHarness.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "prometheus")
+        {
+            return Prometheus.PrometheusHarness.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "tianchi-check")
@@ -164,6 +170,7 @@ public static class Program
         Console.Error.WriteLine("       Rebalancer.Benchmarks tianchi --data DIR|ZIP --out FILE [--usage-at T]");
         Console.Error.WriteLine("       Rebalancer.Benchmarks live-read [--pods 15000,150000] [--runs 5]");
         Console.Error.WriteLine("       Rebalancer.Benchmarks tianchi-check --data DIR|ZIP [--plan REPORT.json]");
+        Console.Error.WriteLine("       Rebalancer.Benchmarks prometheus [--pods 150000] [--window 24h] [--scrape 5m] [--runs 3] [--max-samples N] [--cli PATH]");
         Console.Error.WriteLine("       Rebalancer.Benchmarks [BenchmarkDotNet arguments, e.g. --filter *SnapshotLoad*]");
         return 2;
     }

@@ -39,6 +39,12 @@ internal static partial class Log
     [LoggerMessage(16, LogLevel.Warning, "{Warning}", EventName = "ConnectionInsecure")]
     public static partial void ConnectionInsecure(ILogger logger, string warning);
 
+    [LoggerMessage(17, LogLevel.Information, "Read {Prometheus}: usage history of {Containers} containers (window {Window}), {NodeQueries} node queries, {Requests} requests in {ElapsedMs} ms", EventName = "PrometheusRead")]
+    public static partial void PrometheusRead(ILogger logger, string prometheus, int containers, string window, int nodeQueries, int requests, long elapsedMs);
+
+    [LoggerMessage(18, LogLevel.Warning, "{Prometheus}: {Warning}", EventName = "PrometheusWarning")]
+    public static partial void PrometheusWarning(ILogger logger, string prometheus, string warning);
+
     [LoggerMessage(20, LogLevel.Information, "Planned {Evictions} evictions over {Nodes} nodes and {Pods} pods in {ElapsedMs} ms", EventName = "PlanCreated")]
     public static partial void PlanCreated(ILogger logger, int evictions, int nodes, int pods, long elapsedMs);
 

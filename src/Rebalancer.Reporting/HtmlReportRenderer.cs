@@ -117,7 +117,13 @@ public sealed class HtmlReportRenderer : IReportRenderer
             Card("skipped", summary.Skipped, "skipped", $"{Num("skipReasons", summary.SkippedByReason.Count)} reasons", summary.Skipped > 0 ? "warn" : null);
             Card("drainedNodes", drained, "drained nodes", report.Consolidation is null ? "Consolidation did not run" : $"{Num("drainedPods", report.Consolidation.DrainedPods)} pods moved", drained > 0 ? "good" : null);
             Card("warnings", summary.Warnings, "warnings", $"{Num("notes", report.Notes.Count)} notes", summary.Warnings > 0 ? "bad" : null);
-            W("</div>\n</section>\n");
+            W("</div>\n");
+            if (report.UsageHistory is ReportUsageHistory usage)
+            {
+                W($"<p id=\"usage-history\"><b>Usage history</b>: {E(ReportFormat.UsageHistory(usage))}</p>\n");
+            }
+
+            W("</section>\n");
         }
 
         /// <param name="detail">Markup: built from numbers and fixed words only.</param>

@@ -72,6 +72,7 @@ public sealed class JsonReportRenderer : IReportRenderer
             WriteHeadroom(writer, report.Headroom);
             WriteSpot(writer, report.Spot);
             WriteConsolidation(writer, report.Consolidation, buffer, output);
+            WriteUsageHistory(writer, report.UsageHistory);
             writer.WriteEndObject();
             writer.Flush();
         }
@@ -454,6 +455,34 @@ public sealed class JsonReportRenderer : IReportRenderer
         }
 
         writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteUsageHistory(Utf8JsonWriter writer, ReportUsageHistory? history)
+    {
+        if (history is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("usageHistory");
+        writer.WriteString("source", history.Source);
+        writer.WriteString("end", ReportFormat.Timestamp(history.End));
+        writer.WriteString("window", history.Window);
+        writer.WriteString("step", history.Step);
+        writer.WriteNumber("containers", history.Containers);
+        writer.WriteNumber("containersInSnapshot", history.ContainersInSnapshot);
+        writer.WriteNumber("runningPods", history.RunningPods);
+        writer.WriteNumber("runningPodsWithHistory", history.RunningPodsWithHistory);
+        writer.WriteNumber("runningPodsWithoutSeries", history.RunningPodsWithoutSeries);
+        if (history.MedianCoveragePercent is decimal coverage)
+        {
+            writer.WriteNumber("medianCoveragePercent", coverage);
+        }
+
+        writer.WriteNumber("containersWithGaps", history.ContainersWithGaps);
+        writer.WriteNumber("oomKilledContainers", history.OomKilledContainers);
+        writer.WriteNumber("throttledContainers", history.ThrottledContainers);
         writer.WriteEndObject();
     }
 

@@ -121,6 +121,11 @@ public sealed class MarkdownReportRenderer : IReportRenderer
             lines.Add($"- **Cordon**: {Text(ReportFormat.Cordons(report.Cordons))}");
         }
 
+        if (report.UsageHistory is ReportUsageHistory usage)
+        {
+            lines.Add($"- **Usage history**: {Text(ReportFormat.UsageHistory(usage))}");
+        }
+
         if (lines.Count == 0)
         {
             return;

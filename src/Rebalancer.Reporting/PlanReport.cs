@@ -102,6 +102,9 @@ public sealed class PlanReport
     /// </summary>
     public IReadOnlyList<ReportNodeCordon> Cordons { get; }
 
+    /// <summary>How the usage history read from Prometheus covers the snapshot; null when the plan had none.</summary>
+    public ReportUsageHistory? UsageHistory { get; private init; }
+
     /// <summary>True when at least one eviction carries an execution outcome.</summary>
     public bool HasOutcomes => Evictions.Any(e => e.Outcome is not null);
 
@@ -189,7 +192,10 @@ public sealed class PlanReport
 
         List<NodeUtilization> utilization = ComputeUtilization(plan, out List<PoolUtilization> byPool);
         return new PlanReport(context, plan.Now, summary, utilization, byPool, evictions, skipped, warnings, Messages(plan.Notes),
-            HeadroomOf(plan), SpotOf(plan), ConsolidationOf(plan, cordons), SchedulerOf(plan.Scheduler), CordonsOf(plan, cordons));
+            HeadroomOf(plan), SpotOf(plan), ConsolidationOf(plan, cordons), SchedulerOf(plan.Scheduler), CordonsOf(plan, cordons))
+        {
+            UsageHistory = ReportUsageHistory.Of(plan.Usage),
+        };
     }
 
     private List<PluginReasonCount> GroupSkips()
@@ -749,3 +755,36 @@ public sealed record ReportScorePlugin(string Name, int Weight, string? Settings
 /// <summary>A node the plan cordons before the run's first eviction.</summary>
 /// <param name="Plugin">The plugin that empties it (<c>Consolidation</c>, <c>HighNodeUtilization</c>).</param>
 public sealed record ReportNodeCordon(string Node, string Plugin, ReportCordon Cordon);
+
+/// <summary>The usage history line: what was read from Prometheus and how it covers the snapshot's pods.</summary>
+/// <param name="MedianCoveragePercent">Median share of their pod's lifetime in the window the containers' samples cover, one decimal; null without containers in the snapshot.</param>
+public sealed record ReportUsageHistory(
+    string Source,
+    DateTimeOffset End,
+    string Window,
+    string Step,
+    int Containers,
+    int ContainersInSnapshot,
+    int RunningPods,
+    int RunningPodsWithHistory,
+    int RunningPodsWithoutSeries,
+    decimal? MedianCoveragePercent,
+    int ContainersWithGaps,
+    int OomKilledContainers,
+    int ThrottledContainers)
+{
+    public static ReportUsageHistory? Of(Core.Usage.UsageSummary? summary) => summary is null ? null : new(
+        summary.Source,
+        summary.End,
+        Core.Usage.Durations.Format(summary.Window),
+        Core.Usage.Durations.Format(summary.Step),
+        summary.Containers,
+        summary.ContainersInSnapshot,
+        summary.RunningPods,
+        summary.RunningPodsWithHistory,
+        summary.RunningPodsWithoutSeries,
+        summary.MedianCoverage is double median ? Math.Round((decimal)median * 100, 1) : null,
+        summary.ContainersWithGaps,
+        summary.OomKilledContainers,
+        summary.ThrottledContainers);
+}

@@ -230,6 +230,38 @@ internal static class ReportFormat
         return $"{Plural(cordons.Count, "node", "nodes")} before the first eviction: {string.Join(", ", names)}{more}";
     }
 
+    /// <summary>
+    /// <c>412 containers over 7d (step 5m) from http://prometheus:9090, median coverage 100%; 4 running pods without series</c>:
+    /// the usage history in one line.
+    /// </summary>
+    public static string UsageHistory(ReportUsageHistory history)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{Plural(history.Containers, "container", "containers")} over {history.Window} (step {history.Step}) from {history.Source}");
+        if (history.MedianCoveragePercent is decimal coverage)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", median coverage {coverage:0.#}%");
+        }
+
+        var faults = new List<string>();
+        if (history.RunningPodsWithoutSeries > 0)
+        {
+            faults.Add($"{Plural(history.RunningPodsWithoutSeries, "running pod", "running pods")} without series");
+        }
+
+        if (history.ContainersWithGaps > 0)
+        {
+            faults.Add($"{Plural(history.ContainersWithGaps, "container", "containers")} with gaps");
+        }
+
+        if (history.OomKilledContainers > 0)
+        {
+            faults.Add($"{Plural(history.OomKilledContainers, "container", "containers")} OOM-killed");
+        }
+
+        return faults.Count == 0 ? text.ToString() : text.Append("; ").Append(string.Join(", ", faults)).ToString();
+    }
+
     public static string Outcome(EvictionOutcome? outcome) => outcome is null
         ? "-"
         : outcome.Outcome + " (" + Plural(outcome.Attempts, "attempt", "attempts") + ")" + (outcome.Message is { Length: > 0 } m ? ": " + m : string.Empty);

@@ -120,6 +120,11 @@ public sealed class TextReportRenderer : IReportRenderer
                 AddRow(grid, "Cordon", ReportFormat.Cordons(report.Cordons));
             }
 
+            if (report.UsageHistory is ReportUsageHistory usage)
+            {
+                AddRow(grid, "Usage history", ReportFormat.UsageHistory(usage), usage.RunningPodsWithoutSeries > 0 || usage.ContainersWithGaps > 0 ? Caution : Style.Plain);
+            }
+
             console.Write(grid);
 
             if (summary.EvictionsByPlugin.Count == 0)

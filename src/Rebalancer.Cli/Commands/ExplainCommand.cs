@@ -8,6 +8,7 @@ using Rebalancer.Cli.Hosting;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Policy;
+using Rebalancer.Core.Usage;
 using Rebalancer.Kubernetes.Live;
 using Rebalancer.Kubernetes.Snapshots;
 using Rebalancer.Reporting;
@@ -54,6 +55,10 @@ public static class ExplainCommand
             pod, snapshot, LiveCommandSupport.Kubeconfig(), LiveCommandSupport.Context(), policy, output, now,
             LiveCommandSupport.PageSize(), CommonOptions.TraceConsole(),
         };
+        foreach (Option option in PrometheusInput.Options())
+        {
+            command.Options.Add(option);
+        }
 
         // Arguments are not settings (the host binds options and REBALANCER_* variables): the pod is handed over as a service.
         command.SetAction((parse, cancellationToken) =>
@@ -88,8 +93,14 @@ internal sealed record ExplainTarget(string Text)
 }
 
 /// <summary>The settings of <c>rebalancer explain</c>, from its options or <c>REBALANCER_*</c> variables.</summary>
-internal sealed class ExplainSettings : CommandSettings
+internal sealed class ExplainSettings : CommandSettings, IPrometheusSettings
 {
+    public string? Prometheus { get; set; }
+
+    public string? History { get; set; }
+
+    public string? PrometheusTokenFile { get; set; }
+
     public string? Snapshot { get; set; }
 
     public string? Kubeconfig { get; set; }
@@ -159,6 +170,8 @@ internal sealed class ExplainSettingsValidator(SettingsValues values, IConfigura
         {
             problems.Add(problem);
         }
+
+        PrometheusInput.Validate(settings, policies.Loaded?.Policy, Origin, problems);
     }
 }
 
@@ -182,10 +195,10 @@ internal sealed class ExplainHandler(
             Log.PolicyWarning(logger, policy.Source, warning.ToString());
         }
 
-        (ClusterSnapshot? snapshot, string source, IReadOnlyList<string> inputWarnings, int exitCode) = settings.Live
+        (ClusterSnapshot? snapshot, string source, IReadOnlyList<string> inputWarnings, PrometheusTokenResult? token, int exitCode) = settings.Live
             ? await ReadClusterAsync(settings, policy.Policy, root, cancellationToken).ConfigureAwait(false)
-            : await LoadSnapshotAsync(settings.Snapshot!).ConfigureAwait(false);
-        if (snapshot is null)
+            : await LoadSnapshotAsync(settings, policy.Policy, cancellationToken).ConfigureAwait(false);
+        if (snapshot is null || token is null)
         {
             return exitCode;
         }
@@ -206,7 +219,6 @@ internal sealed class ExplainHandler(
             return ExitCodes.Failure;
         }
 
-        PlanningSettings planning = policy.Policy.ToPlanningSettings();
         DateTimeOffset now = settings.PinnedNow ?? time.GetUtcNow();
         List<ReportMessage> warnings = SnapshotInput.ReportWarnings(inputWarnings, source);
         if (settings.PinnedNow is { } pinned && PinnedClock.BeforeSnapshot(snapshot, pinned, origins[nameof(ExplainSettings.Now)]) is string early)
@@ -215,6 +227,14 @@ internal sealed class ExplainHandler(
             warnings.Add(new ReportMessage(null, null, early, ReportMessage.ClockSource));
         }
 
+        (UsageInputs? usage, int usageExitCode) = await PrometheusInput.ReadAsync(
+            settings, policy.Policy, snapshot, now, token, console, time, logger, cancellationToken).ConfigureAwait(false);
+        if (usage is null)
+        {
+            return usageExitCode;
+        }
+
+        PlanningSettings planning = policy.Policy.ToPlanningSettings() with { Usage = usage };
         (Plan plan, _) = PlanStep.Create(snapshot, planning, now, ExplainCommand.Mode, time, progress, metrics, logger);
         PlanStep.Describe(root, plan);
         PodExplanation explanation = PodExplanation.Explain(plan, planning, pod);
@@ -238,23 +258,29 @@ internal sealed class ExplainHandler(
         return namespaces.Count == 0 ? string.Empty : $" (a pod of that name is in namespace {string.Join(", ", namespaces)})";
     }
 
-    private async Task<(ClusterSnapshot? Snapshot, string Source, IReadOnlyList<string> Warnings, int ExitCode)> LoadSnapshotAsync(string path)
+    private async Task<(ClusterSnapshot? Snapshot, string Source, IReadOnlyList<string> Warnings, PrometheusTokenResult? Token, int ExitCode)> LoadSnapshotAsync(
+        ExplainSettings settings, DeschedulerPolicy policy, CancellationToken cancellationToken)
     {
+        string path = settings.Snapshot!;
         SnapshotLoadResult? loaded = await SnapshotInput.LoadAsync(path, origins[nameof(ExplainSettings.Snapshot)], console, time, logger, prefetch)
             .ConfigureAwait(false);
-        return loaded is null
-            ? (null, SnapshotInput.SourceOf(path), [], ExitCodes.InvalidInput)
-            : (loaded.Snapshot, SnapshotInput.SourceOf(path), loaded.Warnings, ExitCodes.Success);
+        if (loaded is null)
+        {
+            return (null, SnapshotInput.SourceOf(path), [], null, ExitCodes.InvalidInput);
+        }
+
+        (PrometheusTokenResult? token, int exitCode) = await PrometheusInput.TryResolveTokenAsync(settings, policy, origins, null, console, logger, cancellationToken).ConfigureAwait(false);
+        return (loaded.Snapshot, SnapshotInput.SourceOf(path), loaded.Warnings, token, exitCode);
     }
 
-    private async Task<(ClusterSnapshot? Snapshot, string Source, IReadOnlyList<string> Warnings, int ExitCode)> ReadClusterAsync(
+    private async Task<(ClusterSnapshot? Snapshot, string Source, IReadOnlyList<string> Warnings, PrometheusTokenResult? Token, int ExitCode)> ReadClusterAsync(
         ExplainSettings settings, DeschedulerPolicy policy, Activity? root, CancellationToken cancellationToken)
     {
         (KubernetesConnection? connection, int exitCode) = await LiveCommandSupport.ConnectAsync(
             dependencies.Connect, settings.Kubeconfig, settings.Context, console, logger, cancellationToken).ConfigureAwait(false);
         if (connection is null)
         {
-            return (null, string.Empty, [], exitCode);
+            return (null, string.Empty, [], null, exitCode);
         }
 
         using (connection)
@@ -270,9 +296,15 @@ internal sealed class ExplainHandler(
             };
             (ClusterReadResult? read, int readExitCode) = await LiveCommandSupport.ReadClusterAsync(
                 connection, readerOptions, progress, time, logger, root, cancellationToken).ConfigureAwait(false);
-            return read is null
-                ? (null, connection.Description, [], readExitCode)
-                : (read.Snapshot, connection.Description, read.Warnings, ExitCodes.Success);
+            if (read is null)
+            {
+                return (null, connection.Description, [], null, readExitCode);
+            }
+
+            // The policy's token secret is read while the connection is open.
+            (PrometheusTokenResult? token, int tokenExitCode) = await PrometheusInput.TryResolveTokenAsync(
+                settings, policy, origins, connection, console, logger, cancellationToken).ConfigureAwait(false);
+            return (read.Snapshot, connection.Description, read.Warnings, token, tokenExitCode);
         }
     }
 }

@@ -9,6 +9,7 @@ using Rebalancer.Cli.Hosting;
 using Rebalancer.Cli.Telemetry;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Policy;
+using Rebalancer.Core.Usage;
 using Rebalancer.Kubernetes.Policy;
 using Rebalancer.Kubernetes.Snapshots;
 using Rebalancer.Kubernetes.Telemetry;
@@ -40,6 +41,11 @@ public static class PlanCommand
         {
             snapshot, policy, CommonOptions.Output(), CommonOptions.OutFile(), CommonOptions.CreateDirs(), now, CommonOptions.TraceConsole(),
         };
+        foreach (Option option in PrometheusInput.Options())
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, cancellationToken) =>
             CommandHost.RunAsync<PlanSettings, PlanSettingsValidator, PlanHandler>(cli, parse, cancellationToken, SnapshotPrefetch.Start));
         return command;
@@ -47,8 +53,14 @@ public static class PlanCommand
 }
 
 /// <summary>The settings of <c>rebalancer plan</c>, from its options or <c>REBALANCER_*</c> variables.</summary>
-internal sealed class PlanSettings : CommandSettings
+internal sealed class PlanSettings : CommandSettings, IPrometheusSettings
 {
+    public string? Prometheus { get; set; }
+
+    public string? History { get; set; }
+
+    public string? PrometheusTokenFile { get; set; }
+
     public string? Snapshot { get; set; }
 
     public string? Policy { get; set; }
@@ -98,6 +110,8 @@ internal sealed class PlanSettingsValidator(SettingsValues values, IConfiguratio
         {
             problems.Add(problem);
         }
+
+        PrometheusInput.Validate(settings, policies.Loaded?.Policy, Origin, problems);
     }
 
     internal static void ValidateOutput(string output, string origin, List<string> problems)
@@ -175,7 +189,14 @@ internal sealed class PlanHandler(
             inputWarnings.Add(new ReportMessage(null, null, early, ReportMessage.ClockSource));
         }
 
-        (Plan plan, _) = PlanStep.Create(loaded.Snapshot, policy.Policy.ToPlanningSettings(), now, Mode, time, progress, metrics, logger);
+        (UsageInputs? usage, int usageExitCode) = await PrometheusInput.PrepareAsync(
+            settings, policy.Policy, origins, null, loaded.Snapshot, now, console, time, logger, cancellationToken).ConfigureAwait(false);
+        if (usage is null)
+        {
+            return usageExitCode;
+        }
+
+        (Plan plan, _) = PlanStep.Create(loaded.Snapshot, policy.Policy.ToPlanningSettings() with { Usage = usage }, now, Mode, time, progress, metrics, logger);
         PlanStep.Describe(root, plan);
         metrics.RecordEvictions(plan, [.. plan.Evictions.Select(_ => "Planned")], Mode);
         var report = PlanReport.From(plan, new ReportContext(Mode, source, policy.Source, policy.Digest, CliApp.Version) { Warnings = inputWarnings });

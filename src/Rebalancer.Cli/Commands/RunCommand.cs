@@ -9,6 +9,7 @@ using Rebalancer.Cli.Telemetry;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Policy;
 using Rebalancer.Core.Strategies.LowNodeUtilization;
+using Rebalancer.Core.Usage;
 using Rebalancer.Kubernetes.Live;
 using Rebalancer.Kubernetes.Telemetry;
 using Rebalancer.Reporting;
@@ -84,6 +85,11 @@ public static class RunCommand
             LiveCommandSupport.Kubeconfig(), LiveCommandSupport.Context(), policy, dryRun, CommonOptions.Output(), CommonOptions.OutFile(),
             CommonOptions.CreateDirs(), rate, concurrency, pdbRetry, leaseNamespace, LiveCommandSupport.PageSize(), CommonOptions.TraceConsole(),
         };
+        foreach (Option option in PrometheusInput.Options())
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, cancellationToken) =>
             CommandHost.RunAsync<RunSettings, RunSettingsValidator, RunHandler>(cli, parse, cancellationToken));
         return command;
@@ -131,8 +137,14 @@ public static class RunCommand
 }
 
 /// <summary>The settings of <c>rebalancer run</c>, from its options or <c>REBALANCER_*</c> variables.</summary>
-internal sealed class RunSettings : CommandSettings
+internal sealed class RunSettings : CommandSettings, IPrometheusSettings
 {
+    public string? Prometheus { get; set; }
+
+    public string? History { get; set; }
+
+    public string? PrometheusTokenFile { get; set; }
+
     public string? Kubeconfig { get; set; }
 
     public string? Context { get; set; }
@@ -212,13 +224,15 @@ internal sealed class RunSettingsValidator(SettingsValues values, IConfiguration
         {
             problems.Add(problem);
         }
+
+        PrometheusInput.Validate(settings, policies.Loaded?.Policy, Origin, problems);
     }
 }
 
 /// <summary>Connects, reads (<c>snapshot.read</c>), plans (<c>plan</c>), executes (<c>evict</c> spans), reports.</summary>
 internal sealed class RunHandler(
     IOptions<RunSettings> options, PolicyStore policies, CliConsole console, TimeProvider time, RunDependencies dependencies,
-    TerminalProgress progress, RebalancerMetrics metrics, ILogger<RunHandler> logger) : ICommandHandler
+    TerminalProgress progress, RebalancerMetrics metrics, SettingsOrigins origins, ILogger<RunHandler> logger) : ICommandHandler
 {
     public async Task<int> RunAsync(Activity? root, CancellationToken cancellationToken)
     {
@@ -271,7 +285,15 @@ internal sealed class RunHandler(
                 return readExitCode;
             }
 
-            (Plan plan, PlanTracer tracer) = PlanStep.Create(read.Snapshot, policy.ToPlanningSettings(), time.GetUtcNow(), mode, time, progress, metrics, logger);
+            DateTimeOffset now = time.GetUtcNow();
+            (UsageInputs? usage, int usageExitCode) = await PrometheusInput.PrepareAsync(
+                settings, policy, origins, connection, read.Snapshot, now, console, time, logger, cancellationToken).ConfigureAwait(false);
+            if (usage is null)
+            {
+                return usageExitCode;
+            }
+
+            (Plan plan, PlanTracer tracer) = PlanStep.Create(read.Snapshot, policy.ToPlanningSettings() with { Usage = usage }, now, mode, time, progress, metrics, logger);
             PlanStep.Describe(root, plan);
             ExecutionResult result;
             if (settings.DryRun == RunCommand.DryRunClient)

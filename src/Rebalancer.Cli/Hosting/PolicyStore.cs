@@ -46,4 +46,7 @@ internal sealed class PolicyStore(CliConsole console)
     }
 
     public LoadedPolicy Policy => _policy ?? throw new InvalidOperationException("The policy is loaded and validated at start; it was not.");
+
+    /// <summary>The policy when it loaded without problems; null before <see cref="Load"/> or after a failed one.</summary>
+    public LoadedPolicy? Loaded => _policy;
 }

@@ -38,7 +38,14 @@ public sealed class ContainerRecord
 }
 
 /// <summary>A container status: restarts and the current waiting / last terminated state, all interned.</summary>
-public readonly record struct ContainerStatus(int Name, bool Init, int RestartCount, int WaitingReason, int TerminatedReason, int ExitCode, bool HasExitCode, bool Ready);
+public readonly record struct ContainerStatus(int Name, bool Init, int RestartCount, int WaitingReason, int TerminatedReason, int ExitCode, bool HasExitCode, bool Ready)
+{
+    /// <summary>
+    /// <c>lastState.terminated.reason</c> (interned; 0 when none): why the previous instance of the container ended,
+    /// e.g. <c>OOMKilled</c> while the current state is a CrashLoopBackOff wait.
+    /// </summary>
+    public int LastTerminatedReason { get; init; }
+}
 
 public readonly record struct PodCondition(int Type, int Status, int Reason, long LastTransitionTime);
 

@@ -1,4 +1,5 @@
 using Rebalancer.Core.Model;
+using Rebalancer.Core.Usage;
 
 namespace Rebalancer.Core.Planning;
 
@@ -80,6 +81,9 @@ public sealed class Plan
 
     /// <summary>N-1 headroom of the projected cluster after the plan.</summary>
     public HeadroomVerdict? HeadroomAfter { get; init; }
+
+    /// <summary>How the usage history read from Prometheus covers the snapshot; null when the plan had no history.</summary>
+    public UsageSummary? Usage { get; init; }
 
     private PlanDecisions? _decisions;
 

@@ -1,4 +1,5 @@
 using Rebalancer.Core.Model;
+using Rebalancer.Core.Usage;
 
 namespace Rebalancer.Core.Planning;
 
@@ -12,6 +13,7 @@ public static class Planner
     public static Plan Create(ClusterSnapshot snapshot, PlanningSettings settings, DateTimeOffset now, IPlanObserver? observer = null)
     {
         var context = new PlanningContext(snapshot, settings, now);
+        UsageSummary? usage = UsageWarnings.Report(context);
         var runs = new List<PluginRun>();
         if (context.Nodes.Count < 2)
         {
@@ -71,6 +73,7 @@ public static class Planner
             Scheduler = settings.Scheduler,
             HeadroomBefore = headroomBefore,
             HeadroomAfter = headroomAfter,
+            Usage = usage,
         };
     }
 

@@ -1,5 +1,6 @@
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Model;
+using Rebalancer.Core.Usage;
 
 namespace Rebalancer.Core.Planning;
 
@@ -72,6 +73,14 @@ public sealed class PlanningContext
     public ClusterSnapshot Snapshot { get; }
 
     public DateTimeOffset Now { get; }
+
+    /// <summary>What was read from Prometheus beside the snapshot (<see cref="PlanningSettings.Usage"/>).</summary>
+    public UsageInputs Usage => _settings.Usage;
+
+    /// <summary>The usage history resolved to the snapshot's pods; null without a history.</summary>
+    public UsageHistoryMatch? History => _history ??= _settings.Usage.History is { } history ? new UsageHistoryMatch(history, Snapshot) : null;
+
+    private UsageHistoryMatch? _history;
 
     public Projection Projection { get; }
 

@@ -1,6 +1,7 @@
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Policy;
 using Rebalancer.Core.Scheduling;
+using Rebalancer.Core.Usage;
 
 namespace Rebalancer.Core.Planning;
 
@@ -19,6 +20,9 @@ public sealed record PlanningSettings
 
     /// <summary>The kube-scheduler scoring every projected move follows (the policy's <c>scheduler:</c> section).</summary>
     public SchedulerProfile Scheduler { get; init; } = SchedulerProfile.Default;
+
+    /// <summary>What was read from Prometheus beside the snapshot (usage history, node values); none by default.</summary>
+    public UsageInputs Usage { get; init; } = UsageInputs.None;
 }
 
 public sealed record PlanningProfile(string Name, DefaultEvictorSettings Evictor, IReadOnlyList<IStrategy> Deschedule, IReadOnlyList<IStrategy> Balance);

@@ -1,6 +1,7 @@
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Scheduling;
 using Rebalancer.Core.Strategies;
+using Rebalancer.Core.Usage;
 
 namespace Rebalancer.Core.Policy;
 
@@ -44,6 +45,9 @@ public sealed record DeschedulerPolicy
     /// of the file (docs/policy.md); kube-scheduler's default profile when absent.
     /// </summary>
     public SchedulerProfile Scheduler { get; init; } = SchedulerProfile.Default;
+
+    /// <summary>The <c>usageHistory</c> extension block: history window, metric and label names, Prometheus client settings.</summary>
+    public UsageHistorySettings UsageHistory { get; init; } = UsageHistorySettings.Default;
 
     /// <summary>The profiles in file order. All Deschedule plugins of all profiles run before any Balance plugin.</summary>
     public IReadOnlyList<ProfileConfig> Profiles { get; init; } = [];

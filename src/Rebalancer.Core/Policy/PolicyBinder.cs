@@ -2,6 +2,7 @@ using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Scheduling;
 using Rebalancer.Core.Strategies;
+using Rebalancer.Core.Usage;
 
 namespace Rebalancer.Core.Policy;
 
@@ -95,6 +96,7 @@ public static class PolicyBinder
             problems.Add(collectorPath, "cannot be combined with a KubernetesMetrics entry in metricsProviders; remove the deprecated metricsCollector");
         }
 
+        UsageHistorySettings usageHistory = BindUsageHistory(top, problems, warnings);
         List<ProfileConfig> profiles = BindProfiles(top.Child("profiles"), top.FieldPath("profiles"), problems, warnings);
         SchedulerProfile scheduler = BindScheduler(top, problems, warnings);
         top.RejectUnknown();
@@ -109,6 +111,7 @@ public static class PolicyBinder
             EvictionFailureEventNotification = failureEvents,
             MetricsProviders = providers,
             KubernetesMetricsEnabled = collectorEnabled || kubernetesProvider,
+            UsageHistory = usageHistory,
             Profiles = profiles,
             Scheduler = scheduler,
             Warnings = warnings,
@@ -237,6 +240,22 @@ public static class PolicyBinder
         }
 
         return providers;
+    }
+
+    /// <summary>
+    /// The <c>usageHistory</c> extension block (Rebalancer's own; the descheduler ignores unknown top-level keys).
+    /// <c>insecureSkipVerify: true</c> is valid and worth a warning: the token goes to a server nobody checked.
+    /// </summary>
+    private static UsageHistorySettings BindUsageHistory(ArgsReader top, ConfigProblems problems, List<ConfigProblem> warnings)
+    {
+        UsageHistorySettings settings = UsageHistorySettings.Bind(top.Child("usageHistory"), top.FieldPath("usageHistory"), problems);
+        if (settings.Client.InsecureSkipVerify)
+        {
+            warnings.Add(new ConfigProblem(PolicyNode.ChildPath(PolicyNode.ChildPath(top.FieldPath("usageHistory"), "client"), "insecureSkipVerify"),
+                "is true: Prometheus's TLS certificate is not verified, so the bearer token may be sent to an impostor; give caFile instead"));
+        }
+
+        return settings;
     }
 
     private static PrometheusProviderConfig? BindPrometheus(PolicyNode node, ConfigProblems problems)

@@ -46,6 +46,8 @@ internal sealed class JsonTape : IDisposable
     /// </summary>
     internal const long MaxHeldBytes = 64L << 20;
 
+    internal const string KubernetesSizeHint = "Kubernetes objects are at most a few MiB";
+
     /// <summary>Blocks of this size outlive their tape in a small shared pool (a live read parses hundreds of pages).</summary>
     internal const int PooledBlockSize = 1 << 20;
 
@@ -72,6 +74,7 @@ internal sealed class JsonTape : IDisposable
 
     private readonly Stream _stream;
     private readonly int _blockSize;
+    private readonly string _sizeHint;
     private readonly object _gate = new();
     private readonly Queue<TapeSegment> _ready = new();
     private readonly Stack<TapeSegment> _free = new();
@@ -93,11 +96,13 @@ internal sealed class JsonTape : IDisposable
     private ExceptionDispatchInfo? _failure;
     private TapeSegment _oldestHeld;
 
-    public JsonTape(Stream stream, int blockSize)
+    /// <param name="sizeHint">Why an input past the size limits is not what the caller reads, for their messages.</param>
+    public JsonTape(Stream stream, int blockSize, string sizeHint = KubernetesSizeHint)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 16);
         _stream = stream;
         _blockSize = blockSize;
+        _sizeHint = sizeHint;
         _current = Rent(blockSize);
         _oldestHeld = TapeSegment.Head();
     }
@@ -229,7 +234,7 @@ internal sealed class JsonTape : IDisposable
             if (_heldBytes > MaxHeldBytes)
             {
                 throw new TapeLimitException(
-                    $"one object needs more than {MaxHeldBytes >> 20} MiB to hold (its text and tokens); Kubernetes objects are at most a few MiB");
+                    $"one object needs more than {MaxHeldBytes >> 20} MiB to hold (its text and tokens); {_sizeHint}");
             }
 
             return next;
@@ -474,8 +479,8 @@ internal sealed class JsonTape : IDisposable
         return true;
     }
 
-    private static int NextSize(int size) => size >= MaxTokenBytes
-        ? throw new TapeLimitException($"a single value (string, number or comment) is longer than {MaxTokenBytes >> 20} MiB; Kubernetes objects are at most a few MiB")
+    private int NextSize(int size) => size >= MaxTokenBytes
+        ? throw new TapeLimitException($"a single value (string, number or comment) is longer than {MaxTokenBytes >> 20} MiB; {_sizeHint}")
         : Math.Min(size * 2, MaxTokenBytes);
 
     /// <summary>Fills the block from the stream; false when the parser has gone away.</summary>

@@ -764,7 +764,8 @@ internal sealed partial class SnapshotParser
 
     /// <summary>
     /// Container statuses keep the current state's waiting reason and terminated reason/exit code, which is what
-    /// RemoveFailedPods, PodLifeTime and RemovePodsHavingTooManyRestarts match on; <c>lastState</c> is not used.
+    /// RemoveFailedPods, PodLifeTime and RemovePodsHavingTooManyRestarts match on, and <c>lastState</c>'s terminated
+    /// reason (an OOM kill before the current restart, for the usage history).
     /// </summary>
     private void ParseContainerStatuses(ref TapeReader r, PodRecord pod, bool init)
     {
@@ -782,6 +783,7 @@ internal sealed partial class SnapshotParser
                 int restarts = 0;
                 bool ready = false;
                 var state = default(ContainerStateInfo);
+                var lastState = default(ContainerStateInfo);
                 while (NextProperty(ref r, out ReadOnlySpan<byte> property))
                 {
                     if (property.SequenceEqual("name"u8))
@@ -807,6 +809,12 @@ internal sealed partial class SnapshotParser
                         state = ParseContainerState(ref r);
                         _path.Pop();
                     }
+                    else if (property.SequenceEqual("lastState"u8))
+                    {
+                        Enter(ref r, "lastState");
+                        lastState = ParseContainerState(ref r);
+                        _path.Pop();
+                    }
                     else
                     {
                         Skip(ref r);
@@ -814,7 +822,7 @@ internal sealed partial class SnapshotParser
                 }
 
                 pod.ContainerStatuses.Add(new ContainerStatus(name, init, restarts, state.WaitingReason, state.TerminatedReason,
-                    state.ExitCode, state.HasExitCode, ready));
+                    state.ExitCode, state.HasExitCode, ready) { LastTerminatedReason = lastState.TerminatedReason });
             }
 
             _path.Pop();

@@ -38,6 +38,8 @@ public static class SpanNames
     public const string Plan = "plan";
     public const string Plugin = "plan.plugin";
     public const string Evict = "evict";
+    public const string PrometheusRead = "prometheus.read";
+    public const string PrometheusQuery = "prometheus.query";
 }
 
 /// <summary>
@@ -90,6 +92,12 @@ public static class SpanAttributes
     public const string NodesDrained = "rebalancer.consolidation.nodes_drained";
     public const string SpotFractionBefore = "rebalancer.spot.fraction_before";
     public const string SpotFractionAfter = "rebalancer.spot.fraction_after";
+
+    public const string PrometheusQuery = "rebalancer.prometheus.query";
+    public const string PrometheusRequests = "rebalancer.prometheus.requests";
+    public const string PrometheusSeries = "rebalancer.prometheus.series";
+    public const string PrometheusContainers = "rebalancer.prometheus.containers";
+    public const string PrometheusOutcome = "rebalancer.prometheus.outcome";
 
     public const string Outcome = "rebalancer.eviction.outcome";
     public const string Attempts = "rebalancer.eviction.attempts";

@@ -204,7 +204,7 @@ public class SnapshotLoaderPodTests
         Assert.Equal(
             [
                 new ContainerStatus(s.Strings.Find("init"), true, 2, 0, s.Strings.Find("Completed"), 0, true, false),
-                new ContainerStatus(s.Strings.Find("app"), false, 7, s.Strings.Find("CrashLoopBackOff"), 0, 0, false, false),
+                new ContainerStatus(s.Strings.Find("app"), false, 7, s.Strings.Find("CrashLoopBackOff"), 0, 0, false, false) { LastTerminatedReason = s.Strings.Find("OOMKilled") },
                 new ContainerStatus(s.Strings.Find("log"), false, 1, 0, 0, 0, false, true),
             ],
             s.Pods.ContainerStatusesOf(0).ToArray());

@@ -164,6 +164,9 @@ internal static class ResourceCatalog
         ["type"] = o => S(o, "type"),
     };
 
+    /// <summary>Secrets: only what a client reading one needs (the descheduler's Prometheus token, <c>authToken.secretReference</c>).</summary>
+    public static readonly ResourceType Secrets = new("", "v1", "secrets", "secret", "Secret", namespaced: true);
+
     public static readonly ResourceType Events = new("", "v1", "events", "event", "Event", namespaced: true)
     {
         ShortNames = ["ev"],
@@ -252,7 +255,7 @@ internal static class ResourceCatalog
 
     public static readonly IReadOnlyList<ResourceType> All =
     [
-        Namespaces, Nodes, Pods, Events, ReplicationControllers, EventsV1, PodDisruptionBudgets, PriorityClasses,
+        Namespaces, Nodes, Pods, Secrets, Events, ReplicationControllers, EventsV1, PodDisruptionBudgets, PriorityClasses,
         Deployments, ReplicaSets, StatefulSets, DaemonSets, NodeMetrics, PodMetrics,
         Leases,
     ];

@@ -211,6 +211,13 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
         return this;
     }
 
+    /// <summary>Adds a running container's status whose previous instance ended with <paramref name="reason"/> (<c>lastState.terminated.reason</c>).</summary>
+    public PodBuilder LastTerminated(string container, string reason, int restarts = 1)
+    {
+        pod.ContainerStatuses.Add(new ContainerStatus(Id(container), false, restarts, 0, 0, 0, false, true) { LastTerminatedReason = Id(reason) });
+        return this;
+    }
+
     /// <summary>Adds (or replaces, by type) a pod condition.</summary>
     public PodBuilder Condition(string type, string status, string? reason = null, DateTimeOffset? lastTransition = null)
     {

@@ -11,7 +11,7 @@ public enum MetricsUtilizationSource
     /// <summary>metrics.k8s.io NodeMetrics / PodMetrics.</summary>
     KubernetesMetrics,
 
-    /// <summary>A Prometheus query; Rebalancer has no Prometheus client, so the plugin reports and skips (docs/compatibility.md).</summary>
+    /// <summary>An instant Prometheus query returning one value in [0, 1] per node (<c>MetricResource</c>).</summary>
     Prometheus,
 }
 
@@ -145,9 +145,15 @@ public sealed record LowNodeUtilizationSettings
             }
         }
 
-        if (source == MetricsUtilizationSource.Prometheus && (thresholds.Count != 1 || thresholds["MetricResource"] is null))
+        if (source == MetricsUtilizationSource.Prometheus && (thresholds.Count != 1 || thresholds[LowNodeUtilizationStrategy.MetricResource] is null))
         {
-            args.Problems.Add(args.FieldPath("thresholds"), "with a Prometheus source, thresholds and targetThresholds must have exactly one key, MetricResource");
+            args.Problems.Add(args.FieldPath("thresholds"), $"with a Prometheus source, thresholds and targetThresholds must have exactly one key, {LowNodeUtilizationStrategy.MetricResource} (got {string.Join(", ", thresholds.Resources)})");
+        }
+        else if (source != MetricsUtilizationSource.Prometheus && thresholds[LowNodeUtilizationStrategy.MetricResource] is not null)
+        {
+            // The descheduler accepts it and measures it as 0 everywhere: a threshold that can never trigger.
+            args.Problems.Add(PolicyNode.ChildPath(args.FieldPath("thresholds"), LowNodeUtilizationStrategy.MetricResource),
+                "is the value of a Prometheus query; it needs metricsUtilization: {source: Prometheus, prometheus: {query: …}}");
         }
     }
 }

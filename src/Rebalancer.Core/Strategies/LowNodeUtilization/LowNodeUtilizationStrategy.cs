@@ -10,9 +10,10 @@ namespace Rebalancer.Core.Strategies.LowNodeUtilization;
 /// Moves pods from overutilized nodes (any threshold resource above its target) to underutilized ones (every
 /// threshold resource at or below its threshold), with the descheduler's classification, capacity capping, ordering
 /// and stop conditions (descheduler-semantics §1.2). Usage is the projected requests — so it sees the moves planned by
-/// earlier plugins — or real usage from metrics.
+/// earlier plugins — real usage from metrics, or one value per node from a Prometheus query
+/// (LowNodeUtilizationStrategy.Prometheus.cs).
 /// </summary>
-public sealed class LowNodeUtilizationStrategy : IStrategy
+public sealed partial class LowNodeUtilizationStrategy : IStrategy
 {
     public const string PluginName = "LowNodeUtilization";
 
@@ -26,7 +27,7 @@ public sealed class LowNodeUtilizationStrategy : IStrategy
     {
         if (_settings.MetricsSource == MetricsUtilizationSource.Prometheus)
         {
-            context.Warn("metricsUtilization.source Prometheus is not supported by Rebalancer (no Prometheus client); plugin skipped. Use KubernetesMetrics or requests.");
+            RunOnPrometheus(context);
             return;
         }
 
@@ -69,27 +70,8 @@ public sealed class LowNodeUtilizationStrategy : IStrategy
             }
         }
 
-        if (underutilized.Count == 0)
+        if (!WorthBalancing(context, underutilized.Count, overutilized.Count, nodes.Count))
         {
-            context.Note($"no node is underutilized (all of {_settings.Thresholds} or below): nothing to do");
-            return;
-        }
-
-        if (underutilized.Count <= _settings.NumberOfNodes)
-        {
-            context.Note($"{underutilized.Count} underutilized node(s) <= numberOfNodes {_settings.NumberOfNodes}: nothing to do");
-            return;
-        }
-
-        if (underutilized.Count == nodes.Count)
-        {
-            context.Note("all nodes are underutilized: nothing to do");
-            return;
-        }
-
-        if (overutilized.Count == 0)
-        {
-            context.Note($"no node is overutilized (any of {_settings.TargetThresholds} exceeded): nothing to do");
             return;
         }
 
@@ -119,14 +101,81 @@ public sealed class LowNodeUtilizationStrategy : IStrategy
         }
     }
 
-    private EvictResult EvictFrom(PlanningContext context, UtilizationModel model, int node, List<int> underutilized,
-        decimal[] high, bool[] thresholded, long[] totalAvailable, List<int> pods)
+    /// <summary>The descheduler's early exits, in its order, each recorded as a note; true when there is work to do.</summary>
+    private bool WorthBalancing(PlanningContext context, int underutilized, int overutilized, int nodes)
+    {
+        if (underutilized == 0)
+        {
+            context.Note($"no node is underutilized (all of {_settings.Thresholds} or below): nothing to do");
+            return false;
+        }
+
+        if (underutilized <= _settings.NumberOfNodes)
+        {
+            context.Note($"{underutilized} underutilized node(s) <= numberOfNodes {_settings.NumberOfNodes}: nothing to do");
+            return false;
+        }
+
+        if (underutilized == nodes)
+        {
+            context.Note("all nodes are underutilized: nothing to do");
+            return false;
+        }
+
+        if (overutilized == 0)
+        {
+            context.Note($"no node is overutilized (any of {_settings.TargetThresholds} exceeded): nothing to do");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The pods of a source node the plugin may try, in the descheduler's eviction order.</summary>
+    private void Removable(PlanningContext context, int node, List<int> pods)
     {
         ClusterSnapshot snapshot = context.Snapshot;
         context.Projection.PodsOn(node, pods);
         pods.RemoveAll(p => !_settings.EvictableNamespaces.Allows(snapshot.Strings[snapshot.Pods.Namespace[p]]));
         context.RemoveProtected(pods);
         PodOrdering.SortForEviction(snapshot, pods);
+    }
+
+    /// <summary>
+    /// The per-pod checks before an eviction, in the descheduler's order: the plugin's per-node limit (stops the node),
+    /// then tolerating some underutilized node's taints (skips the pod). Both are recorded as skips.
+    /// </summary>
+    private PodCheck CheckPod(PlanningContext context, int pod, int node, int evicted, List<int> underutilized)
+    {
+        ClusterSnapshot snapshot = context.Snapshot;
+        if (_settings.NodeEvictionLimit is uint limit && evicted >= limit)
+        {
+            context.Skip(pod, SkipReasons.LimitPluginPerNode, $"evictionLimits.node {limit} reached on {snapshot.Nodes.Name[node]}");
+            return PodCheck.StopNode;
+        }
+
+        if (!ToleratesSomeUnderutilizedNode(snapshot, pod, underutilized))
+        {
+            context.Skip(pod, SkipReasons.NodeFit, TaintText.NoTolerableNode(snapshot, pod, underutilized, "underutilized", preferNoSchedule: true),
+                new FitVerdict(underutilized[0], FitFailure.Taint));
+            return PodCheck.SkipPod;
+        }
+
+        return PodCheck.Try;
+    }
+
+    private enum PodCheck
+    {
+        Try,
+        SkipPod,
+        StopNode,
+    }
+
+    private EvictResult EvictFrom(PlanningContext context, UtilizationModel model, int node, List<int> underutilized,
+        decimal[] high, bool[] thresholded, long[] totalAvailable, List<int> pods)
+    {
+        ClusterSnapshot snapshot = context.Snapshot;
+        Removable(context, node, pods);
         int evicted = 0;
         foreach (int pod in pods)
         {
@@ -135,16 +184,14 @@ public sealed class LowNodeUtilizationStrategy : IStrategy
                 break;
             }
 
-            if (_settings.NodeEvictionLimit is uint limit && evicted >= limit)
+            PodCheck check = CheckPod(context, pod, node, evicted, underutilized);
+            if (check == PodCheck.StopNode)
             {
-                context.Skip(pod, SkipReasons.LimitPluginPerNode, $"evictionLimits.node {limit} reached on {snapshot.Nodes.Name[node]}");
                 break;
             }
 
-            if (!ToleratesSomeUnderutilizedNode(snapshot, pod, underutilized))
+            if (check == PodCheck.SkipPod)
             {
-                context.Skip(pod, SkipReasons.NodeFit, TaintText.NoTolerableNode(snapshot, pod, underutilized, "underutilized", preferNoSchedule: true),
-                    new FitVerdict(underutilized[0], FitFailure.Taint));
                 continue;
             }
 

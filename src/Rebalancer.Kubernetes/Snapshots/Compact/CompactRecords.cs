@@ -13,7 +13,7 @@ internal static class CompactRecords
 {
     public const int TaintSize = 9;
     public const int OwnerSize = 13;
-    public const int ContainerStatusSize = 23;
+    public const int ContainerStatusSize = 27;
     public const int ConditionSize = 20;
 
     public static void Write(in Taint taint, Span<byte> to)
@@ -48,12 +48,16 @@ internal static class CompactRecords
         BinaryPrimitives.WriteInt32LittleEndian(to[17..], status.ExitCode);
         to[21] = status.HasExitCode ? (byte)1 : (byte)0;
         to[22] = status.Ready ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteInt32LittleEndian(to[23..], status.LastTerminatedReason);
     }
 
     public static ContainerStatus ReadContainerStatus(ReadOnlySpan<byte> from) =>
         new(BinaryPrimitives.ReadInt32LittleEndian(from), Bool(from[4], "init"), BinaryPrimitives.ReadInt32LittleEndian(from[5..]),
             BinaryPrimitives.ReadInt32LittleEndian(from[9..]), BinaryPrimitives.ReadInt32LittleEndian(from[13..]),
-            BinaryPrimitives.ReadInt32LittleEndian(from[17..]), Bool(from[21], "hasExitCode"), Bool(from[22], "ready"));
+            BinaryPrimitives.ReadInt32LittleEndian(from[17..]), Bool(from[21], "hasExitCode"), Bool(from[22], "ready"))
+        {
+            LastTerminatedReason = BinaryPrimitives.ReadInt32LittleEndian(from[23..]),
+        };
 
     public static void Write(in PodCondition condition, Span<byte> to)
     {

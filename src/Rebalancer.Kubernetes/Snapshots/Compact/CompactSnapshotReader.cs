@@ -207,6 +207,7 @@ internal sealed class CompactSnapshotReader(CompactInput input)
             Id(containerStatuses[i].Name, "pods.containerStatuses", i, "name");
             Id(containerStatuses[i].WaitingReason, "pods.containerStatuses", i, "waitingReason");
             Id(containerStatuses[i].TerminatedReason, "pods.containerStatuses", i, "terminatedReason");
+            Id(containerStatuses[i].LastTerminatedReason, "pods.containerStatuses", i, "lastTerminatedReason");
         }
 
         int[] conditionStart = input.Column<int>("pods.conditionStart", count + 1);
