@@ -89,6 +89,12 @@ public sealed class HtmlReportRenderer : IReportRenderer
             W($"<header id=\"header\">\n<h1>Rebalancer {E(context.Mode)} report</h1>\n<dl class=\"meta\">");
             W($"<dt>Source</dt><dd><code>{E(context.Source)}</code></dd>");
             W($"<dt>Policy</dt><dd><code>{E(context.PolicySource)}</code> <span class=\"dim\">{E(context.PolicyDigest)}</span></dd>");
+            W($"<dt>Scheduler</dt><dd data-field=\"scheduler\">{E(report.Scheduler.Description)}</dd>");
+            if (report.Cordons.Count > 0)
+            {
+                W($"<dt>Cordon</dt><dd data-field=\"cordons\">{E(ReportFormat.Cordons(report.Cordons))}</dd>");
+            }
+
             W($"<dt>Now</dt><dd><time data-field=\"now\">{E(ReportFormat.Timestamp(report.Now))}</time></dd>");
             W($"<dt>Version</dt><dd>{E(context.Version)}</dd></dl>\n");
             W("<nav><a href=\"#summary\">Summary</a> <a href=\"#warnings\">Warnings</a> <a href=\"#utilization\">Utilization</a> <a href=\"#evictions\">Evictions</a> <a href=\"#skipped\">Skipped</a> <a href=\"#nodes\">Nodes</a>");

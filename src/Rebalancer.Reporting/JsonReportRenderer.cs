@@ -66,6 +66,7 @@ public sealed class JsonReportRenderer : IReportRenderer
 
             WriteMessages(writer, "warnings", report.Warnings);
             WriteMessages(writer, "notes", report.Notes);
+            WriteCordons(writer, report.Cordons);
 
             // Optional sections (v1alpha1 additions): omitted, not null, when the planner or the plugin did not produce them.
             WriteHeadroom(writer, report.Headroom);
@@ -80,10 +81,13 @@ public sealed class JsonReportRenderer : IReportRenderer
         output.Write('\n');
     }
 
-    private static void WriteMetadata(Utf8JsonWriter writer, PlanReport report) => WriteMetadata(writer, report.Context, report.Now);
+    private static void WriteMetadata(Utf8JsonWriter writer, PlanReport report) => WriteMetadata(writer, report.Context, report.Now, report.Scheduler);
 
-    /// <summary>The <c>metadata</c> object every rebalancer.io document carries (plan reports and pod explanations).</summary>
-    internal static void WriteMetadata(Utf8JsonWriter writer, ReportContext context, DateTimeOffset now)
+    /// <summary>
+    /// The <c>metadata</c> object every rebalancer.io document carries (plan reports and pod explanations); a plan report
+    /// adds the scheduler profile its targets assume.
+    /// </summary>
+    internal static void WriteMetadata(Utf8JsonWriter writer, ReportContext context, DateTimeOffset now, ReportScheduler? scheduler = null)
     {
         writer.WriteStartObject("metadata");
         writer.WriteString("mode", context.Mode);
@@ -92,7 +96,57 @@ public sealed class JsonReportRenderer : IReportRenderer
         writer.WriteString("policyDigest", context.PolicyDigest);
         writer.WriteString("now", ReportFormat.Timestamp(now));
         writer.WriteString("version", context.Version);
+        if (scheduler is not null)
+        {
+            WriteScheduler(writer, scheduler);
+        }
+
         writer.WriteEndObject();
+    }
+
+    /// <summary><c>metadata.scheduler</c>: the profile's name, whether it is kube-scheduler's default, and its score plugins.</summary>
+    private static void WriteScheduler(Utf8JsonWriter writer, ReportScheduler scheduler)
+    {
+        writer.WriteStartObject("scheduler");
+        writer.WriteString("name", scheduler.Name);
+        writer.WriteBoolean("default", scheduler.IsDefault);
+        writer.WriteStartArray("plugins");
+        foreach (ReportScorePlugin plugin in scheduler.Plugins)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", plugin.Name);
+            writer.WriteNumber("weight", plugin.Weight);
+            if (plugin.Settings is not null)
+            {
+                writer.WriteString("settings", plugin.Settings);
+            }
+
+            if (plugin.NotModelled is not null)
+            {
+                writer.WriteString("notModelled", plugin.NotModelled);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>cordons</c>: every node the plan cordons before the first eviction, with its outcome after a run.</summary>
+    private static void WriteCordons(Utf8JsonWriter writer, IReadOnlyList<ReportNodeCordon> cordons)
+    {
+        writer.WriteStartArray("cordons");
+        foreach (ReportNodeCordon cordon in cordons)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("node", cordon.Node);
+            writer.WriteString("plugin", cordon.Plugin);
+            WriteCordon(writer, cordon.Cordon);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WriteSummary(Utf8JsonWriter writer, PlanReport report)
@@ -404,7 +458,6 @@ public sealed class JsonReportRenderer : IReportRenderer
         writer.WriteEndObject();
     }
 
-    /// <summary>Only with Consolidation's <c>cordon</c> on; the execution members only after a run, as for evictions.</summary>
     private static void WriteUsageHistory(Utf8JsonWriter writer, ReportUsageHistory? history)
     {
         if (history is null)
@@ -433,6 +486,7 @@ public sealed class JsonReportRenderer : IReportRenderer
         writer.WriteEndObject();
     }
 
+    /// <summary>Only with the plugin's <c>cordon</c> on; the execution members only after a run, as for evictions.</summary>
     private static void WriteCordon(Utf8JsonWriter writer, ReportCordon? cordon)
     {
         if (cordon is null)

@@ -72,6 +72,8 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         md.Line();
         md.Line($"{Code(context.Source)} with policy {Code(context.PolicySource)} ({Code(context.PolicyDigest)}) at {ReportFormat.Timestamp(report.Now)}, Rebalancer {Text(context.Version)}");
         md.Line();
+        md.Line($"Scheduler assumed: {Text(report.Scheduler.Description)}");
+        md.Line();
         md.Line("| Nodes | Pods | Evictions | Skipped | Warnings |");
         md.Line("|---:|---:|---:|---:|---:|");
         md.Line($"| {N(summary.Nodes)} ({N(summary.ConsideredNodes)} considered) | {N(summary.Pods)} ({N(summary.RunningPods)} running) | **{N(summary.Evictions)}** | {N(summary.Skipped)} | {N(summary.Warnings)} |");
@@ -112,6 +114,11 @@ public sealed class MarkdownReportRenderer : IReportRenderer
         if (report.Consolidation is ReportConsolidation consolidation)
         {
             lines.Add($"- **Nodes**: {Text(ReportFormat.NodesChange(consolidation, "→"))}, {ReportFormat.Plural(consolidation.Drained.Count, "node", "nodes")} drained");
+        }
+
+        if (report.Cordons.Count > 0)
+        {
+            lines.Add($"- **Cordon**: {Text(ReportFormat.Cordons(report.Cordons))}");
         }
 
         if (report.UsageHistory is ReportUsageHistory usage)

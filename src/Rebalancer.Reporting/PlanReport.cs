@@ -25,7 +25,9 @@ public sealed class PlanReport
         IReadOnlyList<ReportMessage> notes,
         ReportHeadroom? headroom,
         ReportSpot? spot,
-        ReportConsolidation? consolidation)
+        ReportConsolidation? consolidation,
+        ReportScheduler scheduler,
+        IReadOnlyList<ReportNodeCordon> cordons)
     {
         Context = context;
         Now = now;
@@ -40,6 +42,8 @@ public sealed class PlanReport
         Headroom = headroom;
         Spot = spot;
         Consolidation = consolidation;
+        Scheduler = scheduler;
+        Cordons = cordons;
     }
 
     public ReportContext Context { get; }
@@ -88,6 +92,15 @@ public sealed class PlanReport
 
     /// <summary>What Consolidation drains and how close it gets to the best packing; null when the plugin did not run.</summary>
     public ReportConsolidation? Consolidation { get; }
+
+    /// <summary>The kube-scheduler profile the projection assumed for every target (the policy's <c>scheduler:</c> section).</summary>
+    public ReportScheduler Scheduler { get; }
+
+    /// <summary>
+    /// Every node the plan cordons before the run's first eviction (Consolidation's and HighNodeUtilization's drains with
+    /// <c>cordon</c>), in plan order, with the outcome after a run; empty when none is cordoned.
+    /// </summary>
+    public IReadOnlyList<ReportNodeCordon> Cordons { get; }
 
     /// <summary>How the usage history read from Prometheus covers the snapshot; null when the plan had none.</summary>
     public ReportUsageHistory? UsageHistory { get; private init; }
@@ -179,7 +192,7 @@ public sealed class PlanReport
 
         List<NodeUtilization> utilization = ComputeUtilization(plan, out List<PoolUtilization> byPool);
         return new PlanReport(context, plan.Now, summary, utilization, byPool, evictions, skipped, warnings, Messages(plan.Notes),
-            HeadroomOf(plan), SpotOf(plan), ConsolidationOf(plan, cordons))
+            HeadroomOf(plan), SpotOf(plan), ConsolidationOf(plan, cordons), SchedulerOf(plan.Scheduler), CordonsOf(plan, cordons))
         {
             UsageHistory = ReportUsageHistory.Of(plan.Usage),
         };
@@ -281,6 +294,16 @@ public sealed class PlanReport
             shortfall);
     }
 
+    private static ReportScheduler SchedulerOf(Core.Scheduling.SchedulerProfile profile) => new(
+        profile.Name,
+        profile.IsDefault,
+        [.. profile.Plugins.Select(p => new ReportScorePlugin(p.Name, p.Weight, NullIfEmpty(p.Settings.ToString() ?? string.Empty), p.Entry.NotModelledReason))],
+        profile.Describe());
+
+    private static List<ReportNodeCordon> CordonsOf(Plan plan, IReadOnlyDictionary<int, CordonOutcome>? cordons) =>
+        [.. plan.Drains.Where(d => d.Cordon != CordonAction.None).Select(d => new ReportNodeCordon(
+            plan.Snapshot.Nodes.Name[d.Node], d.Plugin, new ReportCordon(d.Cordon.ToString(), cordons?.GetValueOrDefault(d.Node))))];
+
     /// <summary>A fraction with exactly four decimal places (<c>0.6600</c>), rounded half away from zero.</summary>
     internal static decimal Fraction(decimal value) => Math.Round(value, 4, MidpointRounding.AwayFromZero) + 0.0000m;
 
@@ -368,7 +391,8 @@ public sealed class PlanReport
         }
 
         var drained = new bool[nodes.Count];
-        foreach (DrainedNode d in plan.Consolidation?.Drained ?? [])
+        // A hand-made plan may carry a Consolidation summary without the plan-wide list: both mark their nodes.
+        foreach (DrainedNode d in plan.Drains.Concat(plan.Consolidation?.Drained ?? []))
         {
             if (d.Node >= 0)
             {
@@ -555,7 +579,7 @@ public sealed record NodeUtilization(string Node, ResourceUtilization Before, Re
     /// <summary>Whether the planner worked on the node (Ready and matching the policy's nodeSelector).</summary>
     public bool Considered { get; init; }
 
-    /// <summary>Whether Consolidation empties the node so the autoscaler can remove it.</summary>
+    /// <summary>Whether the plan empties the node (Consolidation, HighNodeUtilization with cordon) so the autoscaler can remove it.</summary>
     public bool Drained { get; init; }
 }
 
@@ -716,6 +740,21 @@ public sealed record ReportMove(string Namespace, string Name, string? TargetNod
 {
     public string Key => Namespace + "/" + Name;
 }
+
+/// <summary>The kube-scheduler scoring the plan assumed.</summary>
+/// <param name="Name">The policy's <c>scheduler.name</c>, <c>kube-scheduler default (v1.29–v1.32)</c>, or <c>custom</c>.</param>
+/// <param name="IsDefault">Whether plugins, weights and args are kube-scheduler's defaults.</param>
+/// <param name="Description">One line for people, e.g. <c>…: TaintToleration ×3, NodeAffinity ×2, …; not modelled: ImageLocality ×1</c>.</param>
+public sealed record ReportScheduler(string Name, bool IsDefault, IReadOnlyList<ReportScorePlugin> Plugins, string Description);
+
+/// <summary>One enabled score plugin.</summary>
+/// <param name="Settings">Its args for people (e.g. <c>LeastAllocated: cpu 1, memory 1</c>); null for a plugin without args.</param>
+/// <param name="NotModelled">Why the model leaves it out; null for a modelled plugin.</param>
+public sealed record ReportScorePlugin(string Name, int Weight, string? Settings, string? NotModelled);
+
+/// <summary>A node the plan cordons before the run's first eviction.</summary>
+/// <param name="Plugin">The plugin that empties it (<c>Consolidation</c>, <c>HighNodeUtilization</c>).</param>
+public sealed record ReportNodeCordon(string Node, string Plugin, ReportCordon Cordon);
 
 /// <summary>The usage history line: what was read from Prometheus and how it covers the snapshot's pods.</summary>
 /// <param name="MedianCoveragePercent">Median share of their pod's lifetime in the window the containers' samples cover, one decimal; null without containers in the snapshot.</param>

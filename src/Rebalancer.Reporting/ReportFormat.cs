@@ -215,6 +215,22 @@ internal static class ReportFormat
         $"{Count(consolidation.NodesBefore)} {arrow} {Count(consolidation.NodesAfter)} (lower bound {Count(consolidation.LowerBound)}, gap {Count(consolidation.GapToLowerBound)})";
 
     /// <summary>
+    /// <c>2 nodes before the first eviction: a, b (Consolidation)</c>: what the plan cordons, with each node's state after
+    /// a run when it is not simply "to cordon" (the first five named, the rest counted).
+    /// </summary>
+    public static string Cordons(IReadOnlyList<ReportNodeCordon> cordons)
+    {
+        const int Shown = 5;
+        IEnumerable<string> names = cordons.Take(Shown).Select(c =>
+        {
+            string state = c.Cordon.Describe();
+            return state == "to cordon" ? $"{c.Node} ({c.Plugin})" : $"{c.Node} ({c.Plugin}, {state})";
+        });
+        string more = cordons.Count > Shown ? $" and {Count(cordons.Count - Shown)} more" : string.Empty;
+        return $"{Plural(cordons.Count, "node", "nodes")} before the first eviction: {string.Join(", ", names)}{more}";
+    }
+
+    /// <summary>
     /// <c>412 containers over 7d (step 5m) from http://prometheus:9090, median coverage 100%; 4 running pods without series</c>:
     /// the usage history in one line.
     /// </summary>

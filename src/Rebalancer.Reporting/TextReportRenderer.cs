@@ -79,6 +79,7 @@ public sealed class TextReportRenderer : IReportRenderer
             Grid grid = KeyValueGrid();
             AddRow(grid, "Source", context.Source);
             AddRow(grid, "Policy", $"{context.PolicySource} ({context.PolicyDigest})");
+            AddRow(grid, "Scheduler", report.Scheduler.Description);
             AddRow(grid, "Now", ReportFormat.Timestamp(report.Now));
             console.Write(grid);
         }
@@ -112,6 +113,11 @@ public sealed class TextReportRenderer : IReportRenderer
             if (report.Consolidation is ReportConsolidation consolidation)
             {
                 AddRow(grid, "Consolidation", "nodes " + ReportFormat.NodesChange(consolidation, _arrow) + $", {ReportFormat.Plural(consolidation.Drained.Count, "node", "nodes")} drained");
+            }
+
+            if (report.Cordons.Count > 0)
+            {
+                AddRow(grid, "Cordon", ReportFormat.Cordons(report.Cordons));
             }
 
             if (report.UsageHistory is ReportUsageHistory usage)

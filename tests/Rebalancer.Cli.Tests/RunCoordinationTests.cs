@@ -25,7 +25,7 @@ public sealed class RunCoordinationTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private string[] RunArgs(TestApiServer server, params string[] extra) =>
-        ["run", "--kubeconfig", server.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"), "demo"), "--policy", RunCordonTests.WriteCordonPolicy(_directory),
+        ["run", "--kubeconfig", server.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"), "demo"), "--policy", RunCordonTests.CordonPolicy(),
             "--max-evictions-per-second", "1000", "--output", "json", .. extra];
 
     private static V1Lease Lease(TestApiServer server) => server.Store.Get<V1Lease>("default", "rebalancer")!;
@@ -280,5 +280,7 @@ public sealed class RunCoordinationTests : IDisposable
         }
 
         public Task<EvictionResponse> CordonAsync(CordonRequest request, CancellationToken cancellationToken) => inner.CordonAsync(request, cancellationToken);
+
+        public Task<EvictionResponse> ReadNodeAsync(string node, CancellationToken cancellationToken) => inner.ReadNodeAsync(node, cancellationToken);
     }
 }

@@ -3,25 +3,20 @@ using Rebalancer.Testing.ApiServer;
 
 namespace Rebalancer.Cli.Tests;
 
-/// <summary>End-to-end <c>rebalancer run</c> with Consolidation's <c>cordon: true</c> against the test API server (demo cluster).</summary>
+/// <summary>End-to-end <c>rebalancer run</c> of the sample policy (Consolidation's <c>cordon: true</c>) against the test API server (demo cluster).</summary>
 public sealed class RunCordonTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("rebalancer-cordon-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>Writes the sample policy with <c>cordon: true</c> added to Consolidation's args into <paramref name="directory"/>.</summary>
-    internal static string WriteCordonPolicy(string directory)
+    /// <summary>The sample policy: Consolidation cordons the nodes it drains (the default, written out in the sample).</summary>
+    internal static string CordonPolicy()
     {
-        const string Anchor = "          minUtilizationToKeep: 30\n";
         string policy = File.ReadAllText(CliRunner.DemoPolicy).ReplaceLineEndings("\n");
-        Assert.Contains(Anchor, policy, StringComparison.Ordinal);
-        string path = Path.Combine(directory, "policy.yaml");
-        File.WriteAllText(path, policy.Replace(Anchor, Anchor + "          cordon: true\n", StringComparison.Ordinal));
-        return path;
+        Assert.Contains("          cordon: true\n", policy, StringComparison.Ordinal);
+        return CliRunner.DemoPolicy;
     }
-
-    private string CordonPolicy() => WriteCordonPolicy(_directory);
 
     private async Task<(int Code, string Output, string Error)> RunAsync(TestApiServer server, params string[] extra) =>
         await CliRunner.RunAsync(
@@ -36,7 +31,7 @@ public sealed class RunCordonTests : IDisposable
     private static bool? Unschedulable(TestApiServer server, string node) => server.Store.Get("nodes", null, node)!["spec"]?["unschedulable"]?.GetValue<bool>();
 
     [Fact]
-    public async Task Run_Should_CordonEachDrainedNodeBeforeItsEvictions_And_ReportIt_When_CordonIsOn()
+    public async Task Run_Should_CordonEveryDrainedNodeBeforeTheFirstEviction_And_ReportIt_When_CordonIsOn()
     {
         await using TestApiServer server = await RunCommandTests.StartDemoAsync();
 
@@ -48,6 +43,9 @@ public sealed class RunCordonTests : IDisposable
         // Each drained node is cordoned (with its marker) before its evictions; at the end its marker says the drain is complete.
         IReadOnlyList<JournalEntry> patches = server.Journal.Find("PATCH", "/api/v1/nodes/*");
         Assert.Equal([.. drained.Select(d => "/api/v1/nodes/" + Name(d)), .. drained.Select(d => "/api/v1/nodes/" + Name(d))], patches.Select(p => p.Path));
+        // Every drained node is cordoned before the run's first eviction, not only before its own (issue #16).
+        long firstEviction = server.Journal.Find("POST", "/api/v1/namespaces/*/pods/*/eviction").Min(e => e.Sequence);
+        Assert.All(patches.Take(drained.Length), p => Assert.True(p.Sequence < firstEviction, $"{p.Path} was cordoned after the run's first eviction"));
         foreach (JsonElement node in drained)
         {
             JsonElement cordon = node.GetProperty("cordon");

@@ -64,8 +64,12 @@ public sealed class JsonReportRendererTests
         using JsonDocument document = Parse(SamplePlans.Report(SamplePlans.Mixed()));
         JsonElement root = document.RootElement;
 
-        Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes", "headroom"], Names(root));
-        Assert.Equal(["mode", "source", "policy", "policyDigest", "now", "version"], Names(root.GetProperty("metadata")));
+        Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes", "cordons", "headroom"], Names(root));
+        Assert.Equal(["mode", "source", "policy", "policyDigest", "now", "version", "scheduler"], Names(root.GetProperty("metadata")));
+        Assert.Equal(["name", "default", "plugins"], Names(root.GetProperty("metadata").GetProperty("scheduler")));
+        JsonElement plugins = root.GetProperty("metadata").GetProperty("scheduler").GetProperty("plugins");
+        Assert.Equal(["name", "weight", "settings"], Names(plugins[2]));
+        Assert.Equal(["name", "weight", "notModelled"], Names(plugins[plugins.GetArrayLength() - 1]));
         Assert.Equal(
             ["nodes", "consideredNodes", "pods", "runningPods", "evictions", "skipped", "warnings", "evictionsByPlugin", "skippedByReason", "utilization", "utilizationByPool"],
             Names(root.GetProperty("summary")));
@@ -86,7 +90,7 @@ public sealed class JsonReportRendererTests
         using JsonDocument document = Parse(SamplePlans.Report(SamplePlans.Sections()));
         JsonElement root = document.RootElement;
 
-        Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes", "headroom", "spot", "consolidation"], Names(root));
+        Assert.Equal(["apiVersion", "kind", "metadata", "summary", "evictions", "skipped", "warnings", "notes", "cordons", "headroom", "spot", "consolidation"], Names(root));
         JsonElement headroom = root.GetProperty("headroom");
         Assert.Equal(["before", "after"], Names(headroom));
         Assert.Equal(["nodeLoss", "zoneLoss", "zones"], Names(headroom.GetProperty("before")));
@@ -119,7 +123,7 @@ public sealed class JsonReportRendererTests
         using JsonDocument without = Parse(SamplePlans.Report(SamplePlans.With(SamplePlans.Mixed(), withoutSections: true)));
         using JsonDocument mixed = Parse(SamplePlans.Report(SamplePlans.Mixed()));
 
-        Assert.Equal("notes", Names(without.RootElement).Last());
+        Assert.Equal("cordons", Names(without.RootElement).Last());
         Assert.Equal(JsonValueKind.Null, mixed.RootElement.GetProperty("headroom").GetProperty("after").GetProperty("zoneLoss").ValueKind);
         Assert.Empty(Names(mixed.RootElement.GetProperty("headroom").GetProperty("after").GetProperty("nodeLoss").GetProperty("shortfall")));
     }

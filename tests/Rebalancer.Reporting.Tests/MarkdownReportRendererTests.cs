@@ -131,7 +131,9 @@ public sealed partial class MarkdownReportRendererTests
         // Drained nodes are marked in the folded per-node table; skip reasons name their plugins.
         string drained = consolidation.Drained[0].Node!;
         Assert.Matches($"\\| {Regex.Escape(drained)} \\| [^|]+ \\| \\*\\*drained[^|]*\\*\\* \\|", markdown);
-        Assert.Contains("| `Protected:LocalStorage` | 14 | SpotRatio 12, RemoveDuplicates 2 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| `Protected:LocalStorage` | 17 | SpotRatio 12, Consolidation 3, RemoveDuplicates 2 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("Scheduler assumed: kube-scheduler default (v1.29-v1.32): ", markdown, StringComparison.Ordinal);
+        Assert.Contains($"- **Cordon**: 2 nodes before the first eviction: {drained} (Consolidation)", head, StringComparison.Ordinal);
         Assert.True(Encoding.UTF8.GetByteCount(markdown) < MarkdownReportRenderer.DefaultMaxBytes);
     }
 }

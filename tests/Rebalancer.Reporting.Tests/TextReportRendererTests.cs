@@ -208,7 +208,9 @@ public sealed class TextReportRendererTests
         // which makes another zone the largest): each side names the zones it is about, so no improvement is implied.
         Assert.Contains("N-1 zone loss  short cpu 2, memory 8Gi, pods 1, nvidia.com/gpu 1 (losing eu-west-1a or eu-west-1c) → short cpu 2, memory 8Gi, pods 1, nvidia.com/gpu 1 (losing eu-west-1a or eu-west-1c)", summary, StringComparison.Ordinal);
         Assert.Contains("│ zone eu-west-1b ", text, StringComparison.Ordinal);
-        Assert.Contains("Spot           56.3% → 53.0% (limit 66.0%)", summary, StringComparison.Ordinal);
+        Assert.Contains("Spot           56.3% → 53.1% (limit 66.0%)", summary, StringComparison.Ordinal);
+        Assert.Contains("Cordon         2 nodes before the first eviction: " + consolidation.Drained[0].Node + " (Consolidation)", summary, StringComparison.Ordinal);
+        Assert.Contains("Scheduler  kube-scheduler default (v1.29-v1.32): TaintToleration x3,", text, StringComparison.Ordinal);
         Assert.Contains($"Consolidation  nodes 50 → 48 (lower bound {consolidation.LowerBound}, gap {consolidation.GapToLowerBound}), 2 nodes drained", summary, StringComparison.Ordinal);
 
         string utilization = text[text.IndexOf("Utilization (", StringComparison.Ordinal)..text.IndexOf("N-1 headroom (", StringComparison.Ordinal)];
@@ -217,9 +219,9 @@ public sealed class TextReportRendererTests
             Assert.Contains($"│ {pool.Pool}", utilization, StringComparison.Ordinal);
         }
 
-        Assert.Contains("│ general-spot     │ eu-west-1a │     7 │       6 │       1 │ 33.9% → 29.1% │", utilization, StringComparison.Ordinal);
+        Assert.Contains("│ general-spot     │ eu-west-1a │     7 │       4 │       0 │ 33.9% → 27.3% │", utilization, StringComparison.Ordinal);
         Assert.Contains("After the plan, a group's drained nodes are left out", utilization, StringComparison.Ordinal);
         Assert.All(consolidation.Drained, d => Assert.Matches($"│ {Regex.Escape(d.Node!)} +│ drained", utilization));
-        Assert.Matches("│ Protected:LocalStorage +│ +14 │ SpotRatio 12, RemoveDuplicates 2 +│", text);
+        Assert.Matches("│ Protected:LocalStorage +│ +17 │ SpotRatio 12, Consolidation 3, RemoveDuplicates 2 +│", text);
     }
 }

@@ -277,6 +277,15 @@ public sealed class PodTable
     /// <summary>Effective requests, row-major with stride <see cref="ResourceCount"/>; the <c>pods</c> column is 1.</summary>
     public long[] Requests { get; init; } = [];
 
+    /// <summary>
+    /// cpu (millicores) requests as kube-scheduler's scoring counts them: a container that requests no cpu counts
+    /// 100m (<c>DefaultMilliCPURequest</c>), aggregated like <see cref="Requests"/> (<see cref="PodResources.NonZeroRequests"/>).
+    /// </summary>
+    public long[] NonZeroCpuMilli { get; init; } = [];
+
+    /// <summary>Memory requests as the scheduler's scoring counts them: 200 MiB for a container that requests none.</summary>
+    public long[] NonZeroMemory { get; init; } = [];
+
     public int[] Constraints { get; init; } = [];
 
     public int[] PvcStart { get; init; } = [0];

@@ -75,6 +75,89 @@ public static class PodResources
         Add(requests, overhead);
     }
 
+    /// <summary>kube-scheduler's <c>DefaultMilliCPURequest</c> (pkg/scheduler/util): what scoring counts for a container without a cpu request.</summary>
+    public const long DefaultMilliCpuRequest = 100;
+
+    /// <summary>kube-scheduler's <c>DefaultMemoryRequest</c>: 200 MiB for a container without a memory request.</summary>
+    public const long DefaultMemoryRequest = 200L * 1024 * 1024;
+
+    /// <summary>
+    /// cpu and memory requests as kube-scheduler's scoring sees them (<c>NodeInfo.NonZeroRequested</c>, the
+    /// <c>NonMissingContainerRequests</c> option of component-helpers' <c>PodRequests</c>, v1.27+): every container,
+    /// regular or init, that requests neither amount of a resource (a limit alone is a request, as API defaulting makes
+    /// it) counts <see cref="DefaultMilliCpuRequest"/> / <see cref="DefaultMemoryRequest"/>; then the same aggregation as
+    /// <see cref="EffectiveRequests"/> (sidecars added, init containers maxed, overhead last). A request explicitly set
+    /// to 0 stays 0, as in the scheduler. This keeps pods without requests from all piling onto one node.
+    /// </summary>
+    public static (long CpuMilli, long Memory) NonZeroRequests(IReadOnlyList<ContainerRecord> containers, IReadOnlyList<ResourceAmount> overhead)
+    {
+        long cpu = 0, memory = 0, sidecarCpu = 0, sidecarMemory = 0, initCpu = 0, initMemory = 0;
+        for (int i = 0; i < containers.Count; i++)
+        {
+            if (containers[i].Kind == ContainerKind.Regular)
+            {
+                cpu = CheckedAdd(cpu, NonZero(containers[i], ResourceCatalog.Cpu, DefaultMilliCpuRequest));
+                memory = CheckedAdd(memory, NonZero(containers[i], ResourceCatalog.Memory, DefaultMemoryRequest));
+            }
+        }
+
+        for (int i = 0; i < containers.Count; i++)
+        {
+            ContainerRecord container = containers[i];
+            if (container.Kind == ContainerKind.Regular)
+            {
+                continue;
+            }
+
+            long c = NonZero(container, ResourceCatalog.Cpu, DefaultMilliCpuRequest);
+            long m = NonZero(container, ResourceCatalog.Memory, DefaultMemoryRequest);
+            if (container.Kind == ContainerKind.SidecarInit)
+            {
+                cpu = CheckedAdd(cpu, c);
+                memory = CheckedAdd(memory, m);
+                sidecarCpu = CheckedAdd(sidecarCpu, c);
+                sidecarMemory = CheckedAdd(sidecarMemory, m);
+                (c, m) = (sidecarCpu, sidecarMemory);
+            }
+            else
+            {
+                (c, m) = (CheckedAdd(c, sidecarCpu), CheckedAdd(m, sidecarMemory));
+            }
+
+            initCpu = Math.Max(initCpu, c);
+            initMemory = Math.Max(initMemory, m);
+        }
+
+        cpu = Math.Max(cpu, initCpu);
+        memory = Math.Max(memory, initMemory);
+        for (int i = 0; i < overhead.Count; i++)
+        {
+            if (overhead[i].Resource == ResourceCatalog.Cpu)
+            {
+                cpu = CheckedAdd(cpu, overhead[i].Amount);
+            }
+            else if (overhead[i].Resource == ResourceCatalog.Memory)
+            {
+                memory = CheckedAdd(memory, overhead[i].Amount);
+            }
+        }
+
+        return (cpu, memory);
+    }
+
+    /// <summary>A container's request of <paramref name="resource"/> (its limit when only that is set), or the scheduler's default when it sets neither.</summary>
+    private static long NonZero(ContainerRecord container, int resource, long fallback)
+    {
+        long request = Find(container.Requests, resource, out bool requested);
+        if (requested)
+        {
+            return request;
+        }
+
+        long limit = Find(container.Limits, resource, out bool limited);
+        return limited ? limit : fallback;
+    }
+
     /// <summary>
     /// The QoS class (pkg/apis/core/v1/helper/qos ComputePodQOS) over regular and init containers, cpu and memory only,
     /// counting only positive amounts: BestEffort when nothing is requested or limited; Guaranteed when every container

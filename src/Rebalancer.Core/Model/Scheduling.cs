@@ -102,6 +102,9 @@ public sealed class PodConstraints : IEquatable<PodConstraints>
 
     public PodAffinityTerm[] RequiredPodAntiAffinity { get; init; } = [];
 
+    /// <summary>Preferred pod affinity terms: only the scheduler's InterPodAffinity score reads them.</summary>
+    public WeightedPodAffinityTerm[] PreferredPodAffinity { get; init; } = [];
+
     public WeightedPodAffinityTerm[] PreferredPodAntiAffinity { get; init; } = [];
 
     public TopologySpreadConstraint[] TopologySpread { get; init; } = [];
@@ -117,6 +120,7 @@ public sealed class PodConstraints : IEquatable<PodConstraints>
         && PreferredNodeAffinity.AsSpan().SequenceEqual(other.PreferredNodeAffinity)
         && RequiredPodAffinity.AsSpan().SequenceEqual(other.RequiredPodAffinity)
         && RequiredPodAntiAffinity.AsSpan().SequenceEqual(other.RequiredPodAntiAffinity)
+        && PreferredPodAffinity.AsSpan().SequenceEqual(other.PreferredPodAffinity)
         && PreferredPodAntiAffinity.AsSpan().SequenceEqual(other.PreferredPodAntiAffinity)
         && TopologySpread.AsSpan().SequenceEqual(other.TopologySpread);
 
@@ -137,6 +141,7 @@ public sealed class PodConstraints : IEquatable<PodConstraints>
             hash.Add(ContentHash.Of(PreferredNodeAffinity));
             hash.Add(ContentHash.Of(RequiredPodAffinity));
             hash.Add(ContentHash.Of(RequiredPodAntiAffinity));
+            hash.Add(ContentHash.Of(PreferredPodAffinity));
             hash.Add(ContentHash.Of(PreferredPodAntiAffinity));
             hash.Add(ContentHash.Of(TopologySpread));
             int code = hash.ToHashCode();

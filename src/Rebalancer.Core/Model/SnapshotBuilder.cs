@@ -49,6 +49,8 @@ public sealed class SnapshotBuilder
     private GrowableArray<int> _images = new();
     private GrowableArray<int> _requestStart = new();
     private GrowableArray<ResourceAmount> _requests = new();
+    private GrowableArray<long> _nonZeroCpu = new();
+    private GrowableArray<long> _nonZeroMemory = new();
     private GrowableArray<int> _podConstraints = new();
     private GrowableArray<int> _pvcStart = new();
     private GrowableArray<int> _pvcClaims = new();
@@ -81,6 +83,7 @@ public sealed class SnapshotBuilder
     private readonly ResourceTotals _allocatableTotals = new("nodes' allocatable amounts");
     private UsageTotals _nodeUsageTotals;
     private UsageTotals _podUsageTotals;
+    private UsageTotals _nonZeroTotals;
 
     public SnapshotBuilder()
     {
@@ -172,9 +175,11 @@ public sealed class SnapshotBuilder
         }
 
         Span<long> requests = _scratch.AsSpan(0, Resources.Count);
+        long nonZeroCpu, nonZeroMemory;
         try
         {
             PodResources.EffectiveRequests(pod.Containers, pod.Overhead, requests);
+            (nonZeroCpu, nonZeroMemory) = PodResources.NonZeroRequests(pod.Containers, pod.Overhead);
         }
         catch (OverflowException)
         {
@@ -186,6 +191,7 @@ public sealed class SnapshotBuilder
         (int restarts, int initRestarts) = Restarts(pod);
         CheckIdentity(pod);
         _requestTotals.Add(Resources, requests, "spec");
+        _nonZeroTotals.Add(nonZeroCpu, nonZeroMemory, Resources, "pods' scoring requests", "spec", "scoring request");
         AddIdentity(pod, index);
 
         _podNamespace.Add(pod.Namespace);
@@ -235,6 +241,8 @@ public sealed class SnapshotBuilder
         }
 
         _requestStart.Add(_requests.Count);
+        _nonZeroCpu.Add(nonZeroCpu);
+        _nonZeroMemory.Add(nonZeroMemory);
         _podConstraints.Add(InternConstraints(pod.Constraints));
         foreach (int claim in pod.PvcClaims)
         {
@@ -567,6 +575,8 @@ public sealed class SnapshotBuilder
             ImageStart = _imageStart.ToArray(),
             Images = _images.ToArray(),
             Requests = requests,
+            NonZeroCpuMilli = _nonZeroCpu.ToArray(),
+            NonZeroMemory = _nonZeroMemory.ToArray(),
             Constraints = _podConstraints.ToArray(),
             PvcStart = _pvcStart.ToArray(),
             PvcClaims = _pvcClaims.ToArray(),

@@ -228,6 +228,7 @@ public static class SnapshotRules
 
         CheckMatrix(resources, pods.Requests, pods.Count, "pods", "requests", "pods' requests");
         CheckUsage(pods.UsageCpuMilli, pods.UsageMemory, pods.HasUsage, resources, "pods", "pods' usage");
+        CheckNonZeroRequests(pods, resources);
     }
 
     private static void CheckPdbs(ClusterSnapshot snapshot)
@@ -310,6 +311,23 @@ public static class SnapshotRules
                 {
                     throw new SnapshotValueException($"{Row(table, row)}.{e.Field}", e.Problem, e.Value);
                 }
+            }
+        }
+    }
+
+    /// <summary>The scheduler's scoring requests (<see cref="PodTable.NonZeroCpuMilli"/>, <see cref="PodTable.NonZeroMemory"/>): 0 or more, totals in range.</summary>
+    private static void CheckNonZeroRequests(PodTable pods, ResourceCatalog resources)
+    {
+        var totals = new UsageTotals();
+        for (int row = 0; row < pods.Count; row++)
+        {
+            try
+            {
+                totals.Add(pods.NonZeroCpuMilli[row], pods.NonZeroMemory[row], resources, "pods' scoring requests", "nonZeroRequests", "scoring request");
+            }
+            catch (SnapshotValueException e)
+            {
+                throw new SnapshotValueException($"{Row("pods", row)}.{e.Field}", e.Problem, e.Value);
             }
         }
     }
@@ -437,22 +455,28 @@ internal sealed class ResourceTotals(string what)
     }
 }
 
-/// <summary>Usage (cpu millicores, memory bytes) of pods or of nodes: 0 or more, totals at most <see cref="SnapshotRules.MaxTotal"/>.</summary>
+/// <summary>
+/// A cpu (millicores) and memory (bytes) pair per pod or node — usage, or the scheduler's non-zero scoring requests: 0
+/// or more, totals at most <see cref="SnapshotRules.MaxTotal"/>.
+/// </summary>
 internal struct UsageTotals
 {
     private ResourceTotals? _totals;
 
-    /// <summary>Adds one object's usage; <paramref name="field"/> names where it is (its ".cpu"/".memory" are added only for an error).</summary>
-    public void Add(long cpuMilli, long memoryBytes, ResourceCatalog resources, string what, string field)
+    /// <summary>
+    /// Adds one object's pair; <paramref name="field"/> names where it is (its ".cpu"/".memory" are added only for an
+    /// error); <paramref name="amount"/> names the amount in messages (<c>cpu usage is negative</c>).
+    /// </summary>
+    public void Add(long cpuMilli, long memoryBytes, ResourceCatalog resources, string what, string field, string amount = "usage")
     {
         if (cpuMilli < 0)
         {
-            throw new SnapshotValueException(field + ".cpu", SnapshotRules.NegativeAmount("cpu usage"), cpuMilli.ToString(CultureInfo.InvariantCulture));
+            throw new SnapshotValueException(field + ".cpu", SnapshotRules.NegativeAmount("cpu " + amount), cpuMilli.ToString(CultureInfo.InvariantCulture));
         }
 
         if (memoryBytes < 0)
         {
-            throw new SnapshotValueException(field + ".memory", SnapshotRules.NegativeAmount("memory usage"), memoryBytes.ToString(CultureInfo.InvariantCulture));
+            throw new SnapshotValueException(field + ".memory", SnapshotRules.NegativeAmount("memory " + amount), memoryBytes.ToString(CultureInfo.InvariantCulture));
         }
 
         _totals ??= new ResourceTotals(what);

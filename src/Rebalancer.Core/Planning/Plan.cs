@@ -67,6 +67,15 @@ public sealed class Plan
     /// <summary>What the SpotRatio plugin found and did (null when it did not run).</summary>
     public SpotSummary? Spot { get; init; }
 
+    /// <summary>
+    /// Every node the plan empties, in plan order, with the cordon the executor is to apply before the node's first
+    /// eviction: Consolidation's drains and HighNodeUtilization's (with its <c>cordon</c> arg). The executor reads this.
+    /// </summary>
+    public IReadOnlyList<DrainedNode> Drains { get; init; } = [];
+
+    /// <summary>The kube-scheduler profile the projection assumed for every target (the policy's <c>scheduler:</c>).</summary>
+    public Scheduling.SchedulerProfile Scheduler { get; init; } = Scheduling.SchedulerProfile.Default;
+
     /// <summary>N-1 headroom of the cluster before the plan.</summary>
     public HeadroomVerdict? HeadroomBefore { get; init; }
 
@@ -86,11 +95,24 @@ public sealed class Plan
         LazyInitializer.EnsureInitialized(ref _decisions, () => new PlanDecisions(Evictions, Skipped)).For(pod);
 }
 
-/// <summary>A node the Consolidation plugin empties, and where its pods go.</summary>
+/// <summary>A node the plan empties (Consolidation, or HighNodeUtilization with <c>cordon</c>), and where its pods go.</summary>
 public sealed record DrainedNode(int Node, IReadOnlyList<(int Pod, int Target)> Moves, decimal Weight)
 {
-    /// <summary>What the executor is to do with the node's schedulability (Consolidation's <c>cordon</c> arg).</summary>
+    /// <summary>What the executor is to do with the node's schedulability (the plugin's <c>cordon</c> arg).</summary>
     public CordonAction Cordon { get; init; }
+
+    /// <summary>The plugin that empties the node.</summary>
+    public string Plugin { get; init; } = string.Empty;
+
+    /// <summary>With <see cref="CordonAction.Cordon"/>: uncordon the node when its drain does not complete (the plugin's arg).</summary>
+    public bool UncordonOnIncompleteDrain { get; init; } = true;
+
+    /// <summary>
+    /// The cordon a plugin's <c>cordon</c> arg asks for: none when off; nothing to do for a node already unschedulable
+    /// in the snapshot (someone else cordoned it: it is neither cordoned nor uncordoned); otherwise cordon it.
+    /// </summary>
+    public static CordonAction ActionFor(bool cordon, ClusterSnapshot snapshot, int node) =>
+        !cordon ? CordonAction.None : snapshot.Nodes.IsUnschedulable(node) ? CordonAction.AlreadyCordoned : CordonAction.Cordon;
 }
 
 /// <summary>
@@ -102,7 +124,7 @@ public enum CordonAction
     /// <summary>Cordoning is off: the node is left as it is.</summary>
     None,
 
-    /// <summary>Cordon the node right before its first eviction; uncordon it if the drain does not complete (when configured).</summary>
+    /// <summary>Cordon the node before the run's first eviction; uncordon it if the drain does not complete (when configured).</summary>
     Cordon,
 
     /// <summary>Already unschedulable in the snapshot: someone else cordoned it, so it is neither cordoned nor uncordoned.</summary>

@@ -48,8 +48,8 @@ public static class Planner
         var options = new HeadroomOptions(StaticFit: context.StaticFit);
         HeadroomVerdict? headroomBefore = context.Nodes.Count == 0 ? null
             : Headroom.Evaluate(snapshot, context.Nodes, SnapshotPodsOn(snapshot), context.Projection.Initial, options);
-        // Nodes Consolidation empties are going away: their free capacity is no headroom.
-        var drained = context.Consolidation?.Drained.Select(d => d.Node).ToHashSet() ?? [];
+        // Nodes the plan empties (Consolidation, HighNodeUtilization with cordon) are going away: their free capacity is no headroom.
+        var drained = context.Drains.Select(d => d.Node).ToHashSet();
         List<int> nodesAfter = context.Nodes.Where(n => !drained.Contains(n)).ToList();
         HeadroomVerdict? headroomAfter = nodesAfter.Count == 0 ? null
             : context.Evictions.Count == 0 && drained.Count == 0 ? headroomBefore // the same cluster state: the same verdict
@@ -69,6 +69,8 @@ public static class Planner
             ConsideredNodes = context.Nodes,
             Consolidation = context.Consolidation,
             Spot = context.Spot,
+            Drains = context.Drains,
+            Scheduler = settings.Scheduler,
             HeadroomBefore = headroomBefore,
             HeadroomAfter = headroomAfter,
             Usage = usage,

@@ -30,6 +30,7 @@ public sealed class PlanningContext
     private readonly List<SkippedPod> _skipped = [];
     private readonly List<PlanWarning> _warnings = [];
     private readonly List<PlanWarning> _notes = [];
+    private readonly List<DrainedNode> _drains = [];
     private readonly bool[] _evicted;
     private readonly int[] _evictedPerNode;
     private readonly Dictionary<int, int> _evictedPerNamespace = [];
@@ -45,7 +46,7 @@ public sealed class PlanningContext
         Now = now;
         Projection = new Projection(snapshot);
         StaticFit = new StaticFitIndex(snapshot);
-        Targets = new TargetFinder(snapshot, Projection, StaticFit);
+        Targets = new TargetFinder(snapshot, Projection, StaticFit, settings.Scheduler);
         Ledger = new PdbLedger(snapshot);
         _evicted = new bool[snapshot.Pods.Count];
         _evictedPerNode = new int[snapshot.Nodes.Count];
@@ -116,6 +117,22 @@ public sealed class PlanningContext
     /// <summary>Set by the SpotRatio plugin for the report.</summary>
     public SpotSummary? Spot { get; set; }
 
+    /// <summary>Every node the plan empties so far (Consolidation, HighNodeUtilization), in plan order.</summary>
+    public IReadOnlyList<DrainedNode> Drains => _drains;
+
+    /// <summary>The kube-scheduler profile targets are chosen with.</summary>
+    public Scheduling.SchedulerProfile Scheduler => _settings.Scheduler;
+
+    /// <summary>
+    /// Records a node the plan empties, with the cordon the executor applies before its first eviction. The node is no
+    /// target for any later placement: it is cordoned, or (cordon off) going away.
+    /// </summary>
+    public void AddDrain(DrainedNode drain)
+    {
+        _drains.Add(drain with { Plugin = Plugin });
+        Targets.MarkDraining(drain.Node);
+    }
+
     /// <summary>Evictions planned so far from a node (all plugins).</summary>
     public int EvictedFrom(int node) => _evictedPerNode[node];
 
@@ -157,16 +174,35 @@ public sealed class PlanningContext
     }
 
     /// <summary>
+    /// Removes from <paramref name="pods"/> every pod the evictor's Filter protects (or that an earlier plugin already
+    /// evicted), recording a skip for each, as <see cref="TryEvict"/> does for a Deschedule plugin's candidates: a pod a
+    /// Balance plugin passes over for a protection is explained, never silently left out.
+    /// </summary>
+    public void RemoveProtected(List<int> pods)
+    {
+        pods.RemoveAll(pod =>
+        {
+            if (Filter(pod) is not Protection protection)
+            {
+                return false;
+            }
+
+            Skip(pod, protection.Reason, protection.Detail);
+            return true;
+        });
+    }
+
+    /// <summary>
     /// Plans the eviction of <paramref name="pod"/> if every check passes, in the descheduler's order: Filter,
     /// PreEvictionFilter (namespace selector, then nodeFit against the projection), the total / per-node / per-namespace
     /// limits, then the PDB ledger. On success the pod moves to its projected target and the budgets are spent;
     /// otherwise a skip with its reason is recorded. A pod that is not running (Succeeded, Failed, unbound) needs no
     /// target: it is evicted with target -1 and counted on the node it is bound to.
     /// </summary>
-    public EvictResult TryEvict(int pod, string reason, TargetScoring scoring = TargetScoring.LeastAllocated, Func<int, bool>? allowTarget = null) =>
+    public EvictResult TryEvict(int pod, string reason, Func<int, bool>? allowTarget = null) =>
         Evict(pod, reason, () =>
         {
-            int target = Targets.FindTarget(pod, _targetCandidates, scoring, out string detail, allowTarget);
+            int target = Targets.FindTarget(pod, _targetCandidates, out string detail, allowTarget);
             return (target, detail, target < 0 && Targets.LastFailure.Node >= 0 ? Targets.LastFailure : null);
         });
 

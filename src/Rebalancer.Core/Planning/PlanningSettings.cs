@@ -1,5 +1,6 @@
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Policy;
+using Rebalancer.Core.Scheduling;
 using Rebalancer.Core.Usage;
 
 namespace Rebalancer.Core.Planning;
@@ -16,6 +17,9 @@ public sealed record PlanningSettings
     public uint? MaxPodsToEvictTotal { get; init; }
 
     public IReadOnlyList<PlanningProfile> Profiles { get; init; } = [];
+
+    /// <summary>The kube-scheduler scoring every projected move follows (the policy's <c>scheduler:</c> section).</summary>
+    public SchedulerProfile Scheduler { get; init; } = SchedulerProfile.Default;
 
     /// <summary>What was read from Prometheus beside the snapshot (usage history, node values); none by default.</summary>
     public UsageInputs Usage { get; init; } = UsageInputs.None;

@@ -11,6 +11,7 @@ public static class PolicyPlanning
         MaxPodsToEvictPerNode = policy.MaxPodsToEvictPerNode,
         MaxPodsToEvictPerNamespace = policy.MaxPodsToEvictPerNamespace,
         MaxPodsToEvictTotal = policy.MaxPodsToEvictTotal,
+        Scheduler = policy.Scheduler,
         Profiles = policy.Profiles
             .Select(p => new PlanningProfile(
                 p.Name,

@@ -16,6 +16,9 @@ public sealed class Projection
     private readonly Dictionary<int, List<int>> _movedIn = [];
     private readonly int[] _podCount;
 
+    // cpu and memory per node as kube-scheduler's scoring counts them (NodeInfo.NonZeroRequested): [node * 2 + 0|1].
+    private readonly long[] _nonZero;
+
     public Projection(ClusterSnapshot snapshot)
     {
         _snapshot = snapshot;
@@ -23,6 +26,7 @@ public sealed class Projection
         _requested = new long[snapshot.Nodes.Count * _resources];
         _podNode = new int[snapshot.Pods.Count];
         _podCount = new int[snapshot.Nodes.Count];
+        _nonZero = new long[snapshot.Nodes.Count * 2];
         PodTable pods = snapshot.Pods;
         for (int p = 0; p < pods.Count; p++)
         {
@@ -31,7 +35,7 @@ public sealed class Projection
             _podNode[p] = active ? node : -1;
             if (active)
             {
-                Add(node, pods.RequestsOf(p), +1);
+                Add(node, p, +1);
                 _podCount[node]++;
             }
         }
@@ -48,6 +52,15 @@ public sealed class Projection
     public int ResourceCount => _resources;
 
     public ReadOnlySpan<long> RequestedOn(int node) => _requested.AsSpan(node * _resources, _resources);
+
+    /// <summary>
+    /// The node's cpu (millicores) and memory requests as kube-scheduler's scoring counts them: every pod's
+    /// <see cref="PodTable.NonZeroCpuMilli"/> and <see cref="PodTable.NonZeroMemory"/> summed (NodeInfo.NonZeroRequested).
+    /// </summary>
+    public (long CpuMilli, long Memory) NonZeroRequestedOn(int node) => (_nonZero[node * 2], _nonZero[(node * 2) + 1]);
+
+    /// <summary>The non-zero cpu and memory requests of every node, <c>[node * 2]</c> and <c>[node * 2 + 1]</c> (scoring loops read it directly).</summary>
+    internal long[] NonZeroRequested => _nonZero;
 
     /// <summary>The projected node of a pod: its node, the target it was moved to, or -1 (not running anywhere).</summary>
     public int NodeOf(int pod) => _podNode[pod];
@@ -118,12 +131,11 @@ public sealed class Projection
     {
         Version++;
         int from = _podNode[pod];
-        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
         int home = _snapshot.Pods.Node[pod];
         if (from >= 0)
         {
             _changedNodes.Add(from);
-            Add(from, requests, -1);
+            Add(from, pod, -1);
             _podCount[from]--;
             if (from != home)
             {
@@ -135,7 +147,7 @@ public sealed class Projection
         if (target >= 0)
         {
             _changedNodes.Add(target);
-            Add(target, requests, +1);
+            Add(target, pod, +1);
             _podCount[target]++;
 
             // A pod moved back to its snapshot node is found through the snapshot's index; listing it again would
@@ -152,8 +164,11 @@ public sealed class Projection
         }
     }
 
-    private void Add(int node, ReadOnlySpan<long> requests, int sign)
+    private void Add(int node, int pod, int sign)
     {
+        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        _nonZero[node * 2] += sign * _snapshot.Pods.NonZeroCpuMilli[pod];
+        _nonZero[(node * 2) + 1] += sign * _snapshot.Pods.NonZeroMemory[pod];
         Span<long> row = _requested.AsSpan(node * _resources, _resources);
         for (int r = 0; r < row.Length; r++)
         {

@@ -1,18 +1,9 @@
 using System.Text;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Scheduling;
+using Rebalancer.Core.Scheduling.Scoring;
 
 namespace Rebalancer.Core.Planning;
-
-/// <summary>How the projection picks a target among the feasible nodes, modelling the scheduler's scoring.</summary>
-public enum TargetScoring
-{
-    /// <summary>The default scheduler's NodeResourcesFit LeastAllocated: the node with the most free cpu and memory.</summary>
-    LeastAllocated,
-
-    /// <summary>MostAllocated, which HighNodeUtilization assumes the scheduler is configured with: the fullest feasible node.</summary>
-    MostAllocated,
-}
 
 /// <summary>The nodeFit predicate a node failed, in the order they are checked (descheduler-semantics §2.5).</summary>
 public enum FitFailure : byte
@@ -25,100 +16,99 @@ public enum FitFailure : byte
     Draining,
     NodeSelector,
     Taint,
+
+    /// <summary>A <c>whenUnsatisfiable: DoNotSchedule</c> topology spread constraint (PodTopologySpread's filter).</summary>
+    TopologySpread,
+
+    /// <summary>The pod's required pod affinity finds no matching pod in the node's domain (InterPodAffinity's filter).</summary>
+    PodAffinity,
     PodAntiAffinity,
     ExistingPodAntiAffinity,
     Resources,
 }
 
 /// <summary>
-/// Finds where a pod would be scheduled in the projection: nodeFit's predicates (unschedulable, nodeSelector and
-/// required node affinity, NoSchedule/NoExecute taints, required pod anti-affinity in both directions, requests of
-/// every resource and the pod count) against the projected usage, then a score. The static predicates are cached per
-/// scheduling-constraint set, so pods of one workload pay for them once.
+/// Finds where kube-scheduler would put a pod in the projection (docs/design/0006-scheduler-model.md). Filters, in
+/// order: the pod's node, cordon, being drained by this plan, nodeSelector and required node affinity,
+/// NoSchedule/NoExecute taints, DoNotSchedule topology spread (minDomains and the inclusion policies included), required
+/// pod affinity, required pod anti-affinity in both directions, every requested resource and the pod count. Then the
+/// configured scheduler profile scores the feasible nodes (<see cref="SchedulerScoring"/>) and the best one wins, ties
+/// to the lower node index. The static predicates are cached per scheduling-constraint set; the dynamic ones are
+/// prepared once per pod and projection state.
 /// </summary>
 public sealed class TargetFinder
 {
     private readonly ClusterSnapshot _snapshot;
     private readonly Projection _projection;
     private readonly StaticFitIndex _staticFit;
+    private readonly ScoringContext _scoringContext;
+    private readonly SchedulerScoring _scoring;
+    private readonly TopologySpreading _spreading;
     private readonly bool[] _draining;
-    // Pods with required anti-affinity, grouped by (constraint set, namespace): a group's terms select the same pods,
-    // so "does any existing pod's anti-affinity forbid this node?" costs one term match per group, not per pod.
-    private readonly List<(int Constraints, int Namespace, List<int> Pods)> _antiAffinityGroups = [];
-    // Per label set (namespace + labels) of a pod being placed: the (group, term) pairs whose term selects it. Pods of
-    // one workload share the set, so the groups are matched once per workload instead of once per placement.
-    private readonly Dictionary<int, (int Group, int Term)[]> _selectingTerms = [];
-    private Dictionary<int, List<int>>? _groupsByNamespace;
-    private List<int>? _crossNamespaceGroups;
+    private readonly TermGroups _antiAffinity;
+    private readonly List<int> _matching = [];
+    private readonly bool[] _blockedOwn;
+    private readonly bool[] _blockedExisting;
+    private readonly List<int> _touchedOwn = [];
+    private readonly List<int> _touchedExisting = [];
+    private int[] _feasible = [];
 
-    private readonly Dictionary<IReadOnlyList<int>, LeastAllocatedIndex> _leastAllocated = new(ReferenceEqualityComparer.Instance);
-
-    // The domains blocked for the last pod asked about, valid until the projection changes.
+    // The dynamic filter state of the last pod asked about, valid until the projection changes.
     private int _cachedPod = -1;
     private long _cachedVersion = -1;
-    private (HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers) _cached;
-    private readonly int _hostnameKey;
+    private PodFilter _cached = PodFilter.Empty;
 
-    public TargetFinder(ClusterSnapshot snapshot, Projection projection, StaticFitIndex? staticFit = null)
+    public TargetFinder(ClusterSnapshot snapshot, Projection projection, StaticFitIndex? staticFit = null, SchedulerProfile? scheduler = null)
     {
         _snapshot = snapshot;
         _projection = projection;
         _staticFit = staticFit ?? new StaticFitIndex(snapshot);
         _draining = new bool[snapshot.Nodes.Count];
-        _hostnameKey = snapshot.Strings.Find("kubernetes.io/hostname");
-        PodTable pods = snapshot.Pods;
-        var groupOf = new Dictionary<(int, int), int>();
-        for (int p = 0; p < pods.Count; p++)
-        {
-            if (snapshot.ConstraintSets[pods.Constraints[p]].RequiredPodAntiAffinity.Length > 0)
-            {
-                (int, int) key = (pods.Constraints[p], pods.Namespace[p]);
-                if (!groupOf.TryGetValue(key, out int group))
-                {
-                    groupOf[key] = group = _antiAffinityGroups.Count;
-                    _antiAffinityGroups.Add((pods.Constraints[p], pods.Namespace[p], []));
-                }
-
-                _antiAffinityGroups[group].Pods.Add(p);
-            }
-        }
+        _blockedOwn = new bool[snapshot.Nodes.Count];
+        _blockedExisting = new bool[snapshot.Nodes.Count];
+        _scoringContext = new ScoringContext(snapshot, projection, _staticFit);
+        scheduler ??= SchedulerProfile.Default;
+        _scoring = new SchedulerScoring(scheduler, _scoringContext);
+        _spreading = new TopologySpreading(_scoringContext, scheduler.Spreading);
+        _antiAffinity = new TermGroups(snapshot, c => [.. c.RequiredPodAntiAffinity.Select(t => new WeightedTerm(t, 0))]);
     }
 
-    /// <summary>
-    /// The best target for <paramref name="pod"/> among the <paramref name="candidates"/> that <paramref name="allow"/>
-    /// accepts (its current node excluded), or -1
-    /// with <paramref name="failure"/> explaining why no node fits (per-predicate counts and the best candidate's detail).
-    /// </summary>
-    public int FindTarget(int pod, IReadOnlyList<int> candidates, TargetScoring scoring, out string failure, Func<int, bool>? allow = null)
-    {
-        if (scoring == TargetScoring.LeastAllocated)
-        {
-            int found = FindLeastAllocated(pod, candidates, allow);
-            if (found >= 0)
-            {
-                failure = string.Empty;
-                return found;
-            }
+    /// <summary>The scheduler profile targets are scored with.</summary>
+    public SchedulerProfile Scheduler => _scoring.Profile;
 
-            // Nothing fits: the full scan below counts every predicate's failures for the explanation.
+    /// <summary>
+    /// The node the scheduler would pick for <paramref name="pod"/> among the <paramref name="candidates"/> that
+    /// <paramref name="allow"/> accepts (its current node excluded), or -1 with <paramref name="failure"/> explaining
+    /// why no node fits (per-predicate counts and the best candidate's detail).
+    /// </summary>
+    public int FindTarget(int pod, IReadOnlyList<int> candidates, out string failure, Func<int, bool>? allow = null)
+    {
+        failure = string.Empty;
+        if (_feasible.Length < candidates.Count)
+        {
+            _feasible = new int[candidates.Count];
         }
 
         int considered = 0;
-        failure = string.Empty;
+        int feasible = 0;
         FitFailure[] staticFit = _staticFit.ForPod(pod);
         NodeTable nodes = _snapshot.Nodes;
         int current = _projection.NodeOf(pod);
-        int best = -1;
-        double bestScore = double.NegativeInfinity;
         Span<int> failures = stackalloc int[16];
         failures.Clear();
         int bestFailedNode = -1;
         FitFailure bestFailedStage = FitFailure.None;
-        var blocked = default((HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers));
-        bool blockedComputed = false;
-
-        foreach (int node in candidates)
+        PodFilter? filter = null;
+        ReadOnlySpan<int> list = candidates switch
         {
+            List<int> l => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(l),
+            int[] a => a,
+            _ => candidates.ToArray(),
+        };
+        for (int i = 0; i < list.Length; i++)
+        {
+            int node = list[i];
+
             // Filtered here rather than by copying the list: this runs once per planned eviction.
             if (allow is not null && !allow(node))
             {
@@ -130,42 +120,31 @@ public sealed class TargetFinder
                 : _draining[node] ? FitFailure.Draining : staticFit[node];
             if (result == FitFailure.None)
             {
-                if (!blockedComputed)
-                {
-                    blocked = Blocked(pod);
-                    blockedComputed = true;
-                }
-
-                result = CheckDynamic(pod, node, blocked);
+                result = CheckDynamic(pod, node, filter ??= FilterFor(pod));
             }
 
-            if (result != FitFailure.None)
+            if (result == FitFailure.None)
             {
-                failures[(int)result]++;
-                if (result != FitFailure.SameNode && (bestFailedNode < 0 || result > bestFailedStage))
-                {
-                    bestFailedNode = node;
-                    bestFailedStage = result;
-                }
-
+                _feasible[feasible++] = node;
                 continue;
             }
 
-            double score = Score(pod, node, scoring);
-            if (score > bestScore)
+            failures[(int)result]++;
+            if (result != FitFailure.SameNode && (bestFailedNode < 0 || result > bestFailedStage))
             {
-                bestScore = score;
-                best = node;
+                bestFailedNode = node;
+                bestFailedStage = result;
             }
         }
 
-        if (best < 0)
+        if (feasible == 0)
         {
             failure = DescribeFailures(pod, considered, failures, bestFailedNode, bestFailedStage);
             LastFailure = new FitVerdict(bestFailedNode, bestFailedStage);
+            return -1;
         }
 
-        return best;
+        return _scoring.Best(pod, _feasible.AsSpan(0, feasible));
     }
 
     /// <summary>
@@ -175,90 +154,16 @@ public sealed class TargetFinder
     public FitVerdict LastFailure { get; private set; }
 
     /// <summary>
-    /// The LeastAllocated target through the per-shape order (<see cref="LeastAllocatedIndex"/>): in each shape the first
-    /// node that passes every predicate, plus any node whose key ties with it (so float rounding cannot change the pick);
-    /// then the best score across shapes, ties to the lower node index as in the full scan. -1 when none fits.
-    /// </summary>
-    private int FindLeastAllocated(int pod, IReadOnlyList<int> candidates, Func<int, bool>? allow)
-    {
-        if (!_leastAllocated.TryGetValue(candidates, out LeastAllocatedIndex? index))
-        {
-            _leastAllocated[candidates] = index = new LeastAllocatedIndex(_snapshot, _projection, candidates);
-        }
-
-        FitFailure[] staticFit = _staticFit.ForPod(pod);
-        NodeTable nodes = _snapshot.Nodes;
-        int current = _projection.NodeOf(pod);
-        int best = -1;
-        double bestScore = double.NegativeInfinity;
-        var blocked = default((HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers));
-        bool blockedComputed = false;
-        int row = _staticFit.RowOf(_snapshot.Pods.Constraints[pod]);
-        IReadOnlyList<SortedSet<(double Key, int Node)>> shapes = index.Shapes;
-        for (int s = 0; s < shapes.Count; s++)
-        {
-            if (index.SparseNodes(row, s, staticFit) is int[] sparse)
-            {
-                // Few usable nodes in this shape: score them all.
-                foreach (int node in sparse)
-                {
-                    Consider(node);
-                }
-
-                continue;
-            }
-
-            double firstKey = double.NaN;
-            foreach ((double key, int node) in shapes[s])
-            {
-                if (!double.IsNaN(firstKey) && key < firstKey - 1e-9)
-                {
-                    break;
-                }
-
-                if (Consider(node) && double.IsNaN(firstKey))
-                {
-                    firstKey = key;
-                }
-            }
-        }
-
-        bool Consider(int node)
-        {
-            if (node == current || nodes.IsUnschedulable(node) || _draining[node] || staticFit[node] != FitFailure.None || (allow is not null && !allow(node)))
-            {
-                return false;
-            }
-
-            if (!blockedComputed)
-            {
-                blocked = Blocked(pod);
-                blockedComputed = true;
-            }
-
-            if (CheckDynamic(pod, node, blocked) != FitFailure.None)
-            {
-                return false;
-            }
-
-            double score = Score(pod, node, TargetScoring.LeastAllocated);
-            if (score > bestScore || (score == bestScore && node < best))
-            {
-                bestScore = score;
-                best = node;
-            }
-
-            return true;
-        }
-
-        return best;
-    }
-
-    /// <summary>
-    /// Marks a node the plan empties (Consolidation): later placements, by any plugin, must not land on a node that is
-    /// going away. Not undone by a rollback: callers mark a node only once its drain is committed.
+    /// Marks a node the plan empties and cordons (Consolidation, HighNodeUtilization): later placements, by any plugin,
+    /// must not land on a node that is going away. Not undone by a rollback: callers mark a node only once its drain is
+    /// committed.
     /// </summary>
     public void MarkDraining(int node) => _draining[node] = true;
+
+    /// <summary>Undoes <see cref="MarkDraining"/> for a drain that was dropped before it was committed.</summary>
+    public void UnmarkDraining(int node) => _draining[node] = false;
+
+    public bool IsDraining(int node) => _draining[node];
 
     /// <summary>The first predicate <paramref name="pod"/> fails on <paramref name="node"/> in the projection, with its detail.</summary>
     public FitFailure Check(int pod, int node, out string detail)
@@ -278,27 +183,40 @@ public sealed class TargetFinder
             : _snapshot.Nodes.IsUnschedulable(node) ? FitFailure.Unschedulable
             : _draining[node] ? FitFailure.Draining
             : _staticFit.ForPod(pod)[node];
-        return result == FitFailure.None ? CheckDynamic(pod, node, Blocked(pod)) : result;
+        return result == FitFailure.None ? CheckDynamic(pod, node, FilterFor(pod)) : result;
     }
 
-    private FitFailure CheckDynamic(int pod, int node, (HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers) blocked)
+    private FitFailure CheckDynamic(int pod, int node, PodFilter filter)
     {
-        if (blocked.Own is not null && IsBlocked(node, blocked.Own))
+        if (filter.Spread is { } spread && !SpreadAllows(node, spread))
+        {
+            return FitFailure.TopologySpread;
+        }
+
+        if (filter.AffinityTerms is { } terms && !AffinityAllows(node, terms, filter))
+        {
+            return FitFailure.PodAffinity;
+        }
+
+        if (filter.Own is not null && _blockedOwn[node])
         {
             return FitFailure.PodAntiAffinity;
         }
 
-        if (blocked.Existing is not null && IsBlocked(node, blocked.Existing))
+        if (filter.Existing is not null && _blockedExisting[node])
         {
             return FitFailure.ExistingPodAntiAffinity;
         }
 
-        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
-        ReadOnlySpan<long> allocatable = _snapshot.Nodes.AllocatableOf(node);
-        ReadOnlySpan<long> used = _projection.RequestedOn(node);
-        for (int r = 0; r < requests.Length; r++)
+        long[] allocatable = _snapshot.Nodes.Allocatable;
+        long[] used = _projection.Requested;
+        int row = node * _snapshot.Resources.Count;
+        int[] resources = filter.Requested;
+        long[] amounts = filter.Amounts;
+        for (int k = 0; k < resources.Length; k++)
         {
-            if (requests[r] > 0 && requests[r] > allocatable[r] - used[r])
+            int r = resources[k];
+            if (amounts[k] > allocatable[row + r] - used[row + r])
             {
                 return FitFailure.Resources;
             }
@@ -308,10 +226,10 @@ public sealed class TargetFinder
     }
 
     /// <summary>
-    /// The topology domains the pod may not go to: where its own required anti-affinity terms find a pod, and where an
-    /// existing pod's required anti-affinity selects it. Domains are (topology key, value); (-1, node) is "this node".
+    /// The pod's dynamic filter state against the projection: the domains its own and existing pods' required
+    /// anti-affinity block, its required affinity terms' counts, and its DoNotSchedule spread constraints' domains.
     /// </summary>
-    private (HashSet<(int Key, int Value)>? Own, HashSet<(int Key, int Value)>? Existing, Dictionary<(int Key, int Value), int>? Blockers) Blocked(int pod)
+    private PodFilter FilterFor(int pod)
     {
         if (pod == _cachedPod && _projection.Version == _cachedVersion)
         {
@@ -320,11 +238,10 @@ public sealed class TargetFinder
 
         HashSet<(int, int)>? existing = null;
         Dictionary<(int, int), int>? blockers = null;
-        foreach ((int groupIndex, int termIndex) in SelectingTerms(pod))
+        foreach ((int group, int term) in _antiAffinity.Selecting(pod))
         {
-            (int constraints, _, List<int> group) = _antiAffinityGroups[groupIndex];
-            PodAffinityTerm term = _snapshot.ConstraintSets[constraints].RequiredPodAntiAffinity[termIndex];
-            foreach (int other in group)
+            PodAffinityTerm t = _antiAffinity.TermOf(group, term).Term;
+            foreach (int other in _antiAffinity.PodsOf(group))
             {
                 int otherNode = _projection.NodeOf(other);
                 if (other == pod || otherNode < 0)
@@ -334,9 +251,9 @@ public sealed class TargetFinder
 
                 existing ??= [];
                 blockers ??= [];
-                if (_snapshot.Nodes.Labels[otherNode].TryGet(term.TopologyKey, out int value) && existing.Add((term.TopologyKey, value)))
+                if (_snapshot.Nodes.Labels[otherNode].TryGet(t.TopologyKey, out int value) && existing.Add((t.TopologyKey, value)))
                 {
-                    blockers[(term.TopologyKey, value)] = other;
+                    blockers[(t.TopologyKey, value)] = other;
                 }
 
                 if (existing.Add((-1, otherNode)))
@@ -346,79 +263,70 @@ public sealed class TargetFinder
             }
         }
 
-        _cached = (BlockedDomains(pod), existing, blockers);
+        PodAffinityTerm[] affinity = _snapshot.ConstraintsOf(pod).RequiredPodAffinity;
+        HashSet<(int, int)>? own = BlockedDomains(pod);
+        Mark(_blockedOwn, _touchedOwn, own);
+        Mark(_blockedExisting, _touchedExisting, existing);
+        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
+        var requested = new List<int>(4);
+        var amounts = new List<long>(4);
+        for (int r = 0; r < requests.Length; r++)
+        {
+            if (requests[r] > 0)
+            {
+                requested.Add(r);
+                amounts.Add(requests[r]);
+            }
+        }
+
+        _cached = new PodFilter
+        {
+            Requested = [.. requested],
+            Amounts = [.. amounts],
+            Own = own,
+            Existing = existing,
+            Blockers = blockers,
+            AffinityTerms = affinity.Length > 0 ? affinity : null,
+            AffinityCounts = affinity.Length > 0 ? AffinityCounts(pod, affinity) : null,
+        };
+        _cached.FirstOfItsKind = affinity.Length > 0 && _cached.AffinityCounts!.Count == 0 && MatchesAll(affinity, pod, pod);
+        _cached.Spread = SpreadFilters(pod);
         _cachedPod = pod;
         _cachedVersion = _projection.Version;
         return _cached;
     }
 
-    /// <summary>The (group, term) pairs of existing pods' required anti-affinity whose term selects <paramref name="pod"/>.</summary>
-    private (int Group, int Term)[] SelectingTerms(int pod)
+    /// <summary>
+    /// Marks every node in a blocked domain, so the per-node check is an array read: a workload of hundreds of replicas
+    /// blocks hundreds of hostname domains, and probing each candidate's labels against the set cost a lookup per label
+    /// per candidate.
+    /// </summary>
+    private void Mark(bool[] blocked, List<int> touched, HashSet<(int Key, int Value)>? domains)
     {
-        if (_antiAffinityGroups.Count == 0)
+        foreach (int node in touched)
         {
-            return [];
+            blocked[node] = false;
         }
 
-        int set = _snapshot.PodLabelSets.SetOf(pod);
-        if (_selectingTerms.TryGetValue(set, out (int, int)[]? cached))
+        touched.Clear();
+        foreach ((int key, int value) in domains ?? [])
         {
-            return cached;
-        }
-
-        if (_groupsByNamespace is null)
-        {
-            // A term with neither namespaces nor a namespace selector only selects pods of its own namespace, so a
-            // pod needs to be matched against its namespace's groups and the (usually few) cross-namespace ones.
-            _groupsByNamespace = [];
-            _crossNamespaceGroups = [];
-            for (int g = 0; g < _antiAffinityGroups.Count; g++)
+            if (key < 0)
             {
-                (int constraints, int ns, _) = _antiAffinityGroups[g];
-                if (_snapshot.ConstraintSets[constraints].RequiredPodAntiAffinity.All(t => t.Namespaces.Length == 0 && t.NamespaceSelector is null))
-                {
-                    if (!_groupsByNamespace.TryGetValue(ns, out List<int>? list))
-                    {
-                        _groupsByNamespace[ns] = list = [];
-                    }
+                blocked[value] = true;
+                touched.Add(value);
+                continue;
+            }
 
-                    list.Add(g);
-                }
-                else
-                {
-                    _crossNamespaceGroups.Add(g);
-                }
+            foreach (int node in _scoringContext.NodesWithLabel(key, value))
+            {
+                blocked[node] = true;
+                touched.Add(node);
             }
         }
-
-        var groups = new List<int>(_crossNamespaceGroups!);
-        if (_groupsByNamespace.TryGetValue(_snapshot.Pods.Namespace[pod], out List<int>? own))
-        {
-            groups.AddRange(own);
-        }
-
-        groups.Sort(); // group order, as a scan of every group would visit them
-        var selecting = new List<(int, int)>();
-        foreach (int g in groups)
-        {
-            (int constraints, int ns, _) = _antiAffinityGroups[g];
-            PodAffinityTerm[] terms = _snapshot.ConstraintSets[constraints].RequiredPodAntiAffinity;
-            for (int t = 0; t < terms.Length; t++)
-            {
-                // Namespace and labels are all a term reads of the pod, and the label set fixes both.
-                if (Predicates.TermSelects(_snapshot, terms[t], ns, pod))
-                {
-                    selecting.Add((g, t));
-                }
-            }
-        }
-
-        (int, int)[] result = [.. selecting];
-        _selectingTerms[set] = result;
-        return result;
     }
 
-    /// <summary>Topology domains (key, value) where the pod's own required anti-affinity terms find a matching pod.</summary>
+    /// <summary>Topology domains (key, value) where the pod's own required anti-affinity terms find a matching pod; (-1, node) is "this node".</summary>
     private HashSet<(int Key, int Value)>? BlockedDomains(int pod)
     {
         PodConstraints constraints = _snapshot.ConstraintsOf(pod);
@@ -432,7 +340,7 @@ public sealed class TargetFinder
         PodLabelSets sets = _snapshot.PodLabelSets;
         foreach (PodAffinityTerm term in constraints.RequiredPodAntiAffinity)
         {
-            foreach (int set in SetsFor(term, ownNamespace))
+            foreach (int set in _scoringContext.SetsFor(term, ownNamespace))
             {
                 // The term is matched once per set of identically labelled pods, not once per pod.
                 if (!Predicates.TermSelects(_snapshot, term, ownNamespace, sets.RepresentativeOf(set)))
@@ -462,6 +370,161 @@ public sealed class TargetFinder
         return blocked;
     }
 
+    /// <summary>
+    /// InterPodAffinity's affinity counts: for every pod (not this one) that matches all of the pod's required affinity
+    /// terms, each term's domain of that pod's node counts one.
+    /// </summary>
+    private Dictionary<(int Key, int Value), int> AffinityCounts(int pod, PodAffinityTerm[] terms)
+    {
+        var counts = new Dictionary<(int, int), int>();
+        int ownNamespace = _snapshot.Pods.Namespace[pod];
+        PodLabelSets sets = _snapshot.PodLabelSets;
+        foreach (int set in _scoringContext.SetsFor(terms[0], ownNamespace))
+        {
+            if (!MatchesAll(terms, pod, sets.RepresentativeOf(set)))
+            {
+                continue;
+            }
+
+            foreach (int other in sets.PodsOf(set))
+            {
+                int node = _projection.NodeOf(other);
+                if (other == pod || node < 0)
+                {
+                    continue;
+                }
+
+                foreach (PodAffinityTerm term in terms)
+                {
+                    if (_snapshot.Nodes.Labels[node].TryGet(term.TopologyKey, out int value))
+                    {
+                        counts[(term.TopologyKey, value)] = counts.GetValueOrDefault((term.TopologyKey, value)) + 1;
+                    }
+                }
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>podMatchesAllAffinityTerms: every term (declared by <paramref name="owner"/>) selects <paramref name="pod"/>.</summary>
+    private bool MatchesAll(PodAffinityTerm[] terms, int owner, int pod)
+    {
+        int ns = _snapshot.Pods.Namespace[owner];
+        foreach (PodAffinityTerm term in terms)
+        {
+            if (!Predicates.TermSelects(_snapshot, term, ns, pod))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// satisfyPodAffinity: the node carries every term's topology key, and each term's domain has a matching pod —
+    /// unless no pod in the cluster matches and the pod matches its own terms (the first pod of a self-affine group).
+    /// </summary>
+    private bool AffinityAllows(int node, PodAffinityTerm[] terms, PodFilter filter)
+    {
+        bool podsExist = true;
+        LabelView labels = _snapshot.Nodes.Labels[node];
+        foreach (PodAffinityTerm term in terms)
+        {
+            if (!labels.TryGet(term.TopologyKey, out int value))
+            {
+                return false;
+            }
+
+            if (filter.AffinityCounts!.GetValueOrDefault((term.TopologyKey, value)) <= 0)
+            {
+                podsExist = false;
+            }
+        }
+
+        return podsExist || filter.FirstOfItsKind;
+    }
+
+    /// <summary>
+    /// PodTopologySpread's PreFilter for the pod's DoNotSchedule constraints (its own, or DoNotSchedule default
+    /// constraints when it has none): per constraint, the domains of every node that carries all the constraints'
+    /// keys and passes the inclusion policies, with their matching-pod counts, the global minimum and the domain count.
+    /// </summary>
+    private SpreadFilter[]? SpreadFilters(int pod)
+    {
+        ReadOnlySpan<SpreadTerm> terms = _spreading.Constraints(pod, UnsatisfiableConstraintAction.DoNotSchedule, out _);
+        if (terms.Length == 0)
+        {
+            return null;
+        }
+
+        var columns = new int[terms.Length][];
+        for (int c = 0; c < terms.Length; c++)
+        {
+            columns[c] = _scoringContext.NodeValues(terms[c].TopologyKey);
+        }
+
+        FitFailure[] staticFit = _staticFit.ForPod(pod);
+        var filters = new SpreadFilter[terms.Length];
+        for (int c = 0; c < terms.Length; c++)
+        {
+            SpreadTerm term = terms[c];
+            var counts = new Dictionary<int, int>();
+            for (int n = 0; n < _snapshot.Nodes.Count; n++)
+            {
+                if (Eligible(n))
+                {
+                    counts.TryAdd(columns[c][n], 0);
+                }
+            }
+
+            _matching.Clear();
+            _spreading.MatchingPodNodes(pod, term, _matching);
+            foreach (int node in _matching)
+            {
+                if (Eligible(node))
+                {
+                    counts[columns[c][node]]++;
+                }
+            }
+
+            int min = counts.Count == 0 ? int.MaxValue : counts.Values.Min();
+            filters[c] = new SpreadFilter(columns[c], term.MaxSkew, _spreading.SelfMatches(pod, term) ? 1 : 0,
+                counts.Count < term.MinDomains ? 0 : min, counts, term.TopologyKey);
+
+            bool Eligible(int node)
+            {
+                foreach (int[] column in columns)
+                {
+                    if (column[node] < 0)
+                    {
+                        return false; // nodeLabelsMatchSpreadConstraints: every key of every constraint
+                    }
+                }
+
+                return _spreading.Includes(pod, term, node, staticFit);
+            }
+        }
+
+        return filters;
+    }
+
+    /// <summary>PodTopologySpread's Filter: the node has each key and its domain's count + self − global minimum ≤ maxSkew.</summary>
+    private static bool SpreadAllows(int node, SpreadFilter[] filters)
+    {
+        foreach (SpreadFilter filter in filters)
+        {
+            int value = filter.Values[node];
+            if (value < 0 || filter.Counts.GetValueOrDefault(value) + filter.Self - filter.Minimum > filter.MaxSkew)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private bool IsBlocked(int node, HashSet<(int Key, int Value)> blocked)
     {
         if (blocked.Contains((-1, node)))
@@ -487,15 +550,15 @@ public sealed class TargetFinder
 
     private bool ExistingAntiAffinityForbids(int pod, int node, out int blocker)
     {
-        var blocked = Blocked(pod);
+        PodFilter filter = FilterFor(pod);
         blocker = -1;
-        if (blocked.Existing is null || !IsBlocked(node, blocked.Existing))
+        if (filter.Existing is null || !IsBlocked(node, filter.Existing))
         {
             return false;
         }
 
         LabelView labels = _snapshot.Nodes.Labels[node];
-        foreach (((int key, int value), int other) in blocked.Blockers!)
+        foreach (((int key, int value), int other) in filter.Blockers!)
         {
             if ((key < 0 && value == node) || (key >= 0 && labels.TryGet(key, out int actual) && actual == value))
             {
@@ -505,38 +568,6 @@ public sealed class TargetFinder
         }
 
         return true;
-    }
-
-    /// <summary>The label sets a term may select: its namespaces' (its own by default), or all with a namespace selector.</summary>
-    private IEnumerable<int> SetsFor(PodAffinityTerm term, int ownNamespace)
-    {
-        PodLabelSets sets = _snapshot.PodLabelSets;
-        if (term.NamespaceSelector is not null)
-        {
-            return Enumerable.Range(0, sets.Count);
-        }
-
-        if (term.Namespaces.Length == 0)
-        {
-            return sets.CandidateSets(ownNamespace, term.Selector);
-        }
-
-        return term.Namespaces.SelectMany(ns => sets.CandidateSets(ns, term.Selector));
-    }
-
-    private double Score(int pod, int node, TargetScoring scoring)
-    {
-        // Mean free fraction of cpu and memory after placing the pod (NodeResourcesFit's default resources).
-        ReadOnlySpan<long> requests = _snapshot.Pods.RequestsOf(pod);
-        ReadOnlySpan<long> allocatable = _snapshot.Nodes.AllocatableOf(node);
-        ReadOnlySpan<long> used = _projection.RequestedOn(node);
-        double free = 0;
-        for (int r = ResourceCatalog.Cpu; r <= ResourceCatalog.Memory; r++)
-        {
-            free += allocatable[r] <= 0 ? 0 : (allocatable[r] - used[r] - requests[r]) / (double)allocatable[r];
-        }
-
-        return scoring == TargetScoring.LeastAllocated ? free : -free;
     }
 
     private string DescribeFailures(int pod, int candidates, ReadOnlySpan<int> failures, int bestFailedNode, FitFailure stage)
@@ -568,6 +599,8 @@ public sealed class TargetFinder
         FitFailure.Draining => "being drained by this plan",
         FitFailure.NodeSelector => "node selector/affinity mismatch",
         FitFailure.Taint => "untolerated taint",
+        FitFailure.TopologySpread => "topology spread constraint",
+        FitFailure.PodAffinity => "pod affinity",
         FitFailure.PodAntiAffinity => "pod anti-affinity",
         FitFailure.ExistingPodAntiAffinity => "existing pods' anti-affinity",
         FitFailure.Resources => "insufficient resources",
@@ -583,13 +616,17 @@ public sealed class TargetFinder
             case FitFailure.Unschedulable:
                 return "node is cordoned (spec.unschedulable)";
             case FitFailure.Draining:
-                return "node is being emptied by Consolidation in this plan";
+                return "node is being emptied and cordoned by this plan";
             case FitFailure.NodeSelector:
                 return "nodeSelector / required node affinity does not match the node's labels";
             case FitFailure.Taint:
                 Predicates.ToleratesTaints(_snapshot.Nodes.TaintsOf(node), constraints.Tolerations, true, true, false, out Taint taint);
                 string value = taint.Value == 0 ? string.Empty : "=" + _snapshot.Strings[taint.Value];
                 return $"taint {_snapshot.Strings[taint.Key]}{value}:{taint.Effect} is not tolerated";
+            case FitFailure.TopologySpread:
+                return DescribeSpread(pod, node);
+            case FitFailure.PodAffinity:
+                return "the pod's required pod affinity finds no matching pod in the node's topology domain";
             case FitFailure.PodAntiAffinity:
                 return "the pod's required anti-affinity matches a pod in the node's topology domain";
             case FitFailure.ExistingPodAntiAffinity:
@@ -600,6 +637,28 @@ public sealed class TargetFinder
             default:
                 return Label(failure);
         }
+    }
+
+    private string DescribeSpread(int pod, int node)
+    {
+        foreach (SpreadFilter filter in FilterFor(pod).Spread ?? [])
+        {
+            string key = _snapshot.Strings[filter.Key];
+            int value = filter.Values[node];
+            if (value < 0)
+            {
+                return $"the node has no {key} label, which a DoNotSchedule topology spread constraint needs";
+            }
+
+            int matching = filter.Counts.GetValueOrDefault(value);
+            if (matching + filter.Self - filter.Minimum > filter.MaxSkew)
+            {
+                return $"topology spread on {key}: {_snapshot.Strings[value]} would have {matching + filter.Self} matching pods, "
+                    + $"global minimum {filter.Minimum}, maxSkew {filter.MaxSkew} (DoNotSchedule)";
+            }
+        }
+
+        return "a DoNotSchedule topology spread constraint";
     }
 
     private string DescribeResources(int pod, int node)
@@ -618,5 +677,34 @@ public sealed class TargetFinder
         }
 
         return string.Join(", ", parts);
+    }
+
+    /// <summary>One DoNotSchedule constraint's PreFilter result: domain per node, counts per domain, self-match and the minimum in effect.</summary>
+    private sealed record SpreadFilter(int[] Values, int MaxSkew, int Self, int Minimum, Dictionary<int, int> Counts, int Key);
+
+    /// <summary>The dynamic filter state of one pod against one projection state.</summary>
+    private sealed class PodFilter
+    {
+        public static readonly PodFilter Empty = new();
+
+        /// <summary>The resources the pod requests (a positive amount), and the amounts: the resource check reads only these.</summary>
+        public int[] Requested { get; init; } = [];
+
+        public long[] Amounts { get; init; } = [];
+
+        public HashSet<(int Key, int Value)>? Own { get; init; }
+
+        public HashSet<(int Key, int Value)>? Existing { get; init; }
+
+        public Dictionary<(int Key, int Value), int>? Blockers { get; init; }
+
+        public PodAffinityTerm[]? AffinityTerms { get; init; }
+
+        public Dictionary<(int Key, int Value), int>? AffinityCounts { get; init; }
+
+        /// <summary>No pod matches the pod's required affinity and the pod matches its own terms: it may go anywhere with the keys.</summary>
+        public bool FirstOfItsKind { get; set; }
+
+        public SpreadFilter[]? Spread { get; set; }
     }
 }

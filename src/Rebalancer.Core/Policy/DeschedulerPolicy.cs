@@ -1,4 +1,5 @@
 using Rebalancer.Core.Evictor;
+using Rebalancer.Core.Scheduling;
 using Rebalancer.Core.Strategies;
 using Rebalancer.Core.Usage;
 
@@ -38,6 +39,12 @@ public sealed record DeschedulerPolicy
 
     /// <summary>True when metrics-server usage is available: a <c>KubernetesMetrics</c> provider or the deprecated <c>metricsCollector.enabled</c>.</summary>
     public bool KubernetesMetricsEnabled { get; init; }
+
+    /// <summary>
+    /// The kube-scheduler scoring the projection assumes: the top-level <c>scheduler:</c> section, Rebalancer's extension
+    /// of the file (docs/policy.md); kube-scheduler's default profile when absent.
+    /// </summary>
+    public SchedulerProfile Scheduler { get; init; } = SchedulerProfile.Default;
 
     /// <summary>The <c>usageHistory</c> extension block: history window, metric and label names, Prometheus client settings.</summary>
     public UsageHistorySettings UsageHistory { get; init; } = UsageHistorySettings.Default;

@@ -1,5 +1,6 @@
 using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Planning;
+using Rebalancer.Core.Scheduling;
 using Rebalancer.Core.Strategies;
 using Rebalancer.Core.Usage;
 
@@ -97,6 +98,7 @@ public static class PolicyBinder
 
         UsageHistorySettings usageHistory = BindUsageHistory(top, problems, warnings);
         List<ProfileConfig> profiles = BindProfiles(top.Child("profiles"), top.FieldPath("profiles"), problems, warnings);
+        SchedulerProfile scheduler = BindScheduler(top, problems, warnings);
         top.RejectUnknown();
 
         return new DeschedulerPolicy
@@ -111,6 +113,7 @@ public static class PolicyBinder
             KubernetesMetricsEnabled = collectorEnabled || kubernetesProvider,
             UsageHistory = usageHistory,
             Profiles = profiles,
+            Scheduler = scheduler,
             Warnings = warnings,
         };
     }
@@ -706,6 +709,13 @@ public static class PolicyBinder
         PolicyNodeKind.Scalar => $"scalar ('{node.Scalar}')",
         _ => node.Kind.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>
+    /// The top-level <c>scheduler:</c> section (Rebalancer's extension of the file: the kube-scheduler scoring the
+    /// projection assumes); bound by <see cref="SchedulerProfileBinder"/>, kube-scheduler's default profile when absent.
+    /// </summary>
+    private static SchedulerProfile BindScheduler(ArgsReader top, ConfigProblems problems, List<ConfigProblem> warnings) =>
+        SchedulerProfileBinder.Bind(top.Child("scheduler"), top.FieldPath("scheduler"), problems, warnings);
 
     /// <summary>A name in an enabled list and the path of that list item.</summary>
     private readonly record struct NameAt(string Name, string Path);

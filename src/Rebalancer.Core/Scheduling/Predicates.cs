@@ -182,4 +182,24 @@ public static class Predicates
 
         return namespaceMatches && term.Selector.Matches(pods.Labels[pod]);
     }
+
+    /// <summary>The constraint's selector ANDed with the declaring pod's values of <c>matchLabelKeys</c> (keys it lacks are ignored), as the scheduler's filterTopologySpreadConstraints does.</summary>
+    public static LabelSelector MergeMatchLabelKeys(TopologySpreadConstraint tsc, LabelView labels)
+    {
+        if (tsc.MatchLabelKeys.Length == 0 || tsc.Selector.MatchesNothing)
+        {
+            return tsc.Selector;
+        }
+
+        var requirements = new List<SelectorRequirement>(tsc.Selector.Requirements);
+        foreach (int key in tsc.MatchLabelKeys)
+        {
+            if (labels.TryGet(key, out int value))
+            {
+                requirements.Add(new SelectorRequirement(key, SelectorOperator.In, [value]));
+            }
+        }
+
+        return requirements.Count == tsc.Selector.Requirements.Length ? tsc.Selector : new LabelSelector([.. requirements]);
+    }
 }

@@ -27,7 +27,16 @@ public sealed record CordonRequest(string Node, bool? Unschedulable, bool DryRun
 
 /// <summary>The server's answer to one write (an Eviction or a node PATCH), whatever its status.</summary>
 /// <param name="RetryAfter">The <c>Retry-After</c> header or <c>details.retryAfterSeconds</c>, when the server gave one.</param>
-public sealed record EvictionResponse(int StatusCode, ApiStatus Status, TimeSpan? RetryAfter);
+public sealed record EvictionResponse(int StatusCode, ApiStatus Status, TimeSpan? RetryAfter)
+{
+    /// <summary>The node <see cref="IEvictionApi.ReadNodeAsync"/> read, when the server answered 200.</summary>
+    public NodeState? Node { get; init; }
+}
+
+/// <summary>What the executor reads of a node right before cordoning it.</summary>
+/// <param name="ResourceVersion">The node's <c>metadata.resourceVersion</c>: the cordon PATCH's precondition.</param>
+/// <param name="CordonedBy">The node's <see cref="CordonMarker.CordonedBy"/> annotation, when it has one.</param>
+public sealed record NodeState(bool Unschedulable, string? ResourceVersion, string? CordonedBy);
 
 /// <summary>
 /// The executor's only way to write to a cluster. Returns any HTTP answer as a value; throws only for transport
@@ -39,6 +48,12 @@ public interface IEvictionApi
 
     /// <summary>Cordons or uncordons a node (Consolidation's <c>cordon</c> arg); same contract as <see cref="EvictAsync"/>.</summary>
     Task<EvictionResponse> CordonAsync(CordonRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The node as it is now (<see cref="EvictionResponse.Node"/> on a 200; 404 when it is gone), read with a LIST narrowed
+    /// to its name; same contract as <see cref="EvictAsync"/>.
+    /// </summary>
+    Task<EvictionResponse> ReadNodeAsync(string node, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -89,6 +104,64 @@ public sealed class KubernetesEvictionApi : IEvictionApi
         string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         ApiStatus status = response.IsSuccessStatusCode ? ApiStatus.None : ApiStatus.Parse(text);
         return new EvictionResponse((int)response.StatusCode, status, ApiStatus.RetryAfter(response, status, _time.GetUtcNow()));
+    }
+
+    public async Task<EvictionResponse> ReadNodeAsync(string node, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(node);
+
+        // A LIST narrowed to the one name rather than a GET: the run's RBAC grants list on nodes, not get
+        // (deploy/base/clusterrole.yaml), and the answer carries the same object with its resourceVersion.
+        string path = "api/v1/nodes?fieldSelector=" + Uri.EscapeDataString("metadata.name=" + node);
+        using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        using HttpResponseMessage response = await _connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            ApiStatus status = ApiStatus.Parse(text);
+            return new EvictionResponse((int)response.StatusCode, status, ApiStatus.RetryAfter(response, status, _time.GetUtcNow()));
+        }
+
+        try
+        {
+            return ParseNodeList(text, node) is { } state
+                ? new EvictionResponse((int)response.StatusCode, ApiStatus.None, null) { Node = state }
+                : new EvictionResponse(404, new ApiStatus(true, "NotFound", $"nodes \"{node}\" not found", [], [], null), null);
+        }
+        catch (JsonException)
+        {
+            return new EvictionResponse((int)response.StatusCode, ApiStatus.None, null); // no Node: the executor reports an unreadable answer
+        }
+    }
+
+    /// <summary>The three fields of the node named <paramref name="node"/> in a NodeList the cordon needs; null when the list does not hold it.</summary>
+    internal static NodeState? ParseNodeList(string json, string node)
+    {
+        using var document = JsonDocument.Parse(json);
+        if (!document.RootElement.TryGetProperty("items", out JsonElement items) || items.ValueKind != JsonValueKind.Array)
+        {
+            throw new JsonException("not a list");
+        }
+
+        foreach (JsonElement item in items.EnumerateArray())
+        {
+            if (item.TryGetProperty("metadata", out JsonElement metadata) && metadata.ValueKind == JsonValueKind.Object
+                && metadata.TryGetProperty("name", out JsonElement name) && name.ValueKind == JsonValueKind.String && name.GetString() == node)
+            {
+                bool unschedulable = item.TryGetProperty("spec", out JsonElement spec) && spec.ValueKind == JsonValueKind.Object
+                    && spec.TryGetProperty("unschedulable", out JsonElement value) && value.ValueKind == JsonValueKind.True;
+                string? resourceVersion = metadata.TryGetProperty("resourceVersion", out JsonElement version) && version.ValueKind == JsonValueKind.String
+                    ? version.GetString()
+                    : null;
+                string? cordonedBy = metadata.TryGetProperty("annotations", out JsonElement annotations) && annotations.ValueKind == JsonValueKind.Object
+                    && annotations.TryGetProperty(CordonMarker.CordonedBy, out JsonElement by) && by.ValueKind == JsonValueKind.String
+                    ? by.GetString()
+                    : null;
+                return new NodeState(unschedulable, resourceVersion, cordonedBy);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -213,8 +213,8 @@ public interface IEvictionExecutor
 /// Retry-After — never on message text (kubernetes-api.md §1.3, §2.5). Transient failures are retried with jittered
 /// exponential backoff by a Polly pipeline, a bounded number of times. Cancellation stops new evictions and retries;
 /// a request in flight completes, so nothing is left half-counted, and evictions not started are NotAttempted.
-/// Nodes Consolidation marked for cordoning are cordoned right before their first eviction (a node that cannot be
-/// cordoned keeps all its pods) and uncordoned at the end when their drain did not complete, even after a cancellation.
+/// Nodes the plan drains with a cordon are all cordoned before the first eviction (a node that cannot be cordoned keeps
+/// all its pods) and uncordoned at the end when their drain did not complete, even after a cancellation.
 /// </summary>
 public sealed class EvictionExecutor : IEvictionExecutor
 {
@@ -309,8 +309,9 @@ public sealed class EvictionExecutor : IEvictionExecutor
         DateTimeOffset nextStart = _time.GetUtcNow();
         bool stopped = false;
 
-        // Empty drained nodes have no eviction to precede: they are cordoned first.
-        foreach (int drain in cordons.WithoutEvictions())
+        // Every drained node is cordoned before the first eviction: a pod evicted from one drain must not land on a node
+        // emptied later in the run (the plan placed it elsewhere).
+        foreach (int drain in cordons.ToCordon())
         {
             if (stop.IsCancellationRequested)
             {
@@ -384,8 +385,8 @@ public sealed class EvictionExecutor : IEvictionExecutor
                     nextStart = now + TimeSpan.FromSeconds(1 / _options.EvictionsPerSecond);
                 }
 
-                // Cordon right before the node's first eviction, so its pods cannot come back; never evict from a node
-                // that could not be cordoned.
+                // A drain the up-front pass did not reach (the run was cancelled there) is cordoned now; never evict from
+                // a node that could not be cordoned.
                 if (drain >= 0 && cordons.CordonOf(drain) is null)
                 {
                     if (!await CordonAsync(plan, cordons, drain, stop).ConfigureAwait(false))
@@ -499,7 +500,7 @@ public sealed class EvictionExecutor : IEvictionExecutor
             };
             PatchResult result = await _nodes.PatchAsync(request, CancellationToken.None).ConfigureAwait(false);
             finishes[drain] = step with { Result = result };
-            NotifyNode(node, step.Uncordon ? NodeChangeKind.Uncordon : NodeChangeKind.MarkDrain, result,
+            NotifyNode(node, cordons.PluginOf(drain), step.Uncordon ? NodeChangeKind.Uncordon : NodeChangeKind.MarkDrain, result,
                 step.Uncordon ? cordons.Progress(drain, outcomes) : $"drain {step.State}");
         }
 
@@ -534,28 +535,78 @@ public sealed class EvictionExecutor : IEvictionExecutor
             IsServerDryRun));
     }
 
-    private void NotifyNode(string node, NodeChangeKind kind, PatchResult result, string why) =>
-        _options.Observer?.NodeChanged(new NodeChange(node, kind, "Consolidation", why, result.Succeeded, result.Attempts, result.Status, result.Message, IsServerDryRun));
+    private void NotifyNode(string node, string plugin, NodeChangeKind kind, PatchResult result, string why) =>
+        _options.Observer?.NodeChanged(new NodeChange(node, kind, plugin, why, result.Succeeded, result.Attempts, result.Status, result.Message, IsServerDryRun));
 
     private bool IsServerDryRun => _options.Mode == ExecutionMode.ServerDryRun;
 
+    /// <summary>How many times a cordon re-reads the node after its PATCH met a changed node (409) before giving up.</summary>
+    private const int CordonRounds = 3;
+
     /// <summary>
-    /// Sends the cordon of <paramref name="drain"/>, with this run's marker in the same PATCH; false when the run was
-    /// cancelled before anything was sent.
+    /// Cordons <paramref name="drain"/>'s node, with this run's marker in the same PATCH; false when the run was cancelled
+    /// before anything was written. The node is read first, because the snapshot may be stale: one that is unschedulable
+    /// by now without this run's marker was cordoned by someone else, and is left exactly as it is (never marked, never
+    /// uncordoned); otherwise the PATCH carries the read's resourceVersion, so a node changed in between is read again
+    /// rather than overwritten. A node carrying this run's marker is this run's own cordon (an attempt whose answer was lost).
     /// </summary>
     private async Task<bool> CordonAsync(Plan plan, DrainCordons cordons, int drain, CancellationToken cancellationToken)
     {
         string node = plan.Snapshot.Nodes.Name[cordons.NodeOf(drain)];
-        var request = new CordonRequest(node, Unschedulable: true, IsServerDryRun) { Annotations = CordonMarker.Cordoning(_options.RunId, _time.GetUtcNow()) };
-        PatchResult result = await _nodes.PatchAsync(request, cancellationToken).ConfigureAwait(false);
-        if (result.Attempts == 0)
+        int patches = 0;
+        bool ambiguous = false;
+        PatchResult last = default;
+        for (int round = 1; ; round++)
         {
-            return false;
+            (PatchResult read, NodeState? state) = await _nodes.ReadAsync(node, cancellationToken).ConfigureAwait(false);
+            if (read.Attempts == 0)
+            {
+                return patches > 0 && Recorded(new PatchResult(false, patches, last.Status, "the run was cancelled before the cordon was confirmed", ambiguous));
+            }
+
+            if (!read.Succeeded)
+            {
+                return Recorded(new PatchResult(false, patches, read.Status, "reading the node before cordoning it failed: " + read.Message, ambiguous));
+            }
+
+            if (state!.Unschedulable)
+            {
+                if (state.CordonedBy == _options.RunId)
+                {
+                    return Recorded(new PatchResult(true, patches, last.Status, null, Ambiguous: false));
+                }
+
+                cordons.RecordFoundCordoned(drain);
+                return true;
+            }
+
+            var request = new CordonRequest(node, Unschedulable: true, IsServerDryRun)
+            {
+                Annotations = CordonMarker.Cordoning(_options.RunId, _time.GetUtcNow()),
+                ResourceVersion = state.ResourceVersion,
+            };
+            last = await _nodes.PatchAsync(request, cancellationToken).ConfigureAwait(false);
+            if (last.Attempts == 0)
+            {
+                return patches > 0 && Recorded(new PatchResult(false, patches, null, "the run was cancelled before the cordon was confirmed", ambiguous));
+            }
+
+            patches += last.Attempts;
+            ambiguous |= last.Ambiguous;
+            if (last.Status != 409 || round == CordonRounds)
+            {
+                return Recorded(last with { Attempts = patches, Ambiguous = ambiguous });
+            }
+
+            // 409: the node changed since it was read (or an attempt whose answer was lost cordoned it): read it again.
         }
 
-        cordons.Record(drain, result);
-        NotifyNode(node, NodeChangeKind.Cordon, result, $"before draining it ({cordons.EvictionCount(drain)} planned evictions)");
-        return true;
+        bool Recorded(PatchResult result)
+        {
+            cordons.Record(drain, result);
+            NotifyNode(node, cordons.PluginOf(drain), NodeChangeKind.Cordon, result, $"before draining it ({cordons.EvictionCount(drain)} planned evictions)");
+            return true;
+        }
     }
 
     /// <summary>The NotAttempted outcome of an eviction from a node whose cordon failed; null when it did not fail.</summary>

@@ -4,7 +4,7 @@ using Rebalancer.Core.Planning;
 
 namespace Rebalancer.Kubernetes.Live;
 
-/// <summary>What happened to the schedulability of one node Consolidation drains (its <c>cordon</c> arg).</summary>
+/// <summary>What happened to the schedulability of one node the plan drains (Consolidation's or HighNodeUtilization's <c>cordon</c> arg).</summary>
 public enum CordonOutcomeKind
 {
     /// <summary>Cordoned before its evictions and left cordoned: the drain completed (or uncordoning is turned off).</summary>
@@ -19,7 +19,10 @@ public enum CordonOutcomeKind
     /// <summary>The drain did not complete and the uncordon PATCH failed: the node is still cordoned.</summary>
     UncordonFailed,
 
-    /// <summary>Unschedulable in the snapshot: someone else cordoned it; it was neither cordoned nor uncordoned.</summary>
+    /// <summary>
+    /// Unschedulable in the snapshot, or without this run's marker when the run came to cordon it: someone else cordoned
+    /// it; it was neither cordoned nor uncordoned (its evictions went ahead).
+    /// </summary>
     AlreadyCordoned,
 
     /// <summary>Not sent: the run was cancelled or aborted before the node's evictions.</summary>
@@ -89,10 +92,30 @@ public static class CordonMarker
 /// <param name="State">The marker's final state when the node stays cordoned; null with <paramref name="Uncordon"/>.</param>
 internal readonly record struct DrainFinish(bool Uncordon, string? State, PatchResult Result = default);
 
-/// <summary>One node PATCH with the executor's retries (5xx, throttling, lost answers); any answer is a value.</summary>
+/// <summary>One node PATCH (or GET) with the executor's retries (5xx, throttling, lost answers); any answer is a value.</summary>
 internal sealed class NodePatcher(IEvictionApi api, ResiliencePipeline<EvictionExecutor.Attempt> pipeline, TimeSpan requestTimeout)
 {
-    public async Task<PatchResult> PatchAsync(CordonRequest request, CancellationToken cancellationToken)
+    public Task<PatchResult> PatchAsync(CordonRequest request, CancellationToken cancellationToken) =>
+        SendAsync(timeout => api.CordonAsync(request, timeout), cancellationToken);
+
+    /// <summary>Reads the node; <see cref="PatchResult.Attempts"/> counts GETs. The node is null unless the read succeeded.</summary>
+    public async Task<(PatchResult Result, NodeState? Node)> ReadAsync(string node, CancellationToken cancellationToken)
+    {
+        NodeState? state = null;
+        PatchResult result = await SendAsync(
+            async timeout =>
+            {
+                EvictionResponse response = await api.ReadNodeAsync(node, timeout).ConfigureAwait(false);
+                state = response.Node;
+                return response;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return result.Succeeded && state is null
+            ? (result with { Succeeded = false, Message = "the server's answer was not a readable Node" }, null)
+            : (result, result.Succeeded ? state : null);
+    }
+
+    private async Task<PatchResult> SendAsync(Func<CancellationToken, Task<EvictionResponse>> send, CancellationToken cancellationToken)
     {
         int attempts = 0;
         bool ambiguous = false;
@@ -103,8 +126,7 @@ internal sealed class NodePatcher(IEvictionApi api, ResiliencePipeline<EvictionE
                 async _ =>
                 {
                     attempts++;
-                    EvictionExecutor.Attempt attempt = await EvictionExecutor.SendAsync(
-                        timeout => api.CordonAsync(request, timeout), EvictionExecutor.ClassifyPatch, requestTimeout).ConfigureAwait(false);
+                    EvictionExecutor.Attempt attempt = await EvictionExecutor.SendAsync(send, EvictionExecutor.ClassifyPatch, requestTimeout).ConfigureAwait(false);
                     ambiguous |= attempt.Ambiguous;
                     last = attempt;
                     return attempt;
@@ -137,13 +159,14 @@ internal sealed class DrainCordons
     private readonly Dictionary<int, int> _drainOfEviction = [];
     private readonly List<int>[] _evictions;
     private readonly PatchResult?[] _cordons;
+    private readonly bool[] _foundCordoned;
 
     private DrainCordons(Plan plan)
     {
-        _drains = [.. plan.Consolidation?.Drained.Where(d => d.Cordon != CordonAction.None) ?? []];
-        UncordonOnIncompleteDrain = plan.Consolidation?.UncordonOnIncompleteDrain ?? true;
+        _drains = [.. plan.Drains.Where(d => d.Cordon != CordonAction.None)];
         _evictions = new List<int>[_drains.Length];
         _cordons = new PatchResult?[_drains.Length];
+        _foundCordoned = new bool[_drains.Length];
         var drainOfPod = new Dictionary<int, int>();
         for (int d = 0; d < _drains.Length; d++)
         {
@@ -167,8 +190,6 @@ internal sealed class DrainCordons
         }
     }
 
-    public bool UncordonOnIncompleteDrain { get; }
-
     public static DrainCordons Of(Plan plan) => new(plan);
 
     /// <summary>The outcomes of a client dry run: nothing is sent.</summary>
@@ -188,32 +209,49 @@ internal sealed class DrainCordons
 
     public int NodeOf(int drain) => _drains[drain].Node;
 
-    /// <summary>Drains to cordon that have no eviction (empty nodes): cordoned before the first eviction starts.</summary>
-    public IEnumerable<int> WithoutEvictions() =>
-        Enumerable.Range(0, _drains.Length).Where(d => _drains[d].Cordon == CordonAction.Cordon && _evictions[d].Count == 0);
+    /// <summary>
+    /// Every drain to cordon, in drain order: all are cordoned before the run's first eviction (as Karpenter taints every
+    /// node of a consolidation first), so no evicted pod can be scheduled onto a node the plan empties later. The plan's
+    /// projection assumes exactly that (docs/design/0006-scheduler-model.md).
+    /// </summary>
+    public IEnumerable<int> ToCordon() =>
+        Enumerable.Range(0, _drains.Length).Where(d => _drains[d].Cordon == CordonAction.Cordon);
 
     /// <summary>The cordon PATCH of <paramref name="drain"/>, once sent.</summary>
     public PatchResult? CordonOf(int drain) => _cordons[drain];
 
     public void Record(int drain, PatchResult cordon) => _cordons[drain] = cordon;
 
+    /// <summary>
+    /// The node was unschedulable when the run came to cordon it, without this run's marker: someone cordoned it after
+    /// the cluster was read. Its evictions go ahead (it is cordoned); the run neither marks nor uncordons it.
+    /// </summary>
+    public void RecordFoundCordoned(int drain)
+    {
+        _cordons[drain] = new PatchResult(true, 0, null, null, Ambiguous: false);
+        _foundCordoned[drain] = true;
+    }
+
+    /// <summary>The plugin that planned <paramref name="drain"/> (Consolidation or HighNodeUtilization), for events.</summary>
+    public string PluginOf(int drain) => _drains[drain].Plugin;
+
     /// <summary>Planned evictions from the node of <paramref name="drain"/>.</summary>
     public int EvictionCount(int drain) => _evictions[drain].Count;
 
     /// <summary>The drains whose node this run may have cordoned (the PATCH succeeded, or its answer was lost), in drain order.</summary>
     public IEnumerable<int> Sent() =>
-        Enumerable.Range(0, _drains.Length).Where(d => _cordons[d] is { } cordon && (cordon.Succeeded || cordon.Ambiguous));
+        Enumerable.Range(0, _drains.Length).Where(d => !_foundCordoned[d] && _cordons[d] is { } cordon && (cordon.Succeeded || cordon.Ambiguous));
 
     /// <summary>
     /// The last step for a drain this run may have cordoned. A drain is complete when every one of its planned pods is
-    /// gone (evicted, or already gone). An incomplete one is uncordoned, marker removed (<see cref="UncordonOnIncompleteDrain"/>);
+    /// gone (evicted, or already gone). An incomplete one is uncordoned, marker removed (its strategy's <c>uncordonOnIncompleteDrain</c>);
     /// otherwise a cordoned node's marker records how its drain ended — except in a server dry run, which persisted no
     /// marker. Null: nothing to send.
     /// </summary>
     public DrainFinish? FinishOf(int drain, IReadOnlyList<ExecutionOutcome> outcomes, bool serverDryRun)
     {
         bool complete = _evictions[drain].All(i => Gone(outcomes[i]));
-        if (!complete && UncordonOnIncompleteDrain)
+        if (!complete && _drains[drain].UncordonOnIncompleteDrain)
         {
             return new DrainFinish(Uncordon: true, State: null);
         }
@@ -240,6 +278,13 @@ internal sealed class DrainCordons
             if (_drains[d].Cordon == CordonAction.AlreadyCordoned)
             {
                 result.Add(AlreadyCordoned(node));
+                continue;
+            }
+
+            if (_foundCordoned[d])
+            {
+                result.Add(new NodeCordonOutcome(node, CordonOutcomeKind.AlreadyCordoned, 0, null,
+                    "unschedulable without this run's marker when the run came to cordon it (cordoned after the cluster was read): left as it was"));
                 continue;
             }
 

@@ -59,6 +59,7 @@ internal sealed partial class SnapshotParser
             PreferredNodeAffinity = _affinity.PreferredNodeAffinity,
             RequiredPodAffinity = _affinity.RequiredPodAffinity,
             RequiredPodAntiAffinity = _affinity.RequiredPodAntiAffinity,
+            PreferredPodAffinity = _affinity.PreferredPodAffinity,
             PreferredPodAntiAffinity = _affinity.PreferredPodAntiAffinity,
             TopologySpread = _spread,
         };
@@ -201,7 +202,7 @@ internal sealed partial class SnapshotParser
 
     // ---- affinity ---------------------------------------------------------------------------------------------------
 
-    /// <summary>The parsed <c>spec.affinity</c> fields <see cref="PodConstraints"/> keeps (preferred pod affinity is not used).</summary>
+    /// <summary>The parsed <c>spec.affinity</c> fields <see cref="PodConstraints"/> keeps.</summary>
     private sealed class AffinityParts
     {
         public static readonly AffinityParts None = new();
@@ -213,6 +214,8 @@ internal sealed partial class SnapshotParser
         public PodAffinityTerm[] RequiredPodAffinity { get; init; } = [];
 
         public PodAffinityTerm[] RequiredPodAntiAffinity { get; init; } = [];
+
+        public WeightedPodAffinityTerm[] PreferredPodAffinity { get; init; } = [];
 
         public WeightedPodAffinityTerm[] PreferredPodAntiAffinity { get; init; } = [];
     }
@@ -233,6 +236,7 @@ internal sealed partial class SnapshotParser
         PreferredSchedulingTerm[] preferredNode = [];
         PodAffinityTerm[] requiredPod = [];
         PodAffinityTerm[] requiredAnti = [];
+        WeightedPodAffinityTerm[] preferredAffinity = [];
         WeightedPodAffinityTerm[] preferredAnti = [];
         while (NextProperty(ref r, out ReadOnlySpan<byte> name))
         {
@@ -287,10 +291,19 @@ internal sealed partial class SnapshotParser
 
                             _path.Pop();
                         }
-                        else if (anti && property.SequenceEqual("preferredDuringSchedulingIgnoredDuringExecution"u8))
+                        else if (property.SequenceEqual("preferredDuringSchedulingIgnoredDuringExecution"u8))
                         {
                             Enter(ref r, "preferredDuringSchedulingIgnoredDuringExecution");
-                            preferredAnti = ParseWeightedPodAffinityTerms(ref r);
+                            WeightedPodAffinityTerm[] weighted = ParseWeightedPodAffinityTerms(ref r);
+                            if (anti)
+                            {
+                                preferredAnti = weighted;
+                            }
+                            else
+                            {
+                                preferredAffinity = weighted;
+                            }
+
                             _path.Pop();
                         }
                         else
@@ -309,7 +322,7 @@ internal sealed partial class SnapshotParser
         }
 
         AffinityParts result = requiredNode is null && preferredNode.Length == 0 && requiredPod.Length == 0
-            && requiredAnti.Length == 0 && preferredAnti.Length == 0
+            && requiredAnti.Length == 0 && preferredAffinity.Length == 0 && preferredAnti.Length == 0
             ? AffinityParts.None
             : new AffinityParts
             {
@@ -317,6 +330,7 @@ internal sealed partial class SnapshotParser
                 PreferredNodeAffinity = preferredNode,
                 RequiredPodAffinity = requiredPod,
                 RequiredPodAntiAffinity = requiredAnti,
+                PreferredPodAffinity = preferredAffinity,
                 PreferredPodAntiAffinity = preferredAnti,
             };
         Remember(_affinityCache, raw, result);

@@ -38,6 +38,16 @@ public class SnapshotRulesTests
             "spec: the pods' requests of memory add up to more than 4611686018427387904 bytes (2^62), more than any cluster holds; a value is wrong"
         },
         {
+            // The scheduler counts 200Mi for a container without a memory request (its scoring requests), which pushes past the limit.
+            "scoring requests past 2^62", c => c.Node("n1").Pod("a", "n1", memory: Max, configure: p => p.Container(ContainerKind.Regular, "sidecar")),
+            "spec.memory: the pods' scoring requests of memory add up to more than 4611686018427387904 bytes (2^62), more than any cluster holds; a value is wrong"
+        },
+        {
+            // Each addition is checked: 100m of cpu counted for the second container would overflow a long.
+            "scoring requests past long.MaxValue", c => c.Node("n1").Pod("a", "n1", cpu: 0, configure: p => p.Container(ContainerKind.Regular, "big", ("cpu", long.MaxValue - 50))),
+            "spec: its containers' requests (with overhead) add up to more than 9223372036854775807 in one resource"
+        },
+        {
             "allocatable past 2^62", c => c.Node("n1", cpu: Max).Node("n2", cpu: 1),
             "status.allocatable: the nodes' allocatable amounts of cpu add up to more than 4611686018427387904 millicores (2^62), more than any cluster holds; a value is wrong"
         },

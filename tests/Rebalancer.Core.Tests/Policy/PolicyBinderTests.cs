@@ -167,7 +167,7 @@ public class PolicyBinderTests
     [InlineData("\"evictionFailureEventNotification\": 1", "evictionFailureEventNotification: '1' is not a boolean (true or false)")]
     [InlineData("\"nodeSelector\": \"zone in a\"", "nodeSelector: 'zone in a' is not a valid label selector: 'zone in a': values must be in parentheses")]
     [InlineData("\"nodeSelector\": {\"matchLabels\": {\"a\": \"b\"}}", "nodeSelector: must be a label selector string such as 'kubernetes.io/os=linux,node-role.kubernetes.io/control-plane!='")]
-    [InlineData("\"maxNoOfPodsToEvictPerNod\": 5", "maxNoOfPodsToEvictPerNod: unknown field 'maxNoOfPodsToEvictPerNod' (known: apiVersion, evictionFailureEventNotification, gracePeriodSeconds, kind, maxNoOfPodsToEvictPerNamespace, maxNoOfPodsToEvictPerNode, maxNoOfPodsToEvictTotal, metricsCollector, metricsProviders, nodeSelector, profiles, usageHistory); did you mean 'maxNoOfPodsToEvictPerNode'?")]
+    [InlineData("\"maxNoOfPodsToEvictPerNod\": 5", "maxNoOfPodsToEvictPerNod: unknown field 'maxNoOfPodsToEvictPerNod' (known: apiVersion, evictionFailureEventNotification, gracePeriodSeconds, kind, maxNoOfPodsToEvictPerNamespace, maxNoOfPodsToEvictPerNode, maxNoOfPodsToEvictTotal, metricsCollector, metricsProviders, nodeSelector, profiles, scheduler, usageHistory); did you mean 'maxNoOfPodsToEvictPerNode'?")]
     [InlineData("\"metricsCollector\": {\"enabled\": true, \"interval\": \"5s\"}", "metricsCollector.interval: unknown field 'interval' (known: enabled)")]
     [InlineData("\"metricsCollector\": true", "metricsCollector: must be a mapping")]
     public void Reports_invalid_top_level_fields(string field, string expected)
@@ -432,7 +432,7 @@ public class PolicyBinderTests
             Expand("profiles[0].plugins.deschedule.enabled[0]: plugin 'RemoveDuplicates' implements balance, not deschedule ({known-deschedule})"),
             Expand("profiles[0].plugins.balance.enabled[1]: unknown plugin 'Foo' ({known-balance})"),
             "profiles[1].name: duplicate profile name 'p' (first used by profiles[0])",
-            "dryRun: unknown field 'dryRun' (known: apiVersion, evictionFailureEventNotification, gracePeriodSeconds, kind, maxNoOfPodsToEvictPerNamespace, maxNoOfPodsToEvictPerNode, maxNoOfPodsToEvictTotal, metricsCollector, metricsProviders, nodeSelector, profiles, usageHistory)",
+            "dryRun: unknown field 'dryRun' (known: apiVersion, evictionFailureEventNotification, gracePeriodSeconds, kind, maxNoOfPodsToEvictPerNamespace, maxNoOfPodsToEvictPerNode, maxNoOfPodsToEvictTotal, metricsCollector, metricsProviders, nodeSelector, profiles, scheduler, usageHistory)",
         ], problems);
     }
 

@@ -153,6 +153,9 @@ public sealed class InterruptedDrainTests
 
         public Task<EvictionResponse> CordonAsync(CordonRequest request, CancellationToken cancellationToken) =>
             Volatile.Read(ref _evictions) >= evictionsBeforeFreeze ? _never.Task : inner.CordonAsync(request, cancellationToken);
+
+        public Task<EvictionResponse> ReadNodeAsync(string node, CancellationToken cancellationToken) =>
+            Volatile.Read(ref _evictions) >= evictionsBeforeFreeze ? _never.Task : inner.ReadNodeAsync(node, cancellationToken);
     }
 
     private sealed class BeforeCordonApi(IEvictionApi inner, Action before) : IEvictionApi
@@ -164,6 +167,8 @@ public sealed class InterruptedDrainTests
             before();
             return inner.CordonAsync(request, cancellationToken);
         }
+
+        public Task<EvictionResponse> ReadNodeAsync(string node, CancellationToken cancellationToken) => inner.ReadNodeAsync(node, cancellationToken);
     }
 }
 

@@ -67,27 +67,42 @@ internal static class LiveTestKit
     /// A plan draining <paramref name="node"/> of <paramref name="pods"/> (Consolidation's evictions, in that order),
     /// marked as the strategy marks it: AlreadyCordoned when the snapshot has the node unschedulable.
     /// </summary>
-    public static Plan DrainPlan(ClusterSnapshot snapshot, string node, string[] pods, bool uncordonOnIncompleteDrain = true, params string[] otherPods)
+    public static Plan DrainPlan(ClusterSnapshot snapshot, string node, string[] pods, bool uncordonOnIncompleteDrain = true, params string[] otherPods) =>
+        DrainsPlan(snapshot, [(node, pods)], uncordonOnIncompleteDrain, otherPods);
+
+    /// <summary>A plan draining each node of its pods, drain after drain (then <paramref name="otherPods"/>), as <see cref="DrainPlan"/> marks them.</summary>
+    public static Plan DrainsPlan(ClusterSnapshot snapshot, (string Node, string[] Pods)[] drains, bool uncordonOnIncompleteDrain = true, params string[] otherPods)
     {
-        Plan plain = PlanOf(snapshot, [.. pods, .. otherPods]);
-        int nodeIndex = Enumerable.Range(0, snapshot.Nodes.Count).Single(n => snapshot.Nodes.Name[n] == node);
-        var moves = plain.Evictions.Take(pods.Length).Select(e => (e.Pod, -1)).ToList();
-        var drained = new DrainedNode(nodeIndex, moves, 1m)
+        string[] drainedPods = [.. drains.SelectMany(d => d.Pods)];
+        Plan plain = PlanOf(snapshot, [.. drainedPods, .. otherPods]);
+        var drained = new List<DrainedNode>();
+        int next = 0;
+        foreach ((string node, string[] pods) in drains)
         {
-            Cordon = snapshot.Nodes.IsUnschedulable(nodeIndex) ? CordonAction.AlreadyCordoned : CordonAction.Cordon,
-        };
+            int nodeIndex = Enumerable.Range(0, snapshot.Nodes.Count).Single(n => snapshot.Nodes.Name[n] == node);
+            var moves = plain.Evictions.Skip(next).Take(pods.Length).Select(e => (e.Pod, -1)).ToList();
+            next += pods.Length;
+            drained.Add(new DrainedNode(nodeIndex, moves, 1m)
+            {
+                Cordon = snapshot.Nodes.IsUnschedulable(nodeIndex) ? CordonAction.AlreadyCordoned : CordonAction.Cordon,
+                Plugin = "Consolidation",
+                UncordonOnIncompleteDrain = uncordonOnIncompleteDrain,
+            });
+        }
+
         return new Plan
         {
             Snapshot = snapshot,
             Now = plain.Now,
-            Evictions = [.. plain.Evictions.Select((e, i) => i < pods.Length ? e with { Plugin = "Consolidation" } : e)],
+            Evictions = [.. plain.Evictions.Select((e, i) => i < drainedPods.Length ? e with { Plugin = "Consolidation" } : e)],
             Skipped = [],
             Warnings = [],
             PluginRuns = [],
             RequestedBefore = [],
             RequestedAfter = [],
             ConsideredNodes = [],
-            Consolidation = new ConsolidationSummary([drained], 2, 1, 1, 1, 1, 0, false) { UncordonOnIncompleteDrain = uncordonOnIncompleteDrain },
+            Consolidation = new ConsolidationSummary(drained, 2, 1, 1, 1, 1, 0, false) { UncordonOnIncompleteDrain = uncordonOnIncompleteDrain },
+            Drains = drained,
         };
     }
 
@@ -211,4 +226,6 @@ internal sealed class HookedEvictionApi(IEvictionApi inner, Action<EvictionReque
     }
 
     public Task<EvictionResponse> CordonAsync(CordonRequest request, CancellationToken cancellationToken) => inner.CordonAsync(request, cancellationToken);
+
+    public Task<EvictionResponse> ReadNodeAsync(string node, CancellationToken cancellationToken) => inner.ReadNodeAsync(node, cancellationToken);
 }

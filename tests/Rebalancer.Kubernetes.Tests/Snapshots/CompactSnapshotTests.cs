@@ -278,7 +278,9 @@ public sealed class CompactSnapshotTests
         byte[] bytes = stream.ToArray();
         Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)));
 
-        ClusterSnapshot read = SnapshotLoader.Load(new MemoryStream(bytes), "old.rbsnap").Snapshot;
+        SnapshotLoadResult loaded = SnapshotLoader.Load(new MemoryStream(bytes), "old.rbsnap");
+        ClusterSnapshot read = loaded.Snapshot;
+        Assert.Contains(loaded.Warnings, w => w.StartsWith("compact snapshot of format version 1: it holds no inventory objects", StringComparison.Ordinal));
 
         Assert.Equal(s.Nodes.Name, read.Nodes.Name);
         Assert.Equal(s.Nodes.Allocatable, read.Nodes.Allocatable);
@@ -294,6 +296,12 @@ public sealed class CompactSnapshotTests
         Assert.Empty(read.Inventory.Jobs);
         Assert.Equal(s.Inventory.PersistentVolumeClaims.Count > 0 ? InventoryKinds.PersistentVolumeClaims : InventoryKinds.None, read.Inventory.KindsRead);
         Assert.Empty(read.Namespaces.Annotations.Keys);
+        Assert.All(read.ConstraintSets, c => Assert.Empty(c.PreferredPodAffinity));
+        for (int p = 0; p < read.Pods.Count; p++)
+        {
+            long cpu = s.Pods.Requests[(p * s.Resources.Count) + ResourceCatalog.Cpu];
+            Assert.Equal(cpu == 0 ? PodResources.DefaultMilliCpuRequest : cpu, read.Pods.NonZeroCpuMilli[p]);
+        }
     }
 
     [Fact]

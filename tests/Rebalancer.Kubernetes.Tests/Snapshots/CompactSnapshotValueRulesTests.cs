@@ -52,6 +52,16 @@ public class CompactSnapshotValueRulesTests
             "compact snapshot, pods[1].usage.memory: memory usage is negative"
         },
         {
+            "negative scoring request",
+            s => WithPods(s, p => Replace(p, nameof(PodTable.NonZeroCpuMilli), Poke(p.NonZeroCpuMilli, 1, -100L))),
+            "compact snapshot, pods[1].nonZeroRequests.cpu: cpu scoring request is negative; resource amounts are 0 or more (value '-100')"
+        },
+        {
+            "scoring requests past 2^62 in all",
+            s => WithPods(s, p => Replace(p, nameof(PodTable.NonZeroMemory), Poke(Poke(p.NonZeroMemory, 0, 3L << 60), 1, 3L << 60))),
+            "compact snapshot, pods[1].nonZeroRequests.memory: the pods' scoring requests of memory add up to more than 4611686018427387904 bytes (2^62)"
+        },
+        {
             "node usage past 2^62",
             s => WithNodes(s, usageCpu: [SnapshotRules.MaxTotal, 1]),
             "compact snapshot, nodes[1].usage.cpu: the nodes' usage of cpu add up to more than 4611686018427387904 millicores"

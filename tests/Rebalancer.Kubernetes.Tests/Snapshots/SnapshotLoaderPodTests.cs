@@ -251,42 +251,42 @@ public class SnapshotLoaderPodTests
         {
             "tolerations",
             """ "tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300},{"key":"dedicated","operator":"Equal","value":"gpu","effect":"NoSchedule"},{"operator":"Exists"},{"key":"k","value":"v"}]""",
-            "tol=node.kubernetes.io/not-ready Exists :NoExecute;dedicated Equal gpu:NoSchedule; Exists :Any;k Equal v:Any sel= req=<none> pref= aff= anti= prefanti= spread="
+            "tol=node.kubernetes.io/not-ready Exists :NoExecute;dedicated Equal gpu:NoSchedule; Exists :Any;k Equal v:Any sel= req=<none> pref= aff= anti= prefaff= prefanti= spread="
         },
         {
             "nodeSelector",
             """ "nodeSelector":{"kubernetes.io/os":"linux","pool":"a"}""",
-            "tol= sel=kubernetes.io/os=linux;pool=a req=<none> pref= aff= anti= prefanti= spread="
+            "tol= sel=kubernetes.io/os=linux;pool=a req=<none> pref= aff= anti= prefaff= prefanti= spread="
         },
         {
             "required node affinity with Gt and matchFields",
             """ "affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"zone","operator":"In","values":["a","b"]},{"key":"cores","operator":"Gt","values":["8"]}]},{"matchFields":[{"key":"metadata.name","operator":"NotIn","values":["node-x"]}]}]}}}""",
-            "tol= sel= req=zone In (a|b)&cores Gt (8) OR field:metadata.name NotIn (node-x) pref= aff= anti= prefanti= spread="
+            "tol= sel= req=zone In (a|b)&cores Gt (8) OR field:metadata.name NotIn (node-x) pref= aff= anti= prefaff= prefanti= spread="
         },
         {
             "preferred node affinity",
             """ "affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":80,"preference":{"matchExpressions":[{"key":"disk","operator":"Exists"}]}},{"weight":20,"preference":{"matchExpressions":[{"key":"mem","operator":"Lt","values":["64"]}]}}]}}""",
-            "tol= sel= req=<none> pref=80:disk Exists ();20:mem Lt (64) aff= anti= prefanti= spread="
+            "tol= sel= req=<none> pref=80:disk Exists ();20:mem Lt (64) aff= anti= prefaff= prefanti= spread="
         },
         {
             "pod affinity and anti-affinity",
             """ "affinity":{"podAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"labelSelector":{"matchLabels":{"app":"db"}},"topologyKey":"topology.kubernetes.io/zone","namespaces":["data"]}],"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":1,"podAffinityTerm":{"topologyKey":"x"}}]},"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"labelSelector":{"matchExpressions":[{"key":"app","operator":"In","values":["web"]}]},"topologyKey":"kubernetes.io/hostname","namespaceSelector":{}}],"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"podAffinityTerm":{"labelSelector":{"matchLabels":{"app":"web"}},"topologyKey":"kubernetes.io/hostname","namespaceSelector":{"matchLabels":{"team":"a"}}}}]}}""",
-            "tol= sel= req=<none> pref= aff=app In (db) in [data] ns=<own> key=topology.kubernetes.io/zone anti=app In (web) in [] ns=<everything> key=kubernetes.io/hostname prefanti=100:app In (web) in [] ns=team In (a) key=kubernetes.io/hostname spread="
+            "tol= sel= req=<none> pref= aff=app In (db) in [data] ns=<own> key=topology.kubernetes.io/zone anti=app In (web) in [] ns=<everything> key=kubernetes.io/hostname prefaff=1:<nothing> in [] ns=<own> key=x prefanti=100:app In (web) in [] ns=team In (a) key=kubernetes.io/hostname spread="
         },
         {
             "an anti-affinity term without a selector matches nothing",
             """ "affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"kubernetes.io/hostname"}]}}""",
-            "tol= sel= req=<none> pref= aff= anti=<nothing> in [] ns=<own> key=kubernetes.io/hostname prefanti= spread="
+            "tol= sel= req=<none> pref= aff= anti=<nothing> in [] ns=<own> key=kubernetes.io/hostname prefaff= prefanti= spread="
         },
         {
             "topology spread with defaults and with every field",
             """ "topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"topology.kubernetes.io/zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"app":"web"}}},{"maxSkew":2,"topologyKey":"kubernetes.io/hostname","whenUnsatisfiable":"ScheduleAnyway","labelSelector":{"matchLabels":{"app":"web"}},"minDomains":3,"nodeAffinityPolicy":"Ignore","nodeTaintsPolicy":"Honor","matchLabelKeys":["pod-template-hash"]},{"maxSkew":1,"topologyKey":"z","whenUnsatisfiable":"DoNotSchedule"}]""",
-            "tol= sel= req=<none> pref= aff= anti= prefanti= spread=1/topology.kubernetes.io/zone/DoNotSchedule/app In (web)/-/Honor/Ignore/;2/kubernetes.io/hostname/ScheduleAnyway/app In (web)/3/Ignore/Honor/pod-template-hash;1/z/DoNotSchedule/<nothing>/-/Honor/Ignore/"
+            "tol= sel= req=<none> pref= aff= anti= prefaff= prefanti= spread=1/topology.kubernetes.io/zone/DoNotSchedule/app In (web)/-/Honor/Ignore/;2/kubernetes.io/hostname/ScheduleAnyway/app In (web)/3/Ignore/Honor/pod-template-hash;1/z/DoNotSchedule/<nothing>/-/Honor/Ignore/"
         },
         {
             "empty and null parts are no constraints",
             """ "tolerations":[],"nodeSelector":{},"affinity":{},"topologySpreadConstraints":null""",
-            "tol= sel= req=<none> pref= aff= anti= prefanti= spread="
+            "tol= sel= req=<none> pref= aff= anti= prefaff= prefanti= spread="
         },
     };
 

@@ -177,6 +177,7 @@ internal static class SnapshotTestKit
             "pref=" + string.Join(";", c.PreferredNodeAffinity.Select(p => $"{p.Weight}:{Term(p.Term)}")),
             "aff=" + string.Join(";", c.RequiredPodAffinity.Select(PodTerm)),
             "anti=" + string.Join(";", c.RequiredPodAntiAffinity.Select(PodTerm)),
+            "prefaff=" + string.Join(";", c.PreferredPodAffinity.Select(w => $"{w.Weight}:{PodTerm(w.Term)}")),
             "prefanti=" + string.Join(";", c.PreferredPodAntiAffinity.Select(w => $"{w.Weight}:{PodTerm(w.Term)}")),
             "spread=" + string.Join(";", c.TopologySpread.Select(t =>
                 $"{t.MaxSkew}/{Str(t.TopologyKey)}/{t.WhenUnsatisfiable}/{Describe(s, t.Selector)}/{t.MinDomains?.ToString(CultureInfo.InvariantCulture) ?? "-"}/{t.NodeAffinityPolicy}/{t.NodeTaintsPolicy}/{string.Join("|", t.MatchLabelKeys.Select(Str))}")),

@@ -9,6 +9,8 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
 
     public PodRecord Record => pod;
 
+    public TestCluster Cluster => cluster;
+
     public PodBuilder Namespace(string value)
     {
         pod.Namespace = Id(value);
@@ -274,6 +276,27 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
             ],
         }.Build());
 
+    /// <summary>Required pod affinity to pods labelled <paramref name="labelKey"/>=<paramref name="labelValue"/>.</summary>
+    public PodBuilder Affinity(string labelKey, string labelValue, string topologyKey = "kubernetes.io/hostname") =>
+        Constraints(new PodConstraintsCopy(pod.Constraints)
+        {
+            RequiredPodAffinity = [.. pod.Constraints.RequiredPodAffinity, Term(labelKey, labelValue, topologyKey)],
+        }.Build());
+
+    /// <summary>A preferred pod affinity term (the scheduler's InterPodAffinity score).</summary>
+    public PodBuilder PreferAffinity(int weight, string labelKey, string labelValue, string topologyKey = "kubernetes.io/hostname") =>
+        Constraints(new PodConstraintsCopy(pod.Constraints)
+        {
+            PreferredPodAffinity = [.. pod.Constraints.PreferredPodAffinity, new WeightedPodAffinityTerm(weight, Term(labelKey, labelValue, topologyKey))],
+        }.Build());
+
+    /// <summary>A preferred pod anti-affinity term (the scheduler's InterPodAffinity score).</summary>
+    public PodBuilder PreferAntiAffinity(int weight, string labelKey, string labelValue, string topologyKey = "kubernetes.io/hostname") =>
+        Constraints(new PodConstraintsCopy(pod.Constraints)
+        {
+            PreferredPodAntiAffinity = [.. pod.Constraints.PreferredPodAntiAffinity, new WeightedPodAffinityTerm(weight, Term(labelKey, labelValue, topologyKey))],
+        }.Build());
+
     /// <summary>
     /// Adds a topology spread constraint over pods labelled <paramref name="labelKey"/>=<paramref name="labelValue"/>, with
     /// the API's defaults (DoNotSchedule, nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore) unless given.
@@ -283,21 +306,13 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
         NodeInclusionPolicy nodeAffinityPolicy = NodeInclusionPolicy.Honor, NodeInclusionPolicy nodeTaintsPolicy = NodeInclusionPolicy.Ignore,
         params string[] matchLabelKeys)
     {
-        PodConstraints c = pod.Constraints;
         var spread = new TopologySpreadConstraint(maxSkew, Id(topologyKey), whenUnsatisfiable, TestCluster.Selector(cluster.Strings, (labelKey, labelValue)),
             minDomains, nodeAffinityPolicy, nodeTaintsPolicy, matchLabelKeys.Select(Id).ToArray());
-        return Constraints(new PodConstraints
-        {
-            Tolerations = c.Tolerations,
-            NodeSelector = c.NodeSelector,
-            RequiredNodeAffinity = c.RequiredNodeAffinity,
-            PreferredNodeAffinity = c.PreferredNodeAffinity,
-            RequiredPodAffinity = c.RequiredPodAffinity,
-            RequiredPodAntiAffinity = c.RequiredPodAntiAffinity,
-            PreferredPodAntiAffinity = c.PreferredPodAntiAffinity,
-            TopologySpread = [.. c.TopologySpread, spread],
-        });
+        return Constraints(new PodConstraintsCopy(pod.Constraints) { TopologySpread = [.. pod.Constraints.TopologySpread, spread] }.Build());
     }
+
+    private PodAffinityTerm Term(string labelKey, string labelValue, string topologyKey) =>
+        new(TestCluster.Selector(cluster.Strings, (labelKey, labelValue)), [], null, Id(topologyKey));
 
     /// <summary>A mutable copy of a constraint set, because the model's instances are shared and immutable.</summary>
     private sealed record PodConstraintsCopy(PodConstraints Source)
@@ -308,9 +323,17 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
 
         public NodeSelectorTerm[]? RequiredNodeAffinity { get; init; } = Source.RequiredNodeAffinity;
 
+        public PreferredSchedulingTerm[] PreferredNodeAffinity { get; init; } = Source.PreferredNodeAffinity;
+
+        public PodAffinityTerm[] RequiredPodAffinity { get; init; } = Source.RequiredPodAffinity;
+
         public PodAffinityTerm[] RequiredPodAntiAffinity { get; init; } = Source.RequiredPodAntiAffinity;
 
-        public PreferredSchedulingTerm[] PreferredNodeAffinity { get; init; } = Source.PreferredNodeAffinity;
+        public WeightedPodAffinityTerm[] PreferredPodAffinity { get; init; } = Source.PreferredPodAffinity;
+
+        public WeightedPodAffinityTerm[] PreferredPodAntiAffinity { get; init; } = Source.PreferredPodAntiAffinity;
+
+        public TopologySpreadConstraint[] TopologySpread { get; init; } = Source.TopologySpread;
 
         public PodConstraints Build() => new()
         {
@@ -318,10 +341,11 @@ public sealed class PodBuilder(TestCluster cluster, PodRecord pod)
             NodeSelector = NodeSelector,
             RequiredNodeAffinity = RequiredNodeAffinity,
             PreferredNodeAffinity = PreferredNodeAffinity,
-            RequiredPodAffinity = Source.RequiredPodAffinity,
+            RequiredPodAffinity = RequiredPodAffinity,
             RequiredPodAntiAffinity = RequiredPodAntiAffinity,
-            PreferredPodAntiAffinity = Source.PreferredPodAntiAffinity,
-            TopologySpread = Source.TopologySpread,
+            PreferredPodAffinity = PreferredPodAffinity,
+            PreferredPodAntiAffinity = PreferredPodAntiAffinity,
+            TopologySpread = TopologySpread,
         };
     }
 }

@@ -16,6 +16,9 @@ internal sealed class Search
     private readonly Dictionary<string, int> _undrainable = new(StringComparer.Ordinal);
     private readonly List<int> _scratch = [];
 
+    // The search's skips, recorded once the re-check has planned the evictions (its rollback would drop them).
+    private readonly List<SkippedPod> _skips = [];
+
     public Search(PlanningContext context, ConsolidationSettings settings, List<int> pool)
     {
         _context = context;
@@ -57,21 +60,23 @@ internal sealed class Search
                 continue;
             }
 
-            string? blocker = null;
+            Protection? blocker = null;
+            int blockingPod = -1;
             MovablePods(node, _scratch);
             foreach (int pod in _scratch)
             {
-                Protection? protection = _context.Filter(pod) ?? _context.Evictor.PreEvictionFilter(pod) ?? _context.Ledger.Check(pod, out _);
-                if (protection is Protection p)
+                blocker = _context.Filter(pod) ?? _context.Evictor.PreEvictionFilter(pod) ?? _context.Ledger.Check(pod, out _);
+                if (blocker is not null)
                 {
-                    blocker = p.Reason;
+                    blockingPod = pod;
                     break;
                 }
             }
 
             if (blocker is not null)
             {
-                Count($"a pod that cannot be evicted ({blocker})");
+                Count($"a pod that cannot be evicted ({blocker.Value.Reason})");
+                _skips.Add(new SkippedPod(blockingPod, _context.Profile, _context.Plugin, blocker.Value.Reason, $"{_snapshot.Nodes.Name[node]} is not drained: {blocker.Value.Detail}"));
                 continue;
             }
 
@@ -101,7 +106,11 @@ internal sealed class Search
         return candidates.Select(c => c.Node).ToList();
     }
 
-    /// <summary>Plans the eviction of every movable pod of <paramref name="node"/>, all or nothing.</summary>
+    /// <summary>
+    /// The search: plans the eviction of every movable pod of <paramref name="node"/>, all or nothing, each pod (largest
+    /// first) to the fullest target with room (best fit). This answers "can these pods go anywhere?" and chooses the
+    /// drains; <see cref="Recheck"/> then replaces the packing with the scheduler's own placement.
+    /// </summary>
     public DrainedNode? TryDrain(int node, decimal[] weight)
     {
         PlanMark mark = _context.Mark();
@@ -121,37 +130,8 @@ internal sealed class Search
 
         _index.Remove(node);
         var moves = new List<(int Pod, int Target)>(order.Length);
-        string reason = $"consolidation: emptying {_snapshot.Nodes.Name[node]} ({FormatUtilization(node)}, {order.Length} pod(s) to move) so the node can be removed";
-        SkippedPod? blocked = null;
-        foreach (int pod in order)
-        {
-            int target = BestFit(pod);
-            if (target < 0)
-            {
-                if (!Exhausted)
-                {
-                    int found = _context.Targets.FindTarget(pod, _context.TargetCandidates, TargetScoring.MostAllocated, out string failure,
-                        n => n != node && !_drained.Contains(n));
-                    FitVerdict? best = found < 0 && _context.Targets.LastFailure.Node >= 0 ? _context.Targets.LastFailure : null;
-                    blocked = new SkippedPod(pod, _context.Profile, _context.Plugin, SkipReasons.NodeFit,
-                        $"{_snapshot.Nodes.Name[node]} cannot be emptied: this pod fits no other node ({failure})") { Fit = best };
-                }
-
-                break;
-            }
-
-            if (_context.TryEvictTo(pod, target, reason) != EvictResult.Evicted)
-            {
-                SkippedPod last = _context.Skipped[^1];
-                blocked = last with { Detail = $"{_snapshot.Nodes.Name[node]} cannot be emptied: {last.Detail}" };
-                break;
-            }
-
-            _index.Refresh(target);
-            moves.Add((pod, target));
-        }
-
-        if (moves.Count == order.Length)
+        SkippedPod? blocked = BestFitPacking(node, order, Reason(node, order.Length), moves);
+        if (blocked is null && moves.Count == order.Length)
         {
             if (KeepsNodeLossHeadroom(node))
             {
@@ -160,8 +140,11 @@ internal sealed class Search
                 return new DrainedNode(node, moves, weight[node]);
             }
 
-            blocked = null;
             Count("emptying it would leave too little room to survive the loss of the largest node (keepNodeLossHeadroom)");
+        }
+        else if (blocked is not null)
+        {
+            Count(blocked.Reason == SkipReasons.NodeFit ? "a pod that fits no other node" : $"a pod that cannot be evicted ({blocked.Reason})");
         }
 
         _context.RollbackTo(mark);
@@ -173,8 +156,111 @@ internal sealed class Search
         _index.Refresh(node);
         if (blocked is not null)
         {
-            _context.Skip(blocked.Pod, blocked.Reason, blocked.Detail, blocked.Fit);
-            Count(blocked.Reason == SkipReasons.NodeFit ? "a pod that fits no other node" : $"a pod that cannot be evicted ({blocked.Reason})");
+            _skips.Add(blocked);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The re-check (docs/design/0006-scheduler-model.md): undoes the search's best-fit packing (everything planned
+    /// since <paramref name="start"/>) and places the drained nodes' pods again, drain by drain and pod by pod in
+    /// eviction order, where the configured scheduler would put them, with every drained node cordoned (the executor
+    /// cordons them all before the run's first eviction). A drain whose pods the scheduler would not all place, or whose
+    /// placement breaks the N-1 guard, is dropped: its node is not cordoned and takes pods again, and a skip says which
+    /// pod stopped it. The kept drains are recorded with the scheduler's targets.
+    /// </summary>
+    public List<DrainedNode> Recheck(PlanMark start, List<DrainedNode> drained, Func<int, CordonAction> cordonFor)
+    {
+        _context.RollbackTo(start);
+        var kept = new List<DrainedNode>(drained.Count);
+        foreach (DrainedNode drain in drained)
+        {
+            PlanMark mark = _context.Mark();
+            var moves = new List<(int Pod, int Target)>(drain.Moves.Count);
+            SkippedPod? blocked = null;
+            string reason = Reason(drain.Node, drain.Moves.Count);
+            foreach ((int pod, _) in drain.Moves)
+            {
+                if (_context.TryEvict(pod, reason) != EvictResult.Evicted)
+                {
+                    SkippedPod last = _context.Skipped[^1];
+                    blocked = last with
+                    {
+                        Detail = $"{_snapshot.Nodes.Name[drain.Node]} is not drained: a best-fit packing exists, but the scheduler "
+                            + $"({_context.Scheduler.Name}) would not place every pod: {last.Detail}",
+                    };
+                    break;
+                }
+
+                moves.Add((pod, _context.Projection.NodeOf(pod)));
+            }
+
+            if (blocked is null && KeepsNodeLossHeadroom(drain.Node))
+            {
+                _context.AddDrain(drain with { Moves = moves, Cordon = cordonFor(drain.Node), UncordonOnIncompleteDrain = _settings.UncordonOnIncompleteDrain });
+                kept.Add(_context.Drains[^1]);
+                continue;
+            }
+
+            _context.RollbackTo(mark);
+            _drained.Remove(drain.Node);
+            _context.Targets.UnmarkDraining(drain.Node);
+            if (blocked is not null)
+            {
+                Count("the scheduler's placement would not fit every pod (a best-fit packing exists)");
+                _skips.Add(blocked);
+            }
+            else
+            {
+                Count("with the scheduler's placement, emptying it would leave too little room to survive the loss of the largest node (keepNodeLossHeadroom)");
+            }
+        }
+
+        // The search's skips, after the evictions: a pod the search skipped on one pass and a later drain moved has no
+        // skip left to contradict its eviction.
+        foreach (SkippedPod skip in _skips)
+        {
+            if (!_context.IsEvicted(skip.Pod))
+            {
+                _context.Skip(skip.Pod, skip.Reason, skip.Detail, skip.Fit);
+            }
+        }
+
+        _skips.Clear();
+        return kept;
+    }
+
+    private string Reason(int node, int pods) =>
+        $"consolidation: emptying {_snapshot.Nodes.Name[node]} ({FormatUtilization(node)}, {pods} pod(s) to move) so the node can be removed";
+
+    /// <summary>Best fit: each pod to the fullest target with room; the skip that stopped it, or null.</summary>
+    private SkippedPod? BestFitPacking(int node, int[] order, string reason, List<(int Pod, int Target)> moves)
+    {
+        foreach (int pod in order)
+        {
+            int target = BestFit(pod);
+            if (target < 0)
+            {
+                if (Exhausted)
+                {
+                    return null;
+                }
+
+                int found = _context.Targets.FindTarget(pod, _context.TargetCandidates, out string failure, n => n != node && !_drained.Contains(n));
+                FitVerdict? best = found < 0 && _context.Targets.LastFailure.Node >= 0 ? _context.Targets.LastFailure : null;
+                return new SkippedPod(pod, _context.Profile, _context.Plugin, SkipReasons.NodeFit,
+                    $"{_snapshot.Nodes.Name[node]} cannot be emptied: this pod fits no other node ({failure})") { Fit = best };
+            }
+
+            if (_context.TryEvictTo(pod, target, reason) != EvictResult.Evicted)
+            {
+                SkippedPod last = _context.Skipped[^1];
+                return last with { Detail = $"{_snapshot.Nodes.Name[node]} cannot be emptied: {last.Detail}" };
+            }
+
+            _index.Refresh(target);
+            moves.Add((pod, target));
         }
 
         return null;

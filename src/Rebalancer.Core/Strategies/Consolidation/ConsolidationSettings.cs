@@ -32,10 +32,12 @@ public sealed record ConsolidationSettings
     public bool KeepNodeLossHeadroom { get; init; } = true;
 
     /// <summary>
-    /// Cordon each drained node right before its evictions, so the evicted pods cannot be scheduled back onto it. The
-    /// plan only marks the nodes; <c>rebalancer run</c> sends the PATCH (it needs <c>patch nodes</c>: deploy/components/cordon).
+    /// Cordon each drained node right before its evictions, so the evicted pods cannot be scheduled back onto it (on by
+    /// default: an uncordoned node being emptied is the emptiest in its pool, where a LeastAllocated scheduler puts the
+    /// replacement pods). The plan only marks the nodes; <c>rebalancer run</c> sends the PATCH (it needs <c>patch nodes</c>).
+    /// Off, every report warns that the pods may land back.
     /// </summary>
-    public bool Cordon { get; init; }
+    public bool Cordon { get; init; } = true;
 
     /// <summary>
     /// With <see cref="Cordon"/>: uncordon a node whose drain did not complete, so no half-drained node stays cordoned.

@@ -23,6 +23,7 @@ public sealed class ConsolidationStrategy : IStrategy
     public void Run(PlanningContext context)
     {
         ClusterSnapshot snapshot = context.Snapshot;
+        WarnAboutScheduling(context);
         LabelSelector? poolSelector = _settings.NodeSelector?.Compile(snapshot.Strings);
         List<int> pool = context.Nodes.Where(n => poolSelector is null || poolSelector.Matches(snapshot.Nodes.Labels[n])).ToList();
         var podsInPool = new List<int>();
@@ -37,6 +38,7 @@ public sealed class ConsolidationStrategy : IStrategy
             ? _settings.MaxNodesPerRun.Scale(pool.Count)
             : _settings.MaxNodesPerRun.Value);
         decimal[] weight = Weights(snapshot, pool);
+        PlanMark start = context.Mark();
         var search = new Search(context, _settings, pool);
         List<int> candidates = search.Candidates(weight);
         var drained = new List<DrainedNode>();
@@ -59,7 +61,7 @@ public sealed class ConsolidationStrategy : IStrategy
 
                 if (search.TryDrain(node, weight) is DrainedNode result)
                 {
-                    drained.Add(result with { Cordon = CordonOf(snapshot, node) });
+                    drained.Add(result);
                     progress = true;
                 }
                 else
@@ -81,6 +83,7 @@ public sealed class ConsolidationStrategy : IStrategy
             context.Note($"maxNodesPerRun {maxNodes} reached; {failed.Count} more candidate node(s) were not tried");
         }
 
+        drained = search.Recheck(start, drained, node => DrainedNode.ActionFor(_settings.Cordon, snapshot, node));
         search.ReportUndrainable();
         context.Consolidation = new ConsolidationSummary(
             drained,
@@ -96,11 +99,27 @@ public sealed class ConsolidationStrategy : IStrategy
         };
     }
 
-    /// <summary>A node cordoned before the run is not ours to cordon, nor to uncordon.</summary>
-    private CordonAction CordonOf(ClusterSnapshot snapshot, int node) =>
-        !_settings.Cordon ? CordonAction.None
-        : snapshot.Nodes.IsUnschedulable(node) ? CordonAction.AlreadyCordoned
-        : CordonAction.Cordon;
+    /// <summary>
+    /// What the report must say about the scheduler: without cordon, the drained nodes stay schedulable and are the
+    /// emptiest in their pool, so the pods may come straight back; under a spreading profile (LeastAllocated), drains
+    /// hold only because the nodes are cordoned, and the moved pods land on the emptiest remaining nodes.
+    /// </summary>
+    private void WarnAboutScheduling(PlanningContext context)
+    {
+        Scheduling.SchedulerProfile scheduler = context.Scheduler;
+        if (!_settings.Cordon)
+        {
+            context.Warn("cordon is off: the drained nodes stay schedulable while their pods are evicted, and the scheduler "
+                + $"({scheduler.Name}) may put the replacement pods straight back on them: a node being emptied is the "
+                + "emptiest in its pool. The plan assumes they do not; turn cordon on (the default) so the drains hold");
+        }
+        else if (!scheduler.Packs)
+        {
+            context.Note($"the scheduler profile ({scheduler.Name}) spreads pods (NodeResourcesFit "
+                + $"{scheduler.ResourceScoring?.Type.ToString() ?? "not scored"}): each drain was re-checked with its placement, which puts the moved "
+                + "pods on the emptiest feasible nodes; drains hold because the nodes are cordoned, and new pods will keep spreading");
+        }
+    }
 
     /// <summary>DaemonSet, mirror and static pods belong to their node: they vanish with it and need no new home.</summary>
     internal static bool IsNodeBound(ClusterSnapshot snapshot, int pod) =>

@@ -17,6 +17,16 @@ public sealed record HighNodeUtilizationSettings
 
     public NamespacesSpec EvictableNamespaces { get; init; } = NamespacesSpec.All;
 
+    /// <summary>
+    /// Rebalancer's extension (not in the descheduler): in <c>rebalancer run</c>, cordon each underutilized node the plan
+    /// empties right before its first eviction, so the scheduler cannot put pods back on it (docs/policy.md). Off by
+    /// default, as the descheduler never cordons; needs <c>patch nodes</c>.
+    /// </summary>
+    public bool Cordon { get; init; }
+
+    /// <summary>With <see cref="Cordon"/>: uncordon a node whose drain did not complete.</summary>
+    public bool UncordonOnIncompleteDrain { get; init; } = true;
+
     public static HighNodeUtilizationSettings Bind(ArgsReader args)
     {
         ResourceThresholds? thresholds = ResourceThresholds.Read(args, "thresholds");
@@ -32,6 +42,8 @@ public sealed record HighNodeUtilizationSettings
             NumberOfNodes = (int)(args.Integer("numberOfNodes", 0, int.MaxValue) ?? 0),
             OnlyThresholdingResourcesMode = modes.Contains(OnlyThresholdingResources),
             EvictableNamespaces = args.Namespaces("evictableNamespaces", allowInclude: false) ?? NamespacesSpec.All,
+            Cordon = args.Bool("cordon") ?? false,
+            UncordonOnIncompleteDrain = args.Bool("uncordonOnIncompleteDrain") ?? true,
         };
     }
 }

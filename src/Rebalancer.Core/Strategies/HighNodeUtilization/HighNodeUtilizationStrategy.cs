@@ -7,8 +7,10 @@ namespace Rebalancer.Core.Strategies.HighNodeUtilization;
 /// <summary>
 /// Empties underutilized nodes (every threshold resource at or below its threshold) onto the other schedulable nodes,
 /// for clusters whose scheduler scores MostAllocated (descheduler-semantics §1.3). Unlike the descheduler, which evicts
-/// and hopes, each pod must find a target in the projection; targets are chosen MostAllocated and never another
-/// underutilized node, so the plan packs rather than shuffles (docs/compatibility.md).
+/// and hopes, each pod must find a target in the projection, and the target is where the configured scheduler profile
+/// would put it (docs/design/0006-scheduler-model.md): with LeastAllocated that is the emptiest node, often another
+/// underutilized one, and the report says the packing will not happen. With <c>cordon</c> (Rebalancer's extension),
+/// each underutilized node the plan empties is cordoned before its first eviction, as Consolidation's drains are.
 /// </summary>
 public sealed class HighNodeUtilizationStrategy : IStrategy
 {
@@ -60,6 +62,7 @@ public sealed class HighNodeUtilizationStrategy : IStrategy
             }
         }
 
+        WarnAboutScoring(context);
         if (underutilized.Count == 0)
         {
             context.Note($"no node is underutilized (all of {_settings.Thresholds} or below): nothing to do");
@@ -100,16 +103,17 @@ public sealed class HighNodeUtilizationStrategy : IStrategy
             return c != 0 ? c : a.CompareTo(b);
         });
 
-        var lowSet = underutilized.ToHashSet();
         var pods = new List<int>();
+        var moves = new List<(int Pod, int Target)>();
         foreach (int node in underutilized)
         {
             context.Projection.PodsOn(node, pods);
-            pods.RemoveAll(p => context.Filter(p) is not null
-                || !_settings.EvictableNamespaces.Allows(snapshot.Strings[snapshot.Pods.Namespace[p]])
+            pods.RemoveAll(p => !_settings.EvictableNamespaces.Allows(snapshot.Strings[snapshot.Pods.Namespace[p]])
                 || (_settings.OnlyThresholdingResourcesMode && !RequestsThresholdResource(snapshot, model, thresholded, p)));
+            context.RemoveProtected(pods);
             PodOrdering.SortForEviction(snapshot, pods);
             string reason = $"node {snapshot.Nodes.Name[node]} underutilized ({Describe(model, node, thresholded)} <= {_settings.Thresholds}): packing its pods onto fuller nodes";
+            moves.Clear();
             foreach (int pod in pods)
             {
                 if (Exhausted(totalAvailable))
@@ -118,7 +122,7 @@ public sealed class HighNodeUtilizationStrategy : IStrategy
                     return;
                 }
 
-                EvictResult result = context.TryEvict(pod, reason, TargetScoring.MostAllocated, target => !lowSet.Contains(target));
+                EvictResult result = context.TryEvict(pod, reason);
                 if (result == EvictResult.TotalLimitReached)
                 {
                     return;
@@ -131,6 +135,7 @@ public sealed class HighNodeUtilizationStrategy : IStrategy
 
                 if (result == EvictResult.Evicted)
                 {
+                    moves.Add((pod, context.Projection.NodeOf(pod)));
                     ReadOnlySpan<long> requests = snapshot.Pods.RequestsOf(pod);
                     for (int i = 0; i < r; i++)
                     {
@@ -138,7 +143,55 @@ public sealed class HighNodeUtilizationStrategy : IStrategy
                     }
                 }
             }
+
+            if (_settings.Cordon && moves.Count > 0)
+            {
+                CordonIfEmptied(context, node, moves);
+            }
         }
+    }
+
+    /// <summary>
+    /// With <c>cordon</c>: a node the plan empties (nothing left on it but DaemonSet, mirror and static pods) is cordoned
+    /// before its first eviction and is no target afterwards. A node with pods left (protected, blocked by a budget or a
+    /// limit) is not: it would stay cordoned with capacity nobody could use.
+    /// </summary>
+    private void CordonIfEmptied(PlanningContext context, int node, List<(int Pod, int Target)> moves)
+    {
+        var left = new List<int>();
+        context.Projection.PodsOn(node, left);
+        int remaining = left.Count(p => !Consolidation.ConsolidationStrategy.IsNodeBound(context.Snapshot, p));
+        if (remaining > 0)
+        {
+            context.Note($"{context.Snapshot.Nodes.Name[node]} is not cordoned: {remaining} pod(s) stay on it");
+            return;
+        }
+
+        context.AddDrain(new DrainedNode(node, [.. moves], 0)
+        {
+            Cordon = DrainedNode.ActionFor(true, context.Snapshot, node),
+            UncordonOnIncompleteDrain = _settings.UncordonOnIncompleteDrain,
+        });
+    }
+
+    /// <summary>
+    /// HighNodeUtilization packs only if the scheduler prefers fuller nodes. Under a spreading profile (LeastAllocated)
+    /// the evicted pods go to the emptiest feasible nodes, so the report says so instead of promising a packing.
+    /// </summary>
+    private void WarnAboutScoring(PlanningContext context)
+    {
+        Scheduling.SchedulerProfile scheduler = context.Scheduler;
+        if (scheduler.Packs)
+        {
+            return;
+        }
+
+        string scoring = scheduler.ResourceScoring is { } fit ? $"scores NodeResourcesFit {fit.Type}" : "does not score NodeResourcesFit";
+        context.Warn($"the scheduler profile ({scheduler.Name}) {scoring}, so the scheduler spreads pods, while HighNodeUtilization "
+            + "assumes it packs them (MostAllocated, as the descheduler's documentation says): the evicted pods are projected where "
+            + "this scheduler puts them, the emptiest feasible nodes, other underutilized nodes included, and the packing will not happen"
+            + (_settings.Cordon ? string.Empty : "; without cordon the emptied nodes also stay schedulable and may take pods back")
+            + ". Score MostAllocated in kube-scheduler and in the policy's scheduler: section, or use Consolidation with cordon");
     }
 
     private static bool Exhausted(long[] totalAvailable)

@@ -136,7 +136,8 @@ public sealed partial class LowNodeUtilizationStrategy : IStrategy
     {
         ClusterSnapshot snapshot = context.Snapshot;
         context.Projection.PodsOn(node, pods);
-        pods.RemoveAll(p => context.Filter(p) is not null || !_settings.EvictableNamespaces.Allows(snapshot.Strings[snapshot.Pods.Namespace[p]]));
+        pods.RemoveAll(p => !_settings.EvictableNamespaces.Allows(snapshot.Strings[snapshot.Pods.Namespace[p]]));
+        context.RemoveProtected(pods);
         PodOrdering.SortForEviction(snapshot, pods);
     }
 

@@ -136,7 +136,7 @@ internal sealed class TopologyBalancer
                     continue;
                 }
 
-                LabelSelector selector = MergeMatchLabelKeys(tsc, pods.Labels[pod]);
+                LabelSelector selector = Predicates.MergeMatchLabelKeys(tsc, pods.Labels[pod]);
                 PodConstraints placement = new()
                 {
                     NodeSelector = tsc.NodeAffinityPolicy == NodeInclusionPolicy.Honor ? constraints.NodeSelector : [],
@@ -164,26 +164,6 @@ internal sealed class TopologyBalancer
         }
 
         return false;
-    }
-
-    /// <summary>The constraint's selector ANDed with the declaring pod's values of <c>matchLabelKeys</c> (keys it lacks are ignored).</summary>
-    private static LabelSelector MergeMatchLabelKeys(TopologySpreadConstraint tsc, LabelView labels)
-    {
-        if (tsc.MatchLabelKeys.Length == 0 || tsc.Selector.MatchesNothing)
-        {
-            return tsc.Selector;
-        }
-
-        var requirements = new List<SelectorRequirement>(tsc.Selector.Requirements);
-        foreach (int key in tsc.MatchLabelKeys)
-        {
-            if (labels.TryGet(key, out int value))
-            {
-                requirements.Add(new SelectorRequirement(key, SelectorOperator.In, [value]));
-            }
-        }
-
-        return requirements.Count == tsc.Selector.Requirements.Length ? tsc.Selector : new LabelSelector([.. requirements]);
     }
 
     /// <summary>Balances one constraint; false when the total eviction limit stopped the plugin.</summary>
@@ -349,7 +329,7 @@ internal sealed class TopologyBalancer
             return NotMoved;
         }
 
-        switch (_context.TryEvict(pod, reason, TargetScoring.LeastAllocated, allowTarget))
+        switch (_context.TryEvict(pod, reason, allowTarget))
         {
             case EvictResult.Evicted:
                 return _domainOfNode[_context.Projection.NodeOf(pod)];

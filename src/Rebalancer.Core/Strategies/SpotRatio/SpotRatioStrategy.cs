@@ -407,7 +407,7 @@ public sealed class SpotRatioStrategy : IStrategy
                 string? failure = null;
                 foreach (int pod in onNode)
                 {
-                    EvictResult result = _context.TryEvict(pod, reason, TargetScoring.LeastAllocated, _allowSpot);
+                    EvictResult result = _context.TryEvict(pod, reason, _allowSpot);
                     if (result != EvictResult.Evicted)
                     {
                         failure = _context.Skipped.Count > mark.Skips
@@ -500,7 +500,7 @@ public sealed class SpotRatioStrategy : IStrategy
             }
 
             int skips = _context.Skipped.Count;
-            EvictResult result = _context.TryEvict(pod, reason, TargetScoring.LeastAllocated, _allowOnDemand);
+            EvictResult result = _context.TryEvict(pod, reason, _allowOnDemand);
             switch (result)
             {
                 case EvictResult.Evicted:

@@ -32,6 +32,11 @@ internal sealed partial class CompactSnapshotReader(CompactInput input)
         _version = version;
 
         var provenance = new CompactSnapshotProvenance(input.Strings("warnings"), Counts("objectsByKind"), Counts("skippedByKind"));
+        if (_version == 1)
+        {
+            provenance = provenance with { Warnings = [.. provenance.Warnings, Version1Warning] };
+        }
+
         var strings = Strings();
         ResourceCatalog resources = Resources();
         NodeTable nodes = Nodes(resources.Count);
@@ -264,7 +269,33 @@ internal sealed partial class CompactSnapshotReader(CompactInput input)
             UsageCpuMilli = input.Column<long>("pods.usageCpuMilli", count),
             UsageMemory = input.Column<long>("pods.usageMemory", count),
             HasUsage = input.Bools("pods.hasUsage", count),
+            NonZeroCpuMilli = _version == 1 ? NonZeroV1(requests, resources, ResourceCatalog.Cpu, PodResources.DefaultMilliCpuRequest)
+                : input.Column<long>("pods.nonZeroCpuMilli", count),
+            NonZeroMemory = _version == 1 ? NonZeroV1(requests, resources, ResourceCatalog.Memory, PodResources.DefaultMemoryRequest)
+                : input.Column<long>("pods.nonZeroMemory", count),
         };
+    }
+
+    /// <summary>
+    /// The warning a version 1 file loads with: what it did not hold is approximated or absent, never silently wrong.
+    /// </summary>
+    internal const string Version1Warning =
+        "compact snapshot of format version 1: it holds no inventory objects (only the claims' storage classes), no namespace annotations, "
+        + "no preferred pod affinity terms and no last terminated reasons, and the scheduler's scoring requests are approximated from each "
+        + "pod's total requests (100m cpu and 200Mi memory where the pod requests none, not per container); write it again from its JSON "
+        + "('rebalancer snapshot --from FILE.json --format compact') for all of them";
+
+    /// <summary>Version 1 stored no scoring requests: a pod's total request, or the scheduler's default when it has none.</summary>
+    private static long[] NonZeroV1(long[] requests, int width, int resource, long fallback)
+    {
+        long[] column = new long[width == 0 ? 0 : requests.Length / width];
+        for (int p = 0; p < column.Length; p++)
+        {
+            long amount = requests[(p * width) + resource];
+            column[p] = amount == 0 ? fallback : amount;
+        }
+
+        return column;
     }
 
     private Dictionary<int, PriorityClassInfo> PriorityClasses()
@@ -346,12 +377,8 @@ internal sealed partial class CompactSnapshotReader(CompactInput input)
 
         PodAffinityTerm[] affinity = AffinityTerms("requiredPodAffinity");
         PodAffinityTerm[] antiAffinity = AffinityTerms("requiredPodAntiAffinity");
-        var preferredAnti = new WeightedPodAffinityTerm[input.Count("preferredPodAntiAffinity", 8)];
-        for (int i = 0; i < preferredAnti.Length; i++)
-        {
-            int weight = input.Int32("preferredPodAntiAffinity.weight");
-            preferredAnti[i] = new WeightedPodAffinityTerm(weight, AffinityTerm());
-        }
+        WeightedPodAffinityTerm[] preferredAffinity = _version == 1 ? [] : WeightedTerms("preferredPodAffinity");
+        WeightedPodAffinityTerm[] preferredAnti = WeightedTerms("preferredPodAntiAffinity");
 
         var spread = new TopologySpreadConstraint[input.Count("topologySpread", 16)];
         for (int i = 0; i < spread.Length; i++)
@@ -377,6 +404,7 @@ internal sealed partial class CompactSnapshotReader(CompactInput input)
             PreferredNodeAffinity = preferred,
             RequiredPodAffinity = affinity,
             RequiredPodAntiAffinity = antiAffinity,
+            PreferredPodAffinity = preferredAffinity,
             PreferredPodAntiAffinity = preferredAnti,
             TopologySpread = spread,
         };
@@ -404,6 +432,18 @@ internal sealed partial class CompactSnapshotReader(CompactInput input)
         for (int i = 0; i < terms.Length; i++)
         {
             terms[i] = AffinityTerm();
+        }
+
+        return terms;
+    }
+
+    private WeightedPodAffinityTerm[] WeightedTerms(string field)
+    {
+        var terms = new WeightedPodAffinityTerm[input.Count(field, 8)];
+        for (int i = 0; i < terms.Length; i++)
+        {
+            int weight = input.Int32(field + ".weight");
+            terms[i] = new WeightedPodAffinityTerm(weight, AffinityTerm());
         }
 
         return terms;

@@ -134,6 +134,11 @@ internal sealed partial class CompactSnapshotWriter(CompactOutput output, int ve
         output.Array<long>(pods.UsageCpuMilli);
         output.Array<long>(pods.UsageMemory);
         output.Array<bool>(pods.HasUsage);
+        if (version != 1)
+        {
+            output.Array<long>(pods.NonZeroCpuMilli);
+            output.Array<long>(pods.NonZeroMemory);
+        }
     }
 
     private void KeyValues(KeyValueColumn column)
@@ -183,12 +188,12 @@ internal sealed partial class CompactSnapshotWriter(CompactOutput output, int ve
 
         AffinityTerms(constraints.RequiredPodAffinity);
         AffinityTerms(constraints.RequiredPodAntiAffinity);
-        output.Int32(constraints.PreferredPodAntiAffinity.Length);
-        foreach (WeightedPodAffinityTerm weighted in constraints.PreferredPodAntiAffinity)
+        if (version != 1)
         {
-            output.Int32(weighted.Weight);
-            AffinityTerm(weighted.Term);
+            WeightedTerms(constraints.PreferredPodAffinity);
         }
+
+        WeightedTerms(constraints.PreferredPodAntiAffinity);
 
         output.Int32(constraints.TopologySpread.Length);
         foreach (TopologySpreadConstraint spread in constraints.TopologySpread)
@@ -224,6 +229,16 @@ internal sealed partial class CompactSnapshotWriter(CompactOutput output, int ve
         foreach (PodAffinityTerm term in terms)
         {
             AffinityTerm(term);
+        }
+    }
+
+    private void WeightedTerms(WeightedPodAffinityTerm[] terms)
+    {
+        output.Int32(terms.Length);
+        foreach (WeightedPodAffinityTerm weighted in terms)
+        {
+            output.Int32(weighted.Weight);
+            AffinityTerm(weighted.Term);
         }
     }
 

@@ -2,6 +2,7 @@ using Rebalancer.Core.Evictor;
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
 using Rebalancer.Core.Policy;
+using Rebalancer.Core.Scheduling.Scoring.NodeResourcesFit;
 using Rebalancer.Core.Strategies.Consolidation;
 using Rebalancer.Core.Tests.Policy;
 using Rebalancer.Core.Strategies.RemoveDuplicates;
@@ -166,11 +167,79 @@ public sealed class ConsolidationStrategyTests
         Assert.Equal(first.Evictions.Select(e => (e.Pod, e.TargetNode)), second.Evictions.Select(e => (e.Pod, e.TargetNode)));
     }
 
+    [Fact]
+    public void Consolidation_Should_WarnInEveryReport_When_CordonIsOff()
+    {
+        // Off, the drained node stays schedulable and is the emptiest in its pool: the report must say the pods may come
+        // back, whether or not anything is drained this time.
+        ClusterSnapshot drains = ThreeNodes().Build();
+        ClusterSnapshot drainsNothing = ThreeNodes(p => p.EmptyDir()).Build();
+
+        Plan off = TestPlanner.Plan(drains, new ConsolidationStrategy(HalfFull with { Cordon = false }));
+        Plan offNothing = TestPlanner.Plan(drainsNothing, new ConsolidationStrategy(HalfFull with { Cordon = false }));
+        Plan on = TestPlanner.Plan(drains, new ConsolidationStrategy(HalfFull));
+
+        Assert.Contains(off.Warnings, w => w.Message.StartsWith("cordon is off: the drained nodes stay schedulable", StringComparison.Ordinal));
+        Assert.Contains(offNothing.Warnings, w => w.Message.StartsWith("cordon is off", StringComparison.Ordinal));
+        Assert.DoesNotContain(on.Warnings, w => w.Message.Contains("cordon is off", StringComparison.Ordinal));
+        Assert.Equal([CordonAction.None], off.Drains.Select(d => d.Cordon));
+        Assert.Equal([("small", CordonAction.Cordon, "Consolidation")], on.Drains.Select(d => (drains.Nodes.Name[d.Node], d.Cordon, d.Plugin)));
+    }
+
+    /// <summary>
+    /// small holds a (500m, 1 GiB) and b (400m, 5 GiB); x has 3 cores and 5 GiB free, y 600m and 1.5 GiB. Best fit packs
+    /// a onto y and b onto x. A spreading scheduler puts a on the emptier x first, and then b fits nowhere.
+    /// </summary>
+    private static TestCluster SchedulerDisagrees() => new TestCluster()
+        .Node("x", 4000, 8 * TestCluster.Gi).Node("y", 4000, 8 * TestCluster.Gi).Node("small", 4000, 8 * TestCluster.Gi, configure: n => n.Label("pool", "drain"))
+        .Pod("fill-x", "x", 1000, 3 * TestCluster.Gi, p => p.Owner("ReplicaSet", "fx"))
+        .Pod("fill-y", "y", 3400, 6 * TestCluster.Gi + (512 * TestCluster.Mi), p => p.Owner("ReplicaSet", "fy"))
+        .Pod("a", "small", 500, TestCluster.Gi, p => p.Owner("ReplicaSet", "a"))
+        .Pod("b", "small", 400, 5 * TestCluster.Gi, p => p.Owner("ReplicaSet", "b"));
+
+    [Fact]
+    public void Consolidation_Should_DropADrain_When_TheSchedulerWouldNotPlaceEveryPod()
+    {
+        ClusterSnapshot snapshot = SchedulerDisagrees().Build();
+        var settings = Everything with { NodeSelector = new([new("pool", SelectorOperator.In, ["drain"])]) };
+
+        Plan spreading = TestPlanner.Plan(snapshot, new ConsolidationStrategy(settings));
+        Plan packing = TestPlanner.Plan(snapshot, new ConsolidationStrategy(settings),
+            settings: new PlanningSettings { Scheduler = TestSchedulers.ResourcesOnly(ScoringStrategyType.MostAllocated) });
+
+        Assert.Empty(spreading.Consolidation!.Drained);
+        Assert.Empty(spreading.Evictions);
+        SkippedPod skip = Assert.Single(spreading.Skipped);
+        Assert.Equal("b", snapshot.Pods.Name[skip.Pod]);
+        Assert.StartsWith("small is not drained: a best-fit packing exists, but the scheduler (kube-scheduler default (v1.29-v1.32)) would not place every pod: 0/", skip.Detail, StringComparison.Ordinal);
+        Assert.Contains(spreading.Notes, n => n.Message == "1 node(s) not drained: the scheduler's placement would not fit every pod (a best-fit packing exists)");
+
+        DrainedNode drain = Assert.Single(packing.Consolidation!.Drained);
+        Assert.Equal([("a", "y"), ("b", "x")], drain.Moves.Select(m => (snapshot.Pods.Name[m.Pod], snapshot.Nodes.Name[m.Target])).OrderBy(m => m.Item1));
+    }
+
+    [Fact]
+    public void Consolidation_Should_ReportTheSchedulersTargets_NotTheBestFitPacking()
+    {
+        // Best fit would pile both small pods onto the fuller node; kube-scheduler's default profile spreads them.
+        ClusterSnapshot snapshot = new TestCluster()
+            .Node("full", 4000).Node("empty", 4000).Node("small", 4000, configure: n => n.Label("pool", "drain"))
+            .Pod("fill", "full", 2000, configure: p => p.Owner("ReplicaSet", "fill"))
+            .ReplicaSetPods("web", ["small", "small"], cpu: 500)
+            .Build();
+        var settings = Everything with { NodeSelector = new([new("pool", SelectorOperator.In, ["drain"])]) };
+
+        Plan plan = TestPlanner.Plan(snapshot, new ConsolidationStrategy(settings));
+
+        DrainedNode drain = Assert.Single(plan.Consolidation!.Drained);
+        Assert.Equal(["empty", "full"], drain.Moves.Select(m => snapshot.Nodes.Name[m.Target]).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData(false, false, CordonAction.None)]
     [InlineData(true, false, CordonAction.Cordon)]
     [InlineData(true, true, CordonAction.AlreadyCordoned)]
-    public void Consolidation_Should_MarkTheNodesToCordon_When_Asked(bool cordon, bool cordonedBefore, CordonAction expected)
+    public void Consolidation_Should_MarkTheNodesToCordon(bool cordon, bool cordonedBefore, CordonAction expected)
     {
         ClusterSnapshot snapshot = new TestCluster()
             .Node("big-1", 4000).Node("big-2", 4000).Node("small", 4000, configure: cordonedBefore ? n => n.Unschedulable() : null)
@@ -197,7 +266,7 @@ public sealed class ConsolidationStrategyTests
 
         Assert.Empty(problems);
         Assert.Equal(new ConsolidationSettings(), settings);
-        Assert.False(settings.Cordon);
+        Assert.True(settings.Cordon); // issue #16: a drain without a cordon may get its pods straight back
         Assert.True(settings.UncordonOnIncompleteDrain);
     }
 
@@ -205,7 +274,8 @@ public sealed class ConsolidationStrategyTests
     [InlineData("""{"cordon": true}""", true, true)]
     [InlineData("""{"cordon": true, "uncordonOnIncompleteDrain": false}""", true, false)]
     [InlineData("""{"cordon": false}""", false, true)]
-    [InlineData("""{"uncordonOnIncompleteDrain": false}""", false, false)] // no effect without cordon, and no error: cordon off is a one-line change
+    [InlineData("""{"uncordonOnIncompleteDrain": false}""", true, false)]
+    [InlineData("""{"cordon": false, "uncordonOnIncompleteDrain": false}""", false, false)] // no effect without cordon, and no error: cordon off is a one-line change
     public void Bind_Should_ReadTheCordonArgs(string json, bool cordon, bool uncordon)
     {
         (ConsolidationSettings settings, string[] problems) = Bind(json);

@@ -1,5 +1,6 @@
 using Rebalancer.Core.Model;
 using Rebalancer.Core.Planning;
+using Rebalancer.Core.Scheduling.Scoring.NodeResourcesFit;
 using Rebalancer.Core.Strategies.HighNodeUtilization;
 using Rebalancer.Core.Strategies.NodeUtilization;
 using Rebalancer.Testing.Builders;
@@ -89,13 +90,74 @@ public sealed class HighNodeUtilizationStrategyTests
     }
 
     [Fact]
-    public void HighNodeUtilization_Should_PackOntoTheFullestFeasibleNode()
+    public void HighNodeUtilization_Should_PackOntoTheFullestFeasibleNode_When_TheSchedulerScoresMostAllocated()
     {
-        // n2 is fuller than n3: the MostAllocated projection puts both pods there, never on another low node.
+        // n2 is fuller than n3: a MostAllocated scheduler puts both pods there, and the plan says nothing against it.
+        ClusterSnapshot snapshot = Fixture().Pod("extra", "n2", 400, 0, p => p.Owner("ReplicaSet", "busy")).Build();
+
+        Plan plan = TestPlanner.Plan(snapshot, new HighNodeUtilizationStrategy(Cpu20),
+            settings: new PlanningSettings { Scheduler = TestSchedulers.ResourcesOnly(ScoringStrategyType.MostAllocated) });
+
+        Assert.All(plan.Evictions, e => Assert.Equal("n2", snapshot.Nodes.Name[e.TargetNode]));
+        Assert.Empty(plan.Warnings);
+    }
+
+    [Fact]
+    public void HighNodeUtilization_Should_SayThePackingWillNotHappen_When_TheSchedulerScoresLeastAllocated()
+    {
+        // The same cluster under kube-scheduler's default profile: the pods go where it puts them (the emptier n3, and
+        // spread apart), and the report says HighNodeUtilization's packing is defeated.
         ClusterSnapshot snapshot = Fixture().Pod("extra", "n2", 400, 0, p => p.Owner("ReplicaSet", "busy")).Build();
 
         Plan plan = TestPlanner.Plan(snapshot, new HighNodeUtilizationStrategy(Cpu20));
 
-        Assert.All(plan.Evictions, e => Assert.Equal("n2", snapshot.Nodes.Name[e.TargetNode]));
+        Assert.Equal(["p1", "p2"], plan.EvictedNames());
+        Assert.Contains(plan.Evictions, e => snapshot.Nodes.Name[e.TargetNode] == "n3");
+        PlanWarning warning = Assert.Single(plan.Warnings);
+        Assert.Contains("LeastAllocated", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("the packing will not happen", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("without cordon", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HighNodeUtilization_Should_RecordASkipForEveryProtectedPod()
+    {
+        // The example: do-not-disrupt pods on an underutilized node were dropped without a record, so explain
+        // called them NotConsidered.
+        ClusterSnapshot snapshot = Fixture((i, p) =>
+        {
+            if (i == 2)
+            {
+                p.Annotation("karpenter.sh/do-not-disrupt", "true");
+            }
+        }).Build();
+
+        Plan plan = TestPlanner.Plan(snapshot, new HighNodeUtilizationStrategy(Cpu20));
+
+        Assert.Equal(["p1"], plan.EvictedNames());
+        Assert.Equal(["Protected:DoNotDisrupt"], plan.SkipReasonsOf("p2"));
+    }
+
+    [Fact]
+    public void HighNodeUtilization_Should_CordonEveryNodeItEmpties_When_CordonIsOn()
+    {
+        // n1 is emptied: it is cordoned before its first eviction and no later placement may use it. n4 keeps a
+        // protected pod, so it is not cordoned (it would be stuck with capacity nobody could use).
+        ClusterSnapshot snapshot = Fixture()
+            .Node("n4", 4000, pods: 10)
+            .Pod("kept", "n4", 200, 0, p => p.Owner("ReplicaSet", "kept").EmptyDir())
+            .Pod("moved", "n4", 200, 0, p => p.Owner("ReplicaSet", "moved"))
+            .Build();
+
+        Plan plan = TestPlanner.Plan(snapshot, new HighNodeUtilizationStrategy(Cpu20 with { Cordon = true }),
+            settings: new PlanningSettings { Scheduler = TestSchedulers.ResourcesOnly(ScoringStrategyType.MostAllocated) });
+
+        DrainedNode drain = Assert.Single(plan.Drains);
+        Assert.Equal("n1", snapshot.Nodes.Name[drain.Node]);
+        Assert.Equal(CordonAction.Cordon, drain.Cordon);
+        Assert.Equal(HighNodeUtilizationStrategy.PluginName, drain.Plugin);
+        Assert.Equal(["p1", "p2"], drain.Moves.Select(m => snapshot.Pods.Name[m.Pod]));
+        Assert.Contains(plan.Notes, n => n.Message.Contains("n4 is not cordoned: 1 pod(s) stay on it", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Evictions, e => snapshot.Nodes.Name[e.TargetNode] == "n1");
     }
 }

@@ -212,8 +212,9 @@ public sealed class RemovePodsViolatingTopologySpreadConstraintStrategyTests
             () => ThreeZones(n3: n => n.Taint("dedicated", "x")).Pods(1, "n1", Spread(taints: NodeInclusionPolicy.Honor)).Pods(3, "n1").Pods(2, "n2"), 1),
         new("topologyBalanceNodeFit true: [2,4,6] with zoneA full, the only below-average zone",
             () => new Fixture().Node("n1", "zoneA", 200).Node("n2", "zoneB").Node("n3", "zoneC").Pods(2, "n1").Pods(4, "n2").Pods(6, "n3", Spread()), 0),
-        new("topologyBalanceNodeFit false: the same, but zoneB is two pods smaller than zoneC and takes one",
-            () => new Fixture().Node("n1", "zoneA", 200).Node("n2", "zoneB").Node("n3", "zoneC").Pods(2, "n1").Pods(4, "n2").Pods(6, "n3", Spread()), 1,
+        new("topologyBalanceNodeFit false: the same; zoneB is two pods smaller than zoneC, but the scheduler's own DoNotSchedule "
+            + "filter refuses it (4 + 1 − global minimum 2 > maxSkew 1), so no pod would land there and none is evicted",
+            () => new Fixture().Node("n1", "zoneA", 200).Node("n2", "zoneB").Node("n3", "zoneC").Pods(2, "n1").Pods(4, "n2").Pods(6, "n3", Spread()), 0,
             Settings: new() { TopologyBalanceNodeFit = false }),
         new("maxNoOfPodsToEvictTotal 1", () => TwoZones().Pods(1, "n1", Spread()).Pods(3, "n1"), 1, Planning: new PlanningSettings { MaxPodsToEvictTotal = 1 }),
         new("maxNoOfPodsToEvictPerNode 1", () => TwoZones().Pods(1, "n1", Spread()).Pods(3, "n1"), 1, Planning: new PlanningSettings { MaxPodsToEvictPerNode = 1 }),
