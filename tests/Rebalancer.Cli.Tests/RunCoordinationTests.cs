@@ -100,7 +100,9 @@ public sealed class RunCoordinationTests : IDisposable
         JsonElement[] heldEvictions = [.. JsonDocument.Parse(heldReport).RootElement.GetProperty("evictions").EnumerateArray()];
         Assert.NotEmpty(heldEvictions);
         Assert.All(heldEvictions, e => Assert.Equal("NotAttempted", e.GetProperty("outcome").GetString()));
-        Assert.Empty(server.Journal.Find("POST", EvictionPath));
+        // The killed run's stuck evictions are journaled with status 0 when the server notices their closed connection,
+        // which on a loaded machine can come after the Clear above: only answered requests are this run's.
+        Assert.DoesNotContain(server.Journal.Find("POST", EvictionPath), e => e.StatusCode != 0);
         Assert.Empty(server.Journal.Find("PATCH", "/**"));
         Assert.Empty(server.Journal.Find("PUT", "/**"));
         Assert.Equal(killedRun, Lease(server).Spec.HolderIdentity);
