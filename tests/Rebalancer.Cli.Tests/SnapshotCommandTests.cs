@@ -98,7 +98,7 @@ public sealed class SnapshotCommandTests : IDisposable
 
         Assert.True(code == 0, error);
         Assert.Equal(compact, CompactSnapshot.IsCompact(File.ReadAllBytes(file)));
-        Assert.Equal(340, SnapshotLoader.Load(file).Snapshot.Pods.Count);
+        Assert.Equal(345, SnapshotLoader.Load(file).Snapshot.Pods.Count);
     }
 
     [Theory]
@@ -209,7 +209,7 @@ public sealed class SnapshotCommandTests : IDisposable
         Assert.Empty(bytes);
         Assert.Empty(text);
         Assert.Contains($"converted to a compact snapshot, written to {output}", error, StringComparison.Ordinal);
-        Assert.Contains("340 Pod", error, StringComparison.Ordinal);
+        Assert.Contains("345 Pod", error, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(_directory, ".rebalancer-snapshot-*"));
         Assert.True(CompactSnapshot.IsCompact(File.ReadAllBytes(output)));
 

@@ -53,6 +53,18 @@ public sealed class RbacTests
         new("scheduling.k8s.io", "priorityclasses", "list"),
         new("metrics.k8s.io", "nodes", "list"),
         new("metrics.k8s.io", "pods", "list"),
+
+        // The inventory kinds (ApiResource.Core: deployments… resourcequotas).
+        new("apps", "deployments", "list"),
+        new("apps", "replicasets", "list"),
+        new("apps", "statefulsets", "list"),
+        new("apps", "daemonsets", "list"),
+        new("batch", "jobs", "list"),
+        new("batch", "cronjobs", "list"),
+        new("autoscaling", "horizontalpodautoscalers", "list"),
+        new("", "persistentvolumes", "list"),
+        new("", "limitranges", "list"),
+        new("", "resourcequotas", "list"),
     ];
 
     /// <summary>The writes of a real run: EvictionApi.cs (evictions, Consolidation's cordons, on by default), EventRecorder.cs.</summary>

@@ -1,3 +1,5 @@
+using Rebalancer.Core.Model.Inventory;
+
 namespace Rebalancer.Core.Model;
 
 /// <summary>
@@ -15,7 +17,7 @@ public sealed class ClusterSnapshot
         IReadOnlyList<PdbRecord> pdbs,
         NamespaceTable namespaces,
         IReadOnlyDictionary<int, PriorityClassInfo> priorityClasses,
-        IReadOnlyDictionary<(int Namespace, int Name), int> pvcStorageClasses,
+        ClusterInventory inventory,
         PodConstraints[] constraintSets,
         int[] nodePodStart,
         int[] nodePods)
@@ -27,7 +29,8 @@ public sealed class ClusterSnapshot
         Pdbs = pdbs;
         Namespaces = namespaces;
         PriorityClasses = priorityClasses;
-        PvcStorageClasses = pvcStorageClasses;
+        Inventory = inventory;
+        PvcStorageClasses = StorageClassesOf(inventory);
         ConstraintSets = constraintSets;
         _nodePodStart = nodePodStart;
         _nodePods = nodePods;
@@ -46,14 +49,26 @@ public sealed class ClusterSnapshot
         IReadOnlyList<PdbRecord> pdbs,
         NamespaceTable namespaces,
         IReadOnlyDictionary<int, PriorityClassInfo> priorityClasses,
-        IReadOnlyDictionary<(int Namespace, int Name), int> pvcStorageClasses,
+        ClusterInventory inventory,
         PodConstraints[] constraintSets)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(pods);
+        ArgumentNullException.ThrowIfNull(inventory);
         (int[] start, int[] podsByNode) = IndexPodsByNode(pods.Node, nodes.Count);
-        return new ClusterSnapshot(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, pvcStorageClasses,
+        return new ClusterSnapshot(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, inventory,
             constraintSets, start, podsByNode);
+    }
+
+    private static Dictionary<(int Namespace, int Name), int> StorageClassesOf(ClusterInventory inventory)
+    {
+        var classes = new Dictionary<(int, int), int>(inventory.PersistentVolumeClaims.Count);
+        foreach (PersistentVolumeClaimObject claim in inventory.PersistentVolumeClaims)
+        {
+            classes.Add((claim.Meta.Namespace, claim.Meta.Name), claim.StorageClass);
+        }
+
+        return classes;
     }
 
     /// <summary>The pods of each node in pod index order, in compressed-sparse-row form (pods with node -1 are left out).</summary>
@@ -89,9 +104,17 @@ public sealed class ClusterSnapshot
     private readonly int[] _nodePodStart;
     private readonly int[] _nodePods;
     private PodLabelSets? _podLabelSets;
+    private WorkloadIndex? _workloads;
+    private VolumeIndex? _volumes;
 
     /// <summary>Pods grouped by namespace and identical labels, built on first use (selector matching per set, not per pod).</summary>
     public PodLabelSets PodLabelSets => LazyInitializer.EnsureInitialized(ref _podLabelSets, () => new PodLabelSets(Pods));
+
+    /// <summary>Pod → workload resolution (top owners through the inventory), built on first use.</summary>
+    public WorkloadIndex Workloads => LazyInitializer.EnsureInitialized(ref _workloads, () => new WorkloadIndex(this));
+
+    /// <summary>Which pods mount which PersistentVolumeClaims, and claim ↔ volume bindings, built on first use.</summary>
+    public VolumeIndex Volumes => LazyInitializer.EnsureInitialized(ref _volumes, () => new VolumeIndex(this));
 
     public StringTable Strings { get; }
 
@@ -108,7 +131,13 @@ public sealed class ClusterSnapshot
     /// <summary>PriorityClasses by interned name.</summary>
     public IReadOnlyDictionary<int, PriorityClassInfo> PriorityClasses { get; }
 
-    /// <summary>PersistentVolumeClaims' storage class ids by (namespace id, claim name id); 0 when the claim names none.</summary>
+    /// <summary>The workload and housekeeping objects (Deployments… ResourceQuotas); see <see cref="ClusterInventory"/>.</summary>
+    public ClusterInventory Inventory { get; }
+
+    /// <summary>
+    /// PersistentVolumeClaims' storage class ids by (namespace id, claim name id); 0 when the claim names none. A view of
+    /// <see cref="ClusterInventory.PersistentVolumeClaims"/> for the evictor's storage-class check.
+    /// </summary>
     public IReadOnlyDictionary<(int Namespace, int Name), int> PvcStorageClasses { get; }
 
     /// <summary>Distinct scheduling constraint sets; <see cref="PodTable.Constraints"/> indexes into it.</summary>
@@ -326,15 +355,16 @@ public sealed class PodTable
     }
 }
 
-/// <summary>Namespaces with their labels (for namespaceLabelSelector and affinity namespaceSelector).</summary>
+/// <summary>Namespaces with their labels (for namespaceLabelSelector and affinity namespaceSelector) and annotations.</summary>
 public sealed class NamespaceTable
 {
     private readonly Dictionary<int, int> _byName;
 
-    public NamespaceTable(int[] name, KeyValueColumn labels)
+    public NamespaceTable(int[] name, KeyValueColumn labels, KeyValueColumn? annotations = null)
     {
         Name = name;
         Labels = labels;
+        Annotations = annotations ?? KeyValueColumn.Empty(name.Length);
         _byName = new Dictionary<int, int>(name.Length);
         for (int i = 0; i < name.Length; i++)
         {
@@ -347,6 +377,9 @@ public sealed class NamespaceTable
     public int[] Name { get; }
 
     public KeyValueColumn Labels { get; }
+
+    /// <summary>Annotations, without <c>kubectl.kubernetes.io/last-applied-configuration</c>.</summary>
+    public KeyValueColumn Annotations { get; }
 
     /// <summary>The row of a namespace (by interned name), or -1 when the snapshot has no Namespace object for it.</summary>
     public int IndexOf(int name) => _byName.TryGetValue(name, out int index) ? index : -1;

@@ -1,3 +1,5 @@
+using Rebalancer.Core.Model.Inventory;
+
 namespace Rebalancer.Core.Model;
 
 /// <summary>
@@ -64,8 +66,8 @@ public sealed class SnapshotBuilder
     private readonly List<PdbRecord> _pdbs = [];
     private GrowableArray<int> _namespaceName = new();
     private KeyValueBuilder _namespaceLabels = new();
+    private KeyValueBuilder _namespaceAnnotations = new();
     private readonly Dictionary<int, PriorityClassInfo> _priorityClasses = [];
-    private readonly Dictionary<(int, int), int> _pvcs = [];
     private readonly Dictionary<string, (long Cpu, long Memory)> _nodeMetrics = new(StringComparer.Ordinal);
     private readonly Dictionary<(int, string), (long Cpu, long Memory)> _podMetrics = [];
     private long[] _scratch = new long[ExpectedResources];
@@ -94,9 +96,13 @@ public sealed class SnapshotBuilder
         _statusStart.Add(0);
         _conditionStart.Add(0);
         InternConstraints(PodConstraints.None);
+        Inventory = new InventoryBuilder(Strings, Resources);
     }
 
     public StringTable Strings { get; } = new();
+
+    /// <summary>The workload and housekeeping objects (Deployments… ResourceQuotas), sorted at <see cref="Build"/>.</summary>
+    public InventoryBuilder Inventory { get; }
 
     public ResourceCatalog Resources { get; } = new();
 
@@ -275,8 +281,10 @@ public sealed class SnapshotBuilder
         _pdbs.Add(pdb);
     }
 
+    public void AddNamespace(string name, IReadOnlyList<(int Key, int Value)> labels) => AddNamespace(name, labels, []);
+
     /// <exception cref="SnapshotValueException">A Namespace of this name was added before, or the name is too long.</exception>
-    public void AddNamespace(string name, IReadOnlyList<(int Key, int Value)> labels)
+    public void AddNamespace(string name, IReadOnlyList<(int Key, int Value)> labels, IReadOnlyList<(int Key, int Value)> annotations)
     {
         SnapshotRules.CheckName(name, "metadata.name", SnapshotRules.MaxNamespaceLength);
         int id = Strings.Intern(name);
@@ -287,6 +295,7 @@ public sealed class SnapshotBuilder
 
         _namespaceName.Add(id);
         _namespaceLabels.Add(labels);
+        _namespaceAnnotations.Add(annotations);
     }
 
     /// <exception cref="SnapshotValueException">A PriorityClass of this name was added before, or the name is too long.</exception>
@@ -299,12 +308,18 @@ public sealed class SnapshotBuilder
         }
     }
 
+    /// <summary>A claim with only its storage class (test clusters); loaders add whole claims to <see cref="Inventory"/>.</summary>
     /// <exception cref="SnapshotValueException">A claim of this namespace and name was added before, or a name is too long.</exception>
     public void AddPersistentVolumeClaim(string @namespace, string name, string? storageClass)
     {
         SnapshotRules.CheckName(name, "metadata.name");
         SnapshotRules.CheckName(@namespace, "metadata.namespace", SnapshotRules.MaxNamespaceLength);
-        if (!_pvcs.TryAdd((Strings.Intern(@namespace), Strings.Intern(name)), storageClass is null ? 0 : Strings.Intern(storageClass)))
+        var claim = new PersistentVolumeClaimObject
+        {
+            Meta = new ObjectMeta { Namespace = Strings.Intern(@namespace), Name = Strings.Intern(name) },
+            StorageClass = storageClass is null ? 0 : Strings.Intern(storageClass),
+        };
+        if (!Inventory.Add(claim))
         {
             throw Duplicate("PersistentVolumeClaim", @namespace + "/" + name);
         }
@@ -576,9 +591,9 @@ public sealed class SnapshotBuilder
             HasUsage = podHasUsage,
         };
 
-        var namespaces = new NamespaceTable(_namespaceName.ToArray(), _namespaceLabels.Build());
+        var namespaces = new NamespaceTable(_namespaceName.ToArray(), _namespaceLabels.Build(), _namespaceAnnotations.Build());
         return new ClusterSnapshot(Strings, Resources, nodes, pods, _pdbs.ToArray(), namespaces, _priorityClasses,
-            _pvcs, [.. _constraintSets], perNode, nodePods);
+            Inventory.Build(), [.. _constraintSets], perNode, nodePods);
     }
 
     private struct KeyValueBuilder

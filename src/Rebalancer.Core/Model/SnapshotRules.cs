@@ -19,6 +19,7 @@ namespace Rebalancer.Core.Model;
 /// and no utilization can come out negative.</item>
 /// <item>Names of pods, nodes and the other objects are at most <see cref="MaxNameLength"/> bytes (a DNS subdomain),
 /// namespaces at most <see cref="MaxNamespaceLength"/> (a DNS label).</item>
+/// <item>Inventory objects (Deployments… ResourceQuotas) obey <see cref="Inventory.InventoryRules"/>.</item>
 /// </list>
 /// <see cref="SnapshotBuilder"/> applies them as objects are added (throwing <see cref="SnapshotValueException"/>);
 /// <see cref="Check"/> applies them to finished tables.
@@ -123,12 +124,15 @@ public static class SnapshotRules
         }
     }
 
+    /// <summary>The problem of a negative count.</summary>
+    public const string NegativeCount = "is negative; it counts, so it is 0 or more";
+
     /// <summary>A counter that is never negative (status counters, restart counts).</summary>
     public static void CheckCount(long value, string field)
     {
         if (value < 0)
         {
-            throw new SnapshotValueException(field, "is negative; it counts, so it is 0 or more", value.ToString(CultureInfo.InvariantCulture));
+            throw new SnapshotValueException(field, NegativeCount, value.ToString(CultureInfo.InvariantCulture));
         }
     }
 
@@ -146,7 +150,7 @@ public static class SnapshotRules
             CheckPods(snapshot);
             CheckPdbs(snapshot);
             CheckNamespaces(snapshot);
-            return null;
+            return Inventory.InventoryRules.Check(snapshot);
         }
         catch (SnapshotValueException e)
         {
@@ -406,8 +410,11 @@ internal sealed class ResourceTotals(string what)
         }
     }
 
-    /// <summary>Adds a row of amounts, all or none: a row that would pass the limit leaves the totals as they were.</summary>
-    public void Add(ResourceCatalog resources, ReadOnlySpan<long> amounts, string field)
+    /// <summary>
+    /// Adds a row of amounts, all or none: a row that would pass the limit leaves the totals as they were. The error is at
+    /// <paramref name="field"/>, or at the resource's entry of <paramref name="fields"/> when it has one.
+    /// </summary>
+    public void Add(ResourceCatalog resources, ReadOnlySpan<long> amounts, string field, string?[]? fields = null)
     {
         if (amounts.Length > _sums.Length)
         {
@@ -418,7 +425,7 @@ internal sealed class ResourceTotals(string what)
         {
             if (amounts[r] > SnapshotRules.MaxTotal || _sums[r] + amounts[r] > SnapshotRules.MaxTotal)
             {
-                throw new SnapshotValueException(field, SnapshotRules.TotalTooLarge(what, resources, r));
+                throw new SnapshotValueException(fields?[r] ?? field, SnapshotRules.TotalTooLarge(what, resources, r));
             }
         }
 

@@ -52,6 +52,9 @@ public sealed class ClusterReadException : Exception
     /// <summary>HTTP 410 Gone: the continue token expired (etcd compaction); the list can be restarted from scratch.</summary>
     public bool Expired { get; }
 
+    /// <summary>HTTP 403 on a list's first page: the credentials may not list the resource, and nothing of it was read.</summary>
+    public bool IsForbiddenFirstPage => StatusCode == 403 && Page == 1;
+
     private static string FormatMessage(string resource, int page, string? continueToken, string detail) =>
         $"reading {resource}, page {page.ToString(CultureInfo.InvariantCulture)} ({(continueToken is null ? "first page, no continue token" : "continue token " + Abbreviate(continueToken))}): {detail}";
 
@@ -82,7 +85,10 @@ public sealed record ClusterReaderOptions
     /// <summary>Who needs metrics, for the error when they are missing (<c>LowNodeUtilization (metricsUtilization.source KubernetesMetrics)</c>).</summary>
     public string? MetricsRequiredBy { get; init; }
 
-    /// <summary>Also list PersistentVolumeClaims (needed when an evictor protects pods by storage class).</summary>
+    /// <summary>
+    /// The policy needs PersistentVolumeClaims (an evictor protects pods by storage class): a failing list of them fails
+    /// the read. Claims are listed either way, as an inventory kind whose 403 is only a warning.
+    /// </summary>
     public bool IncludePersistentVolumeClaims { get; init; }
 
     /// <summary>Attempts per page request on 429/5xx/connection errors before any of its bytes were used.</summary>
@@ -96,7 +102,11 @@ public sealed record ClusterReaderOptions
 }
 
 /// <summary>A listable resource: its collection path and what its items are.</summary>
-internal sealed record ApiResource(string Name, string Path, string ApiVersion, string Kind, bool Paged = true, bool MayBeAbsent = false)
+/// <param name="Inventory">
+/// An inventory kind (Deployments… ResourceQuotas): a 403 on its first page, or a 404, is a warning and the snapshot
+/// goes without it, since only the findings and recommendations that need it are lost.
+/// </param>
+internal sealed record ApiResource(string Name, string Path, string ApiVersion, string Kind, bool Paged = true, bool MayBeAbsent = false, bool Inventory = false)
 {
     public static readonly ApiResource Nodes = new("nodes", "api/v1/nodes", "v1", "Node");
     public static readonly ApiResource Namespaces = new("namespaces", "api/v1/namespaces", "v1", "Namespace", MayBeAbsent: true);
@@ -109,10 +119,44 @@ internal sealed record ApiResource(string Name, string Path, string ApiVersion, 
     public static readonly ApiResource NodeMetrics = new("nodes.metrics.k8s.io", "apis/metrics.k8s.io/v1beta1/nodes", "metrics.k8s.io/v1beta1", "NodeMetrics", Paged: false, MayBeAbsent: true);
     public static readonly ApiResource PodMetrics = new("pods.metrics.k8s.io", "apis/metrics.k8s.io/v1beta1/pods", "metrics.k8s.io/v1beta1", "PodMetrics", Paged: false, MayBeAbsent: true);
 
-    /// <summary>The core lists, small ones first and pods last: a 410 restart then repeats little.</summary>
-    public static IReadOnlyList<ApiResource> Core(bool includePersistentVolumeClaims) => includePersistentVolumeClaims
-        ? [Nodes, Namespaces, PriorityClasses, PodDisruptionBudgets, PersistentVolumeClaims, Pods]
-        : [Nodes, Namespaces, PriorityClasses, PodDisruptionBudgets, Pods];
+    // The inventory kinds (docs/design/0002-snapshot-layout.md, "Inventory"). Secrets are never listed.
+    public static readonly ApiResource Deployments = new("deployments", "apis/apps/v1/deployments", "apps/v1", "Deployment", MayBeAbsent: true, Inventory: true);
+    public static readonly ApiResource ReplicaSets = new("replicasets", "apis/apps/v1/replicasets", "apps/v1", "ReplicaSet", MayBeAbsent: true, Inventory: true);
+    public static readonly ApiResource StatefulSets = new("statefulsets", "apis/apps/v1/statefulsets", "apps/v1", "StatefulSet", MayBeAbsent: true, Inventory: true);
+    public static readonly ApiResource DaemonSets = new("daemonsets", "apis/apps/v1/daemonsets", "apps/v1", "DaemonSet", MayBeAbsent: true, Inventory: true);
+    public static readonly ApiResource Jobs = new("jobs", "apis/batch/v1/jobs", "batch/v1", "Job", MayBeAbsent: true, Inventory: true);
+    public static readonly ApiResource CronJobs = new("cronjobs", "apis/batch/v1/cronjobs", "batch/v1", "CronJob", MayBeAbsent: true, Inventory: true);
+    public static readonly ApiResource HorizontalPodAutoscalers = new("horizontalpodautoscalers", "apis/autoscaling/v2/horizontalpodautoscalers", "autoscaling/v2",
+        "HorizontalPodAutoscaler", MayBeAbsent: true, Inventory: true);
+    public static readonly ApiResource PersistentVolumes = new("persistentvolumes", "api/v1/persistentvolumes", "v1", "PersistentVolume", MayBeAbsent: true, Inventory: true);
+    public static readonly ApiResource InventoryClaims = PersistentVolumeClaims with { Inventory = true };
+    public static readonly ApiResource LimitRanges = new("limitranges", "api/v1/limitranges", "v1", "LimitRange", MayBeAbsent: true, Inventory: true);
+    public static readonly ApiResource ResourceQuotas = new("resourcequotas", "api/v1/resourcequotas", "v1", "ResourceQuota", MayBeAbsent: true, Inventory: true);
+
+    /// <summary>
+    /// Every list of a snapshot, small ones first and pods last: a 410 restart then repeats little. PersistentVolumeClaims
+    /// are an inventory kind (a 403 is a warning) unless the policy needs them (<paramref name="requirePersistentVolumeClaims"/>:
+    /// an evictor that protects pods by storage class), when a 403 fails the read as for the core lists.
+    /// </summary>
+    public static IReadOnlyList<ApiResource> Core(bool requirePersistentVolumeClaims) =>
+    [
+        Nodes, Namespaces, PriorityClasses, PodDisruptionBudgets,
+        requirePersistentVolumeClaims ? PersistentVolumeClaims : InventoryClaims,
+        PersistentVolumes, LimitRanges, ResourceQuotas, HorizontalPodAutoscalers, CronJobs, Jobs, DaemonSets, StatefulSets, Deployments, ReplicaSets,
+        Pods,
+    ];
+
+    /// <summary>The warning for an inventory kind the snapshot goes without.</summary>
+    private string NotRead(string reason) =>
+        $"{Name} not read: {reason}; findings and recommendations that need {Kind} objects are skipped";
+
+    /// <summary>The warning for an inventory list whose first page was refused (403): the read goes on without it.</summary>
+    public string Forbidden => NotRead("forbidden (HTTP 403): the credentials may not list it");
+
+    /// <summary>The warning for a list the API server does not serve (404).</summary>
+    public string NotServed => Inventory
+        ? NotRead("the API server does not serve it (HTTP 404)")
+        : $"the API server does not serve {Name} (HTTP 404); the snapshot has none";
 }
 
 /// <summary>

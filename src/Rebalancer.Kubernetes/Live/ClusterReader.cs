@@ -12,8 +12,10 @@ public sealed record ClusterReadResult(ClusterSnapshot Snapshot, IReadOnlyList<s
 
 /// <summary>
 /// Reads a live cluster into a <see cref="ClusterSnapshot"/>: paged LISTs (<c>limit</c>, <c>continue</c>) of nodes,
-/// namespaces, PriorityClasses, PodDisruptionBudgets (policy/v1), optionally PersistentVolumeClaims, pods, then
-/// metrics.k8s.io node and pod metrics. Each page's response body is streamed through the snapshot file parser into
+/// namespaces, PriorityClasses, PodDisruptionBudgets (policy/v1), the inventory kinds (PersistentVolumeClaims and
+/// PersistentVolumes, LimitRanges, ResourceQuotas, HPAs, CronJobs, Jobs, DaemonSets, StatefulSets, Deployments,
+/// ReplicaSets; one the credentials may not list is a warning, not a failure), pods, then metrics.k8s.io node and pod
+/// metrics. Each page's response body is streamed through the snapshot file parser into
 /// one <see cref="SnapshotBuilder"/> (an API list page is kubectl-shaped JSON), so no <c>V1Pod</c> is ever materialised
 /// and memory holds one parser buffer, not one page.
 /// <para>
@@ -92,10 +94,20 @@ public sealed class ClusterReader
     {
         foreach (ApiResource resource in ApiResource.Core(_options.IncludePersistentVolumeClaims))
         {
-            bool present = await ReadListAsync(resource, attempt, cancellationToken).ConfigureAwait(false);
+            bool present;
+            try
+            {
+                present = await ReadListAsync(resource, attempt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ClusterReadException e) when (resource.Inventory && e.IsForbiddenFirstPage)
+            {
+                attempt.Warnings.Add(resource.Forbidden);
+                continue;
+            }
+
             if (!present)
             {
-                attempt.Warnings.Add($"the API server does not serve {resource.Name} (HTTP 404); the snapshot has none");
+                attempt.Warnings.Add(resource.NotServed);
             }
         }
 

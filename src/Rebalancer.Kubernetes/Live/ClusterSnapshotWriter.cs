@@ -7,7 +7,8 @@ public sealed record SnapshotWriteResult(IReadOnlyDictionary<string, long> Objec
 
 /// <summary>
 /// Writes a live cluster as a snapshot file that <c>rebalancer plan --snapshot</c> and kubectl read: one
-/// <c>v1 List</c> of nodes, namespaces, PriorityClasses, PodDisruptionBudgets and pods (each item with its
+/// <c>v1 List</c> of nodes, namespaces, PriorityClasses, PodDisruptionBudgets, the inventory kinds (PersistentVolumeClaims…
+/// ReplicaSets, as <see cref="ClusterReader"/> lists them) and pods (each item with its
 /// <c>apiVersion</c> and <c>kind</c>, which API list items lack), then a <c>NodeMetricsList</c> and a
 /// <c>PodMetricsList</c> document when the metrics API exists. Items are copied byte for byte from the API's pages
 /// with a <see cref="Utf8JsonWriter"/>; one page is held at a time, never the cluster.
@@ -77,9 +78,21 @@ public sealed class ClusterSnapshotWriter
             writer.WriteStartArray("items");
             foreach (ApiResource resource in ApiResource.Core(_options.IncludePersistentVolumeClaims))
             {
-                if (!await CopyListAsync(resource, writer, state, cancellationToken).ConfigureAwait(false))
+                bool present;
+                try
                 {
-                    state.Warnings.Add($"the API server does not serve {resource.Name} (HTTP 404); the snapshot has none");
+                    present = await CopyListAsync(resource, writer, state, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ClusterReadException e) when (resource.Inventory && e.IsForbiddenFirstPage)
+                {
+                    // Nothing of the list was written: its first page failed before any item was copied.
+                    state.Warnings.Add(resource.Forbidden);
+                    continue;
+                }
+
+                if (!present)
+                {
+                    state.Warnings.Add(resource.NotServed);
                 }
             }
 
@@ -88,6 +101,7 @@ public sealed class ClusterSnapshotWriter
         }
 
         output.WriteByte((byte)'\n');
+        await WriteEmptyInventoryListsAsync(output, state, cancellationToken).ConfigureAwait(false);
         if (_options.Metrics == MetricsRequirement.Skip)
         {
             return;
@@ -141,6 +155,33 @@ public sealed class ClusterSnapshotWriter
         }
 
         state.MetricsAvailable = true;
+    }
+
+    /// <summary>
+    /// An inventory kind that was listed but has no objects leaves no trace in a v1 List; an empty typed list of it
+    /// (<c>{"kind":"JobList","items":[]}</c>, which kubectl reads too) records that it was read, so the snapshot file
+    /// tells "no Jobs" from "Jobs not read" as the live read does.
+    /// </summary>
+    private static async Task WriteEmptyInventoryListsAsync(Stream output, WriteState state, CancellationToken cancellationToken)
+    {
+        foreach (ApiResource resource in ApiResource.Core(requirePersistentVolumeClaims: false).Where(r => r.Inventory))
+        {
+            if (state.Objects.TryGetValue(resource.Name, out long count) && count == 0)
+            {
+                await using var writer = new Utf8JsonWriter(output);
+                writer.WriteStartObject();
+                writer.WriteString("apiVersion", resource.ApiVersion);
+                writer.WriteString("kind", resource.Kind + "List");
+                writer.WriteStartObject("metadata");
+                writer.WriteString("resourceVersion", string.Empty);
+                writer.WriteEndObject();
+                writer.WriteStartArray("items");
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                output.WriteByte((byte)'\n');
+            }
+        }
     }
 
     /// <summary>Copies every page of a list into the open <c>items</c> array; false when the resource is absent.</summary>

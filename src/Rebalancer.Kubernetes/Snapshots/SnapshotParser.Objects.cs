@@ -16,6 +16,7 @@ internal sealed partial class SnapshotParser
     private readonly NodeRecord _node = new();
     private readonly ObjectMeta _meta = new();
     private readonly List<(int Key, int Value)> _labels = [];
+    private readonly List<(int Key, int Value)> _namespaceAnnotations = [];
     private readonly List<int> _ephemeralVolumes = [];
     private byte[] _volumeName = new byte[64];
     private readonly Utf8Dictionary<int> _resourceIds = new();
@@ -1239,17 +1240,18 @@ internal sealed partial class SnapshotParser
         }
     }
 
-    // ---- Namespace, PriorityClass, PersistentVolumeClaim ------------------------------------------------------------
+    // ---- Namespace, PriorityClass -----------------------------------------------------------------------------------
 
     private void ParseNamespace(ref TapeReader r)
     {
         _meta.Clear();
         _labels.Clear();
+        _namespaceAnnotations.Clear();
         while (NextProperty(ref r, out ReadOnlySpan<byte> name))
         {
             if (name.SequenceEqual("metadata"u8))
             {
-                ParseMetadata(ref r, _labels, annotations: null, owners: null, wantUid: false);
+                ParseMetadata(ref r, _labels, _namespaceAnnotations, owners: null, wantUid: false);
             }
             else
             {
@@ -1257,7 +1259,7 @@ internal sealed partial class SnapshotParser
             }
         }
 
-        _builder.AddNamespace(RequireName(), _labels);
+        _builder.AddNamespace(RequireName(), _labels, _namespaceAnnotations);
     }
 
     private void ParsePriorityClass(ref TapeReader r)
@@ -1286,47 +1288,6 @@ internal sealed partial class SnapshotParser
         }
 
         _builder.AddPriorityClass(RequireName(), value, globalDefault);
-    }
-
-    private void ParsePersistentVolumeClaim(ref TapeReader r)
-    {
-        _meta.Clear();
-        string? storageClass = null;
-        while (NextProperty(ref r, out ReadOnlySpan<byte> name))
-        {
-            if (name.SequenceEqual("metadata"u8))
-            {
-                ParseMetadata(ref r, labels: null, annotations: null, owners: null, wantUid: false);
-            }
-            else if (name.SequenceEqual("spec"u8))
-            {
-                Enter(ref r, "spec");
-                if (BeginObject(ref r))
-                {
-                    while (NextProperty(ref r, out ReadOnlySpan<byte> property))
-                    {
-                        if (property.SequenceEqual("storageClassName"u8))
-                        {
-                            int id = ReadStringId(ref r, "storageClassName");
-                            storageClass = r.TokenType == JsonTokenType.Null ? null : _strings[id];
-                        }
-                        else
-                        {
-                            Skip(ref r);
-                        }
-                    }
-                }
-
-                _path.Pop();
-            }
-            else
-            {
-                Skip(ref r);
-            }
-        }
-
-        string claim = RequireName();
-        _builder.AddPersistentVolumeClaim(_strings[NamespaceOrDefault()], claim, storageClass);
     }
 
     // ---- metrics.k8s.io ---------------------------------------------------------------------------------------------

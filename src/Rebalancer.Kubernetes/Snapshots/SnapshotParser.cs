@@ -129,6 +129,7 @@ internal sealed partial class SnapshotParser : IDisposable
                         _phase = Phase.ListProperties;
                         ListContinue = null;
                         _listItemKind = kind is null || kind == "List" ? null : kind[..^"List".Length];
+                        NoteListKind(_listItemKind);
                     }
                     else
                     {
@@ -328,9 +329,6 @@ internal sealed partial class SnapshotParser : IDisposable
             case "PriorityClass":
                 ParsePriorityClass(ref r);
                 break;
-            case "PersistentVolumeClaim":
-                ParsePersistentVolumeClaim(ref r);
-                break;
             case "NodeMetrics":
                 ParseNodeMetrics(ref r);
                 break;
@@ -338,6 +336,11 @@ internal sealed partial class SnapshotParser : IDisposable
                 ParsePodMetrics(ref r);
                 break;
             default:
+                if (TryParseInventoryObject(ref r, kind))
+                {
+                    break;
+                }
+
                 Skip(ref r);
                 Increment(_skipped, kind);
                 Increment(_stats.SkippedByKind, kind);
@@ -621,14 +624,18 @@ internal sealed partial class SnapshotParser : IDisposable
         return true;
     }
 
-    private SnapshotFormatException QuantityError(ref TapeReader r, QuantityStatus status, int scale) => status switch
+    private SnapshotFormatException QuantityError(ref TapeReader r, QuantityStatus status, int scale) =>
+        Error(QuantityProblem(status, scale), TokenText(ref r));
+
+    /// <summary>What is wrong with a quantity <see cref="Quantity.Parse(ReadOnlySpan{byte}, int, out long)"/> refused (or, for <see cref="QuantityStatus.Valid"/>, found negative).</summary>
+    internal static string QuantityProblem(QuantityStatus status, int scale) => status switch
     {
-        QuantityStatus.Valid => Error("a negative quantity; resource amounts are 0 or more", TokenText(ref r)),
-        QuantityStatus.TooLong => Error($"a quantity longer than {Quantity.MaxLength} characters", TokenText(ref r)),
-        QuantityStatus.OutOfRange => Error(scale == Quantity.Milli
+        QuantityStatus.Valid => "a negative quantity; resource amounts are 0 or more",
+        QuantityStatus.TooLong => $"a quantity longer than {Quantity.MaxLength} characters",
+        QuantityStatus.OutOfRange => scale == Quantity.Milli
             ? "a quantity beyond what Kubernetes can count: at most 9223372036854775807 millicores (9223372036854775.807)"
-            : "a quantity beyond what Kubernetes can count: at most 9223372036854775807 (2^63 - 1)", TokenText(ref r)),
-        _ => Error(InvalidQuantity, TokenText(ref r)),
+            : "a quantity beyond what Kubernetes can count: at most 9223372036854775807 (2^63 - 1)",
+        _ => InvalidQuantity,
     };
 
     /// <summary>The problem of a text that is not a quantity, with the forms that are.</summary>

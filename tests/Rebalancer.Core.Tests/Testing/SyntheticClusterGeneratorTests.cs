@@ -156,7 +156,15 @@ public sealed class SyntheticClusterGeneratorTests
         Cluster cluster = Cluster.Read(Generate(Small));
 
         List<string> kinds = cluster.Items.Select(i => i.GetProperty("kind").GetString()!).Distinct().ToList();
-        Assert.Equal(["Node", "Pod", "PodDisruptionBudget", "Namespace", "PriorityClass"], kinds);
+        Assert.Equal(["Node", "Pod", "PodDisruptionBudget", "Namespace", "PriorityClass", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
+            "CronJob", "HorizontalPodAutoscaler", "PersistentVolume", "PersistentVolumeClaim", "ResourceQuota"], kinds);
+        foreach (string kind in kinds.Where(k => k is not ("Node" or "PersistentVolume" or "PriorityClass" or "Namespace")))
+        {
+            List<string> keys = [.. cluster.OfKind(kind).Select(Key)];
+            Assert.Equal(keys.Order(StringComparer.Ordinal), keys);
+        }
+
+        AssertInventoryMatchesThePods(cluster);
         List<string> podKeys = cluster.Pods.Select(p => p.Namespace + "/" + p.Name).ToList();
         Assert.Equal(podKeys.Order(StringComparer.Ordinal), podKeys);
         foreach (JsonElement node in cluster.Nodes.Values)
@@ -203,8 +211,84 @@ public sealed class SyntheticClusterGeneratorTests
             && p.Element.GetProperty("spec").GetProperty("priorityClassName").GetString() == "system-cluster-critical");
         Assert.Single(cluster.Nodes.Values, n => n.GetProperty("spec").TryGetProperty("unschedulable", out _));
         Assert.True(cluster.Pods.Where(p => p.OwnerKind == "ReplicaSet").GroupBy(p => (p.OwnerUid, p.NodeName)).Count(g => g.Count() > 1) >= 5);
-        Assert.True(bytes.Length < 4 * 1024 * 1024, $"demo is {bytes.Length} bytes");
+        Assert.True(bytes.Length < 5 * 1024 * 1024, $"demo is {bytes.Length} bytes");
         Assert.Equal(bytes, GenerateDemo());
+
+        // The inventory the findings and recommendations start from: every kind, consistent with the pods.
+        AssertInventoryMatchesThePods(cluster);
+        Assert.Equal(3, cluster.OfKind("Job").Count(j => j.GetProperty("metadata").TryGetProperty("ownerReferences", out _)));
+        Assert.Contains(cluster.OfKind("Job"), j => j.GetProperty("status").TryGetProperty("failed", out _));
+        Assert.Contains(cluster.OfKind("CronJob"), c => c.GetProperty("spec").GetProperty("suspend").GetBoolean());
+        Assert.Contains(cluster.OfKind("PersistentVolume"), v => v.GetProperty("status").GetProperty("phase").GetString() == "Released");
+        Assert.Contains(cluster.OfKind("HorizontalPodAutoscaler"), h => h.GetProperty("spec").GetProperty("metrics")[0].TryGetProperty("containerResource", out _));
+        Assert.Contains(cluster.OfKind("ReplicaSet"), r => r.GetProperty("spec").GetProperty("replicas").GetInt32() == 0);
+        Assert.Equal(3, cluster.OfKind("LimitRange").Count);
+        Assert.Equal(3, cluster.OfKind("ResourceQuota").Count);
+    }
+
+    private static string Key(JsonElement item)
+    {
+        JsonElement metadata = item.GetProperty("metadata");
+        return (metadata.TryGetProperty("namespace", out JsonElement ns) ? ns.GetString() + "/" : string.Empty) + metadata.GetProperty("name").GetString();
+    }
+
+    /// <summary>
+    /// Every owner a pod or an object names exists with that uid (Pod → ReplicaSet → Deployment, Pod → StatefulSet,
+    /// DaemonSet or Job → CronJob), every claim a pod mounts exists and is bound to a volume that points back at it, and
+    /// every HPA scales a workload that exists.
+    /// </summary>
+    private static void AssertInventoryMatchesThePods(Cluster cluster)
+    {
+        var uids = new Dictionary<(string Kind, string Key), string>();
+        foreach (JsonElement item in cluster.Items)
+        {
+            uids.Add((item.GetProperty("kind").GetString()!, Key(item)), item.GetProperty("metadata").GetProperty("uid").GetString()!);
+        }
+
+        foreach (JsonElement item in cluster.Items)
+        {
+            JsonElement metadata = item.GetProperty("metadata");
+            if (!metadata.TryGetProperty("ownerReferences", out JsonElement owners))
+            {
+                continue;
+            }
+
+            foreach (JsonElement owner in owners.EnumerateArray())
+            {
+                string key = metadata.GetProperty("namespace").GetString() + "/" + owner.GetProperty("name").GetString();
+                Assert.True(uids.TryGetValue((owner.GetProperty("kind").GetString()!, key), out string? uid), $"{Key(item)}: owner {key} is not in the file");
+                Assert.Equal(uid, owner.GetProperty("uid").GetString());
+            }
+        }
+
+        foreach (PodView pod in cluster.Pods)
+        {
+            if (!pod.Element.GetProperty("spec").TryGetProperty("volumes", out JsonElement volumes))
+            {
+                continue;
+            }
+
+            foreach (JsonElement volume in volumes.EnumerateArray())
+            {
+                if (volume.TryGetProperty("persistentVolumeClaim", out JsonElement claim))
+                {
+                    Assert.True(uids.ContainsKey(("PersistentVolumeClaim", pod.Namespace + "/" + claim.GetProperty("claimName").GetString())), $"{pod.Name}: claim missing");
+                }
+            }
+        }
+
+        Dictionary<string, JsonElement> volumesByName = cluster.OfKind("PersistentVolume").ToDictionary(Key);
+        foreach (JsonElement claim in cluster.OfKind("PersistentVolumeClaim"))
+        {
+            JsonElement volume = volumesByName[claim.GetProperty("spec").GetProperty("volumeName").GetString()!];
+            Assert.Equal(claim.GetProperty("metadata").GetProperty("uid").GetString(), volume.GetProperty("spec").GetProperty("claimRef").GetProperty("uid").GetString());
+        }
+
+        foreach (JsonElement hpa in cluster.OfKind("HorizontalPodAutoscaler"))
+        {
+            JsonElement target = hpa.GetProperty("spec").GetProperty("scaleTargetRef");
+            Assert.True(uids.ContainsKey((target.GetProperty("kind").GetString()!, hpa.GetProperty("metadata").GetProperty("namespace").GetString() + "/" + target.GetProperty("name").GetString())));
+        }
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class KubectlTests
         Assert.True(result.ExitCode == 0, result.ToString());
         var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s*$", lines[0]);
-        Assert.Equal(341, lines.Length);
+        Assert.Equal(346, lines.Length);
         Assert.Contains(lines, l => l.Contains("adhoc-export", StringComparison.Ordinal) && l.Contains("Completed", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("report-generator", StringComparison.Ordinal) && l.Contains("Pending", StringComparison.Ordinal));
         Assert.Equal(4, server.Journal.Find("GET", "/api/v1/pods").Count);

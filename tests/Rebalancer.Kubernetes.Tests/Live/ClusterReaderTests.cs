@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Rebalancer.Core.Model;
+using Rebalancer.Core.Model.Inventory;
 using Rebalancer.Kubernetes.Live;
 using Rebalancer.Kubernetes.Snapshots;
 using Rebalancer.Testing.ApiServer;
+using Rebalancer.Testing.Builders;
 using static Rebalancer.Kubernetes.Tests.Live.LiveTestKit;
 
 namespace Rebalancer.Kubernetes.Tests.Live;
@@ -193,12 +195,21 @@ public sealed class ClusterReaderTests
         Assert.Equal(live.PriorityClasses.Count, reloaded.PriorityClasses.Count);
         Assert.Equal(live.Pods.HasUsage.Count(h => h), reloaded.Pods.HasUsage.Count(h => h));
         Assert.Equal(live.Pods.Uid, reloaded.Pods.Uid);
+        Assert.Equal(InventoryText.Describe(live), InventoryText.Describe(reloaded));
+        Assert.Equal(InventoryKinds.All, reloaded.Inventory.KindsRead);
 
-        // Three JSON documents: the List (every item names its kind), NodeMetricsList, PodMetricsList.
+        // The List (every item names its kind), an empty typed list per inventory kind that has no objects (so the file
+        // says it was read), then NodeMetricsList and PodMetricsList.
         output.Position = 0;
         var reader = new StreamReader(output);
         string[] documents = (await reader.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(3, documents.Length);
+        string[] empty = [.. documents[1..^2].Select(d => JsonDocument.Parse(d).RootElement).Select(e =>
+        {
+            Assert.Equal(0, e.GetProperty("items").GetArrayLength());
+            return e.GetProperty("kind").GetString()!;
+        })];
+        Assert.All(empty, kind => Assert.EndsWith("List", kind, StringComparison.Ordinal));
+        Assert.DoesNotContain(empty, kind => kind is "DeploymentList" or "ReplicaSetList");
         using JsonDocument list = JsonDocument.Parse(documents[0]);
         Assert.Equal("List", list.RootElement.GetProperty("kind").GetString());
         Assert.All(list.RootElement.GetProperty("items").EnumerateArray(), item =>
@@ -206,7 +217,7 @@ public sealed class ClusterReaderTests
             Assert.False(string.IsNullOrEmpty(item.GetProperty("kind").GetString()));
             Assert.False(string.IsNullOrEmpty(item.GetProperty("apiVersion").GetString()));
         });
-        Assert.Equal("NodeMetricsList", JsonDocument.Parse(documents[1]).RootElement.GetProperty("kind").GetString());
-        Assert.Equal("PodMetricsList", JsonDocument.Parse(documents[2]).RootElement.GetProperty("kind").GetString());
+        Assert.Equal("NodeMetricsList", JsonDocument.Parse(documents[^2]).RootElement.GetProperty("kind").GetString());
+        Assert.Equal("PodMetricsList", JsonDocument.Parse(documents[^1]).RootElement.GetProperty("kind").GetString());
     }
 }

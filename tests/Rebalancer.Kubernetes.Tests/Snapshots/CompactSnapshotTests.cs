@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Reflection;
 using Rebalancer.Core.Model;
+using Rebalancer.Core.Model.Inventory;
 using Rebalancer.Kubernetes.Snapshots;
 using Rebalancer.Kubernetes.Snapshots.Compact;
 using Rebalancer.Testing.Synthetic;
@@ -73,7 +74,11 @@ public sealed class CompactSnapshotTests
         """{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"default","labels":{"team":"a"}}}""",
         """{"apiVersion":"scheduling.k8s.io/v1","kind":"PriorityClass","metadata":{"name":"high"},"value":1000,"globalDefault":true}""",
         """{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"web-data","namespace":"default"},"spec":{"storageClassName":"gp3"}}""",
-        """{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"skipped","namespace":"default"}}""")));
+        """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"skipped","namespace":"default"}}""",
+        """{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop","labels":{"team":"shop"},"annotations":{"owner":"shop-team"}}}""",
+        Pod("web-abc-1", ns: "shop", metadata: ""","ownerReferences":[{"kind":"ReplicaSet","name":"web-abc","uid":"rs-web-abc","controller":true}]"""),
+        Pod("db-0", ns: "shop", metadata: ""","ownerReferences":[{"kind":"StatefulSet","name":"db","uid":"sts-db","controller":true}]""",
+            spec: ""","volumes":[{"name":"data","persistentVolumeClaim":{"claimName":"data-db-0"}}]""")) + List(InventoryFixtures.All)));
 
     public static TheoryData<string> Snapshots => ["edge cases", "demo", "synthetic"];
 
@@ -247,16 +252,56 @@ public sealed class CompactSnapshotTests
         Assert.Contains("data follows the end", e.Message);
     }
 
-    [Fact]
-    public void Another_format_version_is_refused_with_what_to_do()
+    [Theory]
+    [InlineData(99)]
+    [InlineData(0)]
+    public void Another_format_version_is_refused_with_what_to_do(int version)
     {
         byte[] bytes = Write(EdgeCases.Value);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 99);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
 
         var e = Assert.Throws<SnapshotFormatException>(() => SnapshotLoader.Load(new MemoryStream(bytes), "old.rbsnap"));
 
-        Assert.Equal("old.rbsnap: compact snapshot, version: format version 99 is not the version this rebalancer reads (2); "
-            + "write the snapshot again with this version ('rebalancer snapshot --from FILE.json --format compact') (value '99')", e.Message);
+        Assert.Equal($"old.rbsnap: compact snapshot, version: format version {version} is not a version this rebalancer reads (1 to {CompactSnapshot.FormatVersion}); "
+            + $"write the snapshot again with this version ('rebalancer snapshot --from FILE.json --format compact') (value '{version}')", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Snapshots))]
+    public void A_version_1_file_loads_with_what_that_version_held(string name)
+    {
+        // Version 1 had no inventory (only claims' storage classes), no namespace annotations and no last terminated
+        // reasons; everything else reads back as written.
+        ClusterSnapshot s = Get(name).Snapshot;
+        using var stream = new MemoryStream();
+        CompactSnapshot.Write(stream, s, CompactSnapshot.ProvenanceOf(s, Get(name).Warnings), version: 1);
+        byte[] bytes = stream.ToArray();
+        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)));
+
+        SnapshotLoadResult loaded = SnapshotLoader.Load(new MemoryStream(bytes), "old.rbsnap");
+        ClusterSnapshot read = loaded.Snapshot;
+        Assert.Contains(loaded.Warnings, w => w.StartsWith("compact snapshot of format version 1: it holds no inventory objects", StringComparison.Ordinal));
+
+        Assert.Equal(s.Nodes.Name, read.Nodes.Name);
+        Assert.Equal(s.Nodes.Allocatable, read.Nodes.Allocatable);
+        Assert.True(s.Pods.Name.Bytes.SequenceEqual(read.Pods.Name.Bytes));
+        Assert.Equal(s.Pods.Requests, read.Pods.Requests);
+        Assert.Equal(s.Pods.Node, read.Pods.Node);
+        Assert.Equal(s.Pods.ContainerStatuses.Select(c => c with { LastTerminatedReason = 0 }), read.Pods.ContainerStatuses);
+        Assert.Equal(s.Pdbs.Count, read.Pdbs.Count);
+        Assert.Equal(s.PvcStorageClasses.OrderBy(p => p.Key), read.PvcStorageClasses.OrderBy(p => p.Key));
+        Assert.Equal(s.Inventory.PersistentVolumeClaims.Select(c => (c.Meta.Namespace, c.Meta.Name)),
+            read.Inventory.PersistentVolumeClaims.Select(c => (c.Meta.Namespace, c.Meta.Name)));
+        Assert.Empty(read.Inventory.Deployments);
+        Assert.Empty(read.Inventory.Jobs);
+        Assert.Equal(s.Inventory.PersistentVolumeClaims.Count > 0 ? InventoryKinds.PersistentVolumeClaims : InventoryKinds.None, read.Inventory.KindsRead);
+        Assert.Empty(read.Namespaces.Annotations.Keys);
+        Assert.All(read.ConstraintSets, c => Assert.Empty(c.PreferredPodAffinity));
+        for (int p = 0; p < read.Pods.Count; p++)
+        {
+            long cpu = s.Pods.Requests[(p * s.Resources.Count) + ResourceCatalog.Cpu];
+            Assert.Equal(cpu == 0 ? PodResources.DefaultMilliCpuRequest : cpu, read.Pods.NonZeroCpuMilli[p]);
+        }
     }
 
     [Fact]
@@ -285,8 +330,52 @@ public sealed class CompactSnapshotTests
         { "pod phase", s => WithPods(s, p => Replace(p, nameof(PodTable.Phase), Poke(p.Phase, 0, (PodPhase)9))), "pods.phase[0]: not a PodPhase value" },
         { "pod flags", s => WithPods(s, p => Replace(p, nameof(PodTable.Flags), Poke(p.Flags, 0, (PodFlags)(1u << 30)))), "pods.flags: undefined flag bits" },
         { "owner uid", s => WithPods(s, p => Replace(p, nameof(PodTable.Owners), Poke(p.Owners, 0, p.Owners[0] with { Uid = -1 }))), "pods.owners[0].uid: not a string id" },
-        { "column length", s => WithPods(s, p => Replace(p, nameof(PodTable.Priority), p.Priority[1..])), "pods.priority: has 2 items where 3 were expected" },
+        { "column length", s => WithPods(s, p => Replace(p, nameof(PodTable.Priority), p.Priority[1..])), "pods.priority: has 4 items where 5 were expected" },
+        { "inventory order", s => WithInventory(s, i => Copy(i, claims: [.. i.PersistentVolumeClaims.Reverse()])),
+            "inventory.persistentVolumeClaims[1].metadata.name: out of order or a duplicate" },
+        { "inventory string id", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Meta = i.Deployments[0].Meta with { Uid = 1 << 20 } }])),
+            "inventory.deployments[0].metadata.uid: not a string id" },
+        { "inventory owner id", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Meta = i.Deployments[0].Meta with { Owners = [new OwnerRef(1, -5, 0, true)] } }])),
+            "inventory.deployments[0].metadata.ownerReferences[0].name: not a string id" },
+        { "inventory namespace", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Meta = i.Deployments[0].Meta with { Namespace = 0 } }])),
+            "inventory.deployments[0].metadata.namespace: a namespaced object without a namespace" },
+        { "negative replicas", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Replicas = -1 }])),
+            "inventory.deployments[0].spec.replicas: is negative; it counts, so it is 0 or more" },
+        { "container resource", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Template = i.Deployments[0].Template with
+            {
+                Containers = [i.Deployments[0].Template.Containers[0] with { Requests = [new ResourceAmount(99, 1)] }],
+            }
+        }])), "inventory.deployments[0].spec.template.containers[0].resources.requests[0]: not a resource index" },
+        { "hpa replicas", s => WithInventory(s, i => Copy(i, hpas: [i.HorizontalPodAutoscalers[0] with { MaxReplicas = 0 }, i.HorizontalPodAutoscalers[1]])),
+            "inventory.horizontalPodAutoscalers[0].spec.maxReplicas: must be at least 1" },
+        { "hpa metric enum", s => WithInventory(s, i => Copy(i, hpas: [i.HorizontalPodAutoscalers[0], i.HorizontalPodAutoscalers[1] with
+            {
+                ResourceMetrics = [i.HorizontalPodAutoscalers[1].ResourceMetrics[0] with { Target = (HpaTargetType)7 }],
+            }])), "inventory.horizontalPodAutoscalers[1].spec.metrics[0].target: not a HpaTargetType value" },
+        { "volume phase", s => WithInventory(s, i => Copy(i, volumes: [i.PersistentVolumes[0] with { Phase = (VolumePhase)9 }, i.PersistentVolumes[1]])),
+            "inventory.persistentVolumes[0].status.phase: not a VolumePhase value" },
+        { "quota amount", s => WithInventory(s, i => Copy(i, quotas: [i.ResourceQuotas[0] with { Used = [i.ResourceQuotas[0].Hard[0] with { Amount = -3 }] }])),
+            "is negative; resource amounts are 0 or more (value '-3')" },
+        { "template total", s => WithInventory(s, i => Copy(i, deployments: [i.Deployments[0] with { Replicas = 1 << 20, Template = i.Deployments[0].Template with
+            {
+                Containers = [i.Deployments[0].Template.Containers[0] with { Requests = [new ResourceAmount(ResourceCatalog.Memory, 1L << 43)] }],
+            }
+        }])), "Containers[0].resources.requests: the Deployments' template requests times their pods of memory add up to more than" },
+        { "quota scale", s => WithInventory(s, i => Copy(i, quotas: [i.ResourceQuotas[0] with { Hard = [i.ResourceQuotas[0].Hard[0] with { Scale = 7 }] }])),
+            "is stored at scale 0 or 3 (milli) (value '7')" },
+        { "kinds read", s => WithInventory(s, i => new ClusterInventory((InventoryKinds)(1 << 20), [.. i.Deployments], [.. i.ReplicaSets], [.. i.StatefulSets],
+            [.. i.DaemonSets], [.. i.Jobs], [.. i.CronJobs], [.. i.HorizontalPodAutoscalers], [.. i.PersistentVolumes], [.. i.PersistentVolumeClaims],
+            [.. i.LimitRanges], [.. i.ResourceQuotas])), "inventory.kindsRead: undefined flag bits" },
     };
+
+    private static ClusterSnapshot WithInventory(ClusterSnapshot s, Func<ClusterInventory, ClusterInventory> change) =>
+        ClusterSnapshot.FromTables(s.Strings, s.Resources, s.Nodes, s.Pods, s.Pdbs, s.Namespaces, s.PriorityClasses, change(s.Inventory), s.ConstraintSets);
+
+    private static ClusterInventory Copy(ClusterInventory i, WorkloadObject[]? deployments = null, HorizontalPodAutoscalerObject[]? hpas = null,
+        PersistentVolumeObject[]? volumes = null, PersistentVolumeClaimObject[]? claims = null, ResourceQuotaObject[]? quotas = null) =>
+        new(i.KindsRead, deployments ?? [.. i.Deployments], [.. i.ReplicaSets], [.. i.StatefulSets], [.. i.DaemonSets], [.. i.Jobs], [.. i.CronJobs],
+            hpas ?? [.. i.HorizontalPodAutoscalers], volumes ?? [.. i.PersistentVolumes], claims ?? [.. i.PersistentVolumeClaims], [.. i.LimitRanges],
+            quotas ?? [.. i.ResourceQuotas]);
 
     [Theory]
     [MemberData(nameof(Invalid))]

@@ -114,7 +114,7 @@ public class CompactSnapshotValueRulesTests
         {
             "duplicate Namespace",
             s => ClusterSnapshot.FromTables(s.Strings, s.Resources, s.Nodes, s.Pods, s.Pdbs,
-                new NamespaceTable([s.Namespaces.Name[0], s.Namespaces.Name[0]], s.Namespaces.Labels), s.PriorityClasses, s.PvcStorageClasses, s.ConstraintSets),
+                new NamespaceTable([s.Namespaces.Name[0], s.Namespaces.Name[0]], s.Namespaces.Labels), s.PriorityClasses, s.Inventory, s.ConstraintSets),
             "compact snapshot, namespaces[1].name: a second Namespace 'default' (the first is namespaces[0]); each appears once"
         },
     };
@@ -162,7 +162,7 @@ public class CompactSnapshotValueRulesTests
         NodeTable n = s.Nodes;
         var nodes = new NodeTable(n.ResourceCount, names ?? n.Name, n.Flags, n.CreationTime, n.Labels, n.Annotations, n.TaintStart, n.Taints,
             allocatable ?? n.Allocatable, usageCpu ?? n.UsageCpuMilli, n.UsageMemory, usageCpu is null ? n.HasUsage : [true, true]);
-        return ClusterSnapshot.FromTables(s.Strings, s.Resources, nodes, s.Pods, s.Pdbs, s.Namespaces, s.PriorityClasses, s.PvcStorageClasses, s.ConstraintSets);
+        return ClusterSnapshot.FromTables(s.Strings, s.Resources, nodes, s.Pods, s.Pdbs, s.Namespaces, s.PriorityClasses, s.Inventory, s.ConstraintSets);
     }
 
     /// <summary>Copies of the PodDisruptionBudgets, every one changed by <paramref name="change"/> (the fixture's records are shared).</summary>
@@ -185,6 +185,6 @@ public class CompactSnapshotValueRulesTests
             pdbs.Add(copy);
         }
 
-        return ClusterSnapshot.FromTables(s.Strings, s.Resources, s.Nodes, s.Pods, pdbs, s.Namespaces, s.PriorityClasses, s.PvcStorageClasses, s.ConstraintSets);
+        return ClusterSnapshot.FromTables(s.Strings, s.Resources, s.Nodes, s.Pods, pdbs, s.Namespaces, s.PriorityClasses, s.Inventory, s.ConstraintSets);
     }
 }

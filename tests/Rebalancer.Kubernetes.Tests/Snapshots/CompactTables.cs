@@ -15,7 +15,7 @@ internal static class CompactTables
 
     public static ClusterSnapshot WithPods(ClusterSnapshot s, Func<PodTable, PodTable> change) =>
         ClusterSnapshot.FromTables(s.Strings, s.Resources, s.Nodes, change(s.Pods), s.Pdbs, s.Namespaces, s.PriorityClasses,
-            s.PvcStorageClasses, s.ConstraintSets);
+            s.Inventory, s.ConstraintSets);
 
     /// <summary>A copy of <paramref name="pods"/> with one column replaced (the table's columns are init-only).</summary>
     public static PodTable Replace(PodTable pods, string column, object value)

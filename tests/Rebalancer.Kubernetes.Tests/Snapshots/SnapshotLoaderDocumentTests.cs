@@ -224,15 +224,15 @@ public class SnapshotLoaderDocumentTests
     {
         string json = List(
             Web1,
-            """{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"a"},"spec":{"template":{"spec":{"containers":[{"name":"x"}]}}}}""",
-            """{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"b"},"status":{"nested":[[[{"deep":[1,2,{"x":null}]}]]]}}""",
+            """{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{"name":"a"},"data":{"spec":{"template":{"spec":{"containers":[{"name":"x"}]}}}}}""",
+            """{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{"name":"b"},"status":{"nested":[[[{"deep":[1,2,{"x":null}]}]]]}}""",
             """{"apiVersion":"v1","kind":"Service","metadata":{"name":"svc"}}""") + """{"kind":"Event","metadata":{"name":"e"}}""";
         SnapshotLoadResult result = Load(json);
 
         Assert.Equal(
-            [$"{Source}: skipped 1 object of unsupported kind Event", $"{Source}: skipped 2 objects of unsupported kind ReplicaSet", $"{Source}: skipped 1 object of unsupported kind Service"],
+            [$"{Source}: skipped 2 objects of unsupported kind ControllerRevision", $"{Source}: skipped 1 object of unsupported kind Event", $"{Source}: skipped 1 object of unsupported kind Service"],
             result.Warnings);
-        Assert.Equal(2, result.Statistics.SkippedByKind["ReplicaSet"]);
+        Assert.Equal(2, result.Statistics.SkippedByKind["ControllerRevision"]);
         Assert.Equal(1, result.Statistics.Objects);
         Assert.Single(result.Snapshot.Pods.Name);
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Rebalancer.Core.Model;
 using Rebalancer.Kubernetes.Snapshots;
+using Rebalancer.Testing.Builders;
 
 namespace Rebalancer.Kubernetes.Tests.Snapshots;
 
@@ -141,6 +142,7 @@ internal static class SnapshotTestKit
             text.Append("pvc ").Append(Str(ns)).Append('/').Append(Str(name)).Append(' ').Append(Str(storageClass)).AppendLine();
         }
 
+        text.Append(InventoryText.Describe(s));
         text.Append("warnings ").AppendJoin(" | ", result.Warnings).AppendLine();
         text.Append("stats ").Append(result.Statistics.Documents).Append(' ')
             .AppendJoin(",", result.Statistics.ObjectsByKind.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => $"{pair.Key}={pair.Value}"))

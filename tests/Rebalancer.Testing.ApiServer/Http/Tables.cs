@@ -6,8 +6,9 @@ using Rebalancer.Testing.ApiServer.Model;
 namespace Rebalancer.Testing.ApiServer.Http;
 
 /// <summary>Server-side printing (<c>meta.k8s.io/v1 Table</c>) for kubectl's human-readable output, following
-/// <c>pkg/printers/internalversion/printers.go</c> for pods, nodes, PDBs and namespaces; other resources get Name / Created At.</summary>
-internal static class Tables
+/// <c>pkg/printers/internalversion/printers.go</c> for pods, nodes, PDBs, namespaces and the workload and inventory kinds
+/// (Tables.Inventory.cs); other resources get Name / Created At.</summary>
+internal static partial class Tables
 {
     public const string ContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
@@ -49,6 +50,11 @@ internal static class Tables
 
     private static IReadOnlyList<Column> ColumnsFor(ResourceType type)
     {
+        if (InventoryColumns(type) is { } inventory)
+        {
+            return inventory;
+        }
+
         if (type == ResourceCatalog.Pods)
         {
             return
@@ -207,6 +213,11 @@ internal static class Tables
     {
         string name = obj.Str("metadata", "name") ?? "";
         string age = Age(obj.Str("metadata", "creationTimestamp"), now);
+        if (InventoryCells(type, obj, name, age, now) is { } inventory)
+        {
+            return inventory;
+        }
+
         if (type == ResourceCatalog.Pods)
         {
             return PodCells(obj, name, age, now);

@@ -243,6 +243,48 @@ internal static class ResourceCatalog
         ShortNames = ["rc"], Categories = ["all"], HasStatusSubresource = true, HasGeneration = true,
     };
 
+    // ---- The inventory kinds Rebalancer lists besides pods and nodes (batch/v1, autoscaling/v2, core storage and policy
+    // objects); the apps/v1 workloads are above. One block, so other additions stay apart.
+    public static readonly ResourceType Jobs = new("batch", "v1", "jobs", "job", "Job", namespaced: true)
+    {
+        Categories = ["all"], HasStatusSubresource = true, HasGeneration = true,
+        FieldLabels = new Dictionary<string, Func<JsonElement, string>> { ["status.successful"] = o => (o.Long("status", "succeeded") ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+    };
+
+    public static readonly ResourceType CronJobs = new("batch", "v1", "cronjobs", "cronjob", "CronJob", namespaced: true)
+    {
+        ShortNames = ["cj"], Categories = ["all"], HasStatusSubresource = true, HasGeneration = true,
+    };
+
+    public static readonly ResourceType HorizontalPodAutoscalers = new("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", namespaced: true)
+    {
+        ShortNames = ["hpa"], Categories = ["all"], HasStatusSubresource = true, HasGeneration = true,
+    };
+
+    public static readonly ResourceType PersistentVolumes = new("", "v1", "persistentvolumes", "persistentvolume", "PersistentVolume", namespaced: false)
+    {
+        ShortNames = ["pv"], HasStatusSubresource = true,
+    };
+
+    public static readonly ResourceType PersistentVolumeClaims = new("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", namespaced: true)
+    {
+        ShortNames = ["pvc"], HasStatusSubresource = true,
+    };
+
+    public static readonly ResourceType LimitRanges = new("", "v1", "limitranges", "limitrange", "LimitRange", namespaced: true)
+    {
+        ShortNames = ["limits"],
+    };
+
+    public static readonly ResourceType ResourceQuotas = new("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", namespaced: true)
+    {
+        ShortNames = ["quota"], HasStatusSubresource = true,
+    };
+
+    private static readonly ResourceType[] InventoryKinds = [Jobs, CronJobs, HorizontalPodAutoscalers, PersistentVolumes, PersistentVolumeClaims, LimitRanges, ResourceQuotas];
+
+    // ---- end of the inventory kinds
+
     public static readonly ResourceType NodeMetrics = new("metrics.k8s.io", "v1beta1", "nodes", "", "NodeMetrics", namespaced: false)
     {
         Verbs = ["get", "list"], Versioned = false, ReadOnly = true,
@@ -257,13 +299,14 @@ internal static class ResourceCatalog
     [
         Namespaces, Nodes, Pods, Secrets, Events, ReplicationControllers, EventsV1, PodDisruptionBudgets, PriorityClasses,
         Deployments, ReplicaSets, StatefulSets, DaemonSets, NodeMetrics, PodMetrics,
-        Leases,
+        Leases, .. InventoryKinds,
     ];
 
     /// <summary>Groups in discovery order with their single served version.</summary>
     public static readonly IReadOnlyList<(string Group, string Version)> Groups =
     [
-        ("apps", "v1"), ("events.k8s.io", "v1"), ("policy", "v1"), ("scheduling.k8s.io", "v1"), ("coordination.k8s.io", "v1"), ("metrics.k8s.io", "v1beta1"),
+        ("apps", "v1"), ("events.k8s.io", "v1"), ("autoscaling", "v2"), ("batch", "v1"), ("policy", "v1"), ("scheduling.k8s.io", "v1"),
+        ("coordination.k8s.io", "v1"), ("metrics.k8s.io", "v1beta1"),
     ];
 
     public static ResourceType? ByGroupVersionPlural(string group, string version, string plural) =>

@@ -113,6 +113,9 @@ internal static class Catalog
         new("aws-load-balancer-controller", 2, [new ContainerSpec { Name = "aws-load-balancer-controller", Image = "public.ecr.aws/eks/aws-load-balancer-controller:v2.9.2", CpuMilli = 100, MemoryBytes = 128 * Mi, CpuLimitMilli = 200, MemoryLimitBytes = 500 * Mi, Port = 9443 }], AntiAffinity.Preferred, false),
     ];
 
+    /// <summary>What teams' CronJobs do (their names, after the namespace).</summary>
+    public static readonly string[] CronJobNames = ["report", "cleanup", "sync", "backup", "export", "digest"];
+
     /// <summary>The images a node has pulled (status.images), for realism.</summary>
     public static readonly (string Name, long Size)[] NodeImages =
     [

@@ -12,6 +12,8 @@ internal sealed class ClusterAssembler
 
     private readonly Random _rng;
     private readonly Random _ids;
+    private readonly Random _inventory;
+    private readonly Random _lateIds;
     private readonly ClusterModel _model;
     private readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _podNames = new(StringComparer.Ordinal);
@@ -28,6 +30,8 @@ internal sealed class ClusterAssembler
     {
         _rng = new Random(options.Seed);
         _ids = new Random(unchecked((options.Seed * 7919) + 104_729));
+        _inventory = new Random(unchecked((options.Seed * 9973) + 7));
+        _lateIds = new Random(unchecked((options.Seed * 9967) + 3));
         string[] zones = new string[options.Zones];
         for (int z = 0; z < zones.Length; z++)
         {
@@ -45,6 +49,15 @@ internal sealed class ClusterAssembler
 
     /// <summary>The generator of identifiers (uids, hashes, name suffixes).</summary>
     public Random Ids => _ids;
+
+    /// <summary>
+    /// The generator of the inventory's choices (HPAs, quotas, CronJobs, revisions, volume sizes): a stream of its own,
+    /// so adding inventory leaves the nodes, pods and their placement exactly as they were.
+    /// </summary>
+    public Random InventoryRng => _inventory;
+
+    /// <summary>Identifiers of workloads added after the original ones (the demo's Jobs): <see cref="AddWorkload"/>'s <c>ids</c>.</summary>
+    public Random LateIds => _lateIds;
 
     public NodeSpec AddNode(int pool, int zone, bool spot, int ageSeconds)
     {
@@ -149,14 +162,17 @@ internal sealed class ClusterAssembler
 
     public int FindNamespace(string name) => _model.Namespaces.FindIndex(n => n.Name == name);
 
-    public WorkloadSpec AddWorkload(WorkloadSpec workload)
+    public WorkloadSpec AddWorkload(WorkloadSpec workload, Random? ids = null)
     {
-        workload.OwnerUid = RandomIds.Uid(_ids);
+        // Workloads added after the ones that were there before (a file's Jobs) draw from their own generator, so the
+        // ids, hashes and pod names of the others stay what they were.
+        ids ??= _ids;
+        workload.OwnerUid = RandomIds.Uid(ids);
         // pod-template-hash (Deployments) or controller-revision-hash (StatefulSets, DaemonSets).
-        workload.TemplateHash = workload.Kind == WorkloadKind.Bare ? string.Empty : RandomIds.Suffix(_ids, 10);
+        workload.TemplateHash = workload.Kind is WorkloadKind.Bare or WorkloadKind.Job ? string.Empty : RandomIds.Suffix(ids, 10);
         if (workload.Pdb is not null)
         {
-            workload.Pdb.Uid = RandomIds.Uid(_ids);
+            workload.Pdb.Uid = RandomIds.Uid(ids);
         }
 
         _model.Workloads.Add(workload);
@@ -431,7 +447,7 @@ internal sealed class ClusterAssembler
         for (int i = 0; i < w.Replicas; i++)
         {
             int node = -1;
-            if (w.Kind == WorkloadKind.Bare && w.BareState is PodState.Pending)
+            if (w.RunsToCompletion && w.BareState is PodState.Pending)
             {
                 AddPod(index, w, i, -1);
                 continue;
@@ -517,7 +533,7 @@ internal sealed class ClusterAssembler
         {
             state = PodState.Pending;
         }
-        else if (w.Kind == WorkloadKind.Bare)
+        else if (w.RunsToCompletion)
         {
             state = w.BareState;
         }

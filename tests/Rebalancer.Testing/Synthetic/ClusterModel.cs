@@ -116,6 +116,9 @@ internal enum WorkloadKind : byte
     StatefulSet,
     DaemonSet,
     Bare,
+
+    /// <summary>A batch/v1 Job (owned by <see cref="WorkloadSpec.CronJob"/> when set); its pods run to completion.</summary>
+    Job,
 }
 
 internal enum AntiAffinity : byte
@@ -245,7 +248,26 @@ internal sealed class WorkloadSpec
     /// <summary>For the demo: pods of this workload that are in CrashLoopBackOff (by ordinal).</summary>
     public int CrashLoopPods { get; set; }
 
+    /// <summary>The pods' state for bare pods and Jobs (Succeeded, Failed…).</summary>
     public PodState BareState { get; set; } = PodState.Running;
+
+    /// <summary>A Job's CronJob (name of a <see cref="CronJobSpec"/>); null for a Job created by hand.</summary>
+    public string? CronJob { get; set; }
+
+    /// <summary>A Job's <c>spec.ttlSecondsAfterFinished</c>.</summary>
+    public int? TtlSecondsAfterFinished { get; set; }
+
+    /// <summary>How long a Job ran, seconds, from its start to its Complete or Failed condition.</summary>
+    public int RunSeconds { get; set; } = 60;
+
+    /// <summary>Old ReplicaSets (revision history, scaled to zero) a Deployment keeps besides its current one.</summary>
+    public int OldRevisions { get; set; }
+
+    /// <summary>Size of each StatefulSet pod's PersistentVolumeClaim (<c>data-&lt;pod&gt;</c>), GiB.</summary>
+    public int StorageGi { get; set; } = 20;
+
+    /// <summary>Bare pods and Jobs: restartPolicy Never, no probes, a state of their own.</summary>
+    public bool RunsToCompletion => Kind is WorkloadKind.Bare or WorkloadKind.Job;
 
     // Computed by ClusterModel.Seal.
     public long[] Requests { get; } = new long[Dim.Count];
@@ -259,6 +281,7 @@ internal sealed class WorkloadSpec
         WorkloadKind.Deployment => "ReplicaSet",
         WorkloadKind.StatefulSet => "StatefulSet",
         WorkloadKind.DaemonSet => "DaemonSet",
+        WorkloadKind.Job => "Job",
         _ => string.Empty,
     };
 }
@@ -290,6 +313,54 @@ internal sealed class NamespaceSpec
 
 internal sealed record PriorityClassSpec(string Name, int Value, bool GlobalDefault, string Description);
 
+/// <summary>A batch/v1 CronJob; its Jobs are <see cref="WorkloadKind.Job"/> workloads naming it.</summary>
+internal sealed class CronJobSpec
+{
+    public required int Namespace { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Schedule { get; init; }
+
+    public bool Suspend { get; init; }
+
+    public int? SuccessfulJobsHistoryLimit { get; init; }
+
+    /// <summary>The jobTemplate's ttlSecondsAfterFinished: its Jobs are deleted that long after they finish.</summary>
+    public int? JobTtlSecondsAfterFinished { get; init; }
+
+    public int AgeSeconds { get; init; }
+
+    /// <summary>Seconds before the snapshot of the last scheduled run; null when it never ran.</summary>
+    public int? LastScheduleAgo { get; init; }
+
+    public required ContainerSpec Container { get; init; }
+
+    public string Uid { get; set; } = string.Empty;
+}
+
+/// <summary>An autoscaling/v2 HPA over a Deployment or StatefulSet workload.</summary>
+internal sealed record HpaSpec(int Workload, int MinReplicas, int MaxReplicas, int CpuUtilization, long MemoryAverageBytes = 0, string? Container = null);
+
+/// <summary>A claim and its volume beyond the StatefulSets' own (leftovers for the findings).</summary>
+internal sealed record ExtraVolumeSpec(int Namespace, string Claim, int SizeGi, bool ClaimExists, string PhaseOfVolume, int PhaseAgeSeconds, string ReclaimPolicy);
+
+/// <summary>The inventory beyond what the workloads imply: CronJobs, HPAs, LimitRanges, ResourceQuotas, extra volumes.</summary>
+internal sealed class InventorySpec
+{
+    public List<CronJobSpec> CronJobs { get; } = [];
+
+    public List<HpaSpec> Hpas { get; } = [];
+
+    /// <summary>Namespaces with a LimitRange <c>defaults</c> (container default and default request).</summary>
+    public List<int> LimitRanges { get; } = [];
+
+    /// <summary>Namespaces with a ResourceQuota <c>compute</c>; its hard limits are this multiple of what the namespace requests.</summary>
+    public List<(int Namespace, double Headroom)> Quotas { get; } = [];
+
+    public List<ExtraVolumeSpec> Volumes { get; } = [];
+}
+
 /// <summary>The whole plan, ready for <see cref="KubectlJsonWriter"/>.</summary>
 internal sealed class ClusterModel
 {
@@ -309,6 +380,8 @@ internal sealed class ClusterModel
     public List<PriorityClassSpec> PriorityClasses { get; } = [];
 
     public List<WorkloadSpec> Workloads { get; } = [];
+
+    public InventorySpec Inventory { get; } = new();
 
     public PodSlot[] Pods { get; set; } = [];
 

@@ -308,6 +308,7 @@ public static class DemoCluster
         Deploy(a, analytics, "dashboards", 2, 250, 512, null);
         Bare(a, analytics, "adhoc-export", "docker.io/library/postgres:16", PodState.Succeeded);
 
+        AddInventory(a, shop, payments, search, data, analytics);
         foreach (WorkloadSpec w in m.Workloads)
         {
             w.Priority = SyntheticClusterGenerator.PriorityOf(m, w.PriorityClass);
@@ -315,6 +316,95 @@ public static class DemoCluster
 
         a.Place();
         return a.Seal();
+    }
+
+    /// <summary>
+    /// What the pods imply beyond themselves (Deployments and their ReplicaSets, with some old revisions; StatefulSets with
+    /// their claims and volumes; DaemonSets), and the housekeeping objects an operator has: HPAs, CronJobs and their Jobs,
+    /// LimitRanges and ResourceQuotas in some team namespaces, a leftover volume and an unused claim. Everything here draws
+    /// from the assembler's inventory and late-id generators and the Jobs come last, so the pods that were in the demo
+    /// before keep their names, uids, nodes and usage, and the demo plan its evictions.
+    /// </summary>
+    private static void AddInventory(ClusterAssembler a, int shop, int payments, int search, int data, int analytics)
+    {
+        ClusterModel m = a.Model;
+        Random rng = a.InventoryRng;
+        WorkloadSpec Workload(string name) => m.Workloads.Single(w => w.Name == name);
+        int Index(string name) => m.Workloads.FindIndex(w => w.Name == name);
+        foreach (WorkloadSpec w in m.Workloads.Where(w => w.Kind == WorkloadKind.Deployment))
+        {
+            w.OldRevisions = rng.Next(3);
+        }
+
+        foreach ((string name, int gi) in new[] { ("prometheus-k8s", 100), ("alertmanager-main", 10), ("elasticsearch", 200), ("session-store", 8), ("postgres", 50), ("kafka", 100), ("zookeeper", 10) })
+        {
+            Workload(name).StorageGi = gi;
+        }
+
+        InventorySpec inventory = m.Inventory;
+        inventory.Hpas.Add(new HpaSpec(Index("storefront"), 12, 40, 70));
+        inventory.Hpas.Add(new HpaSpec(Index("catalog-api"), 6, 20, 60, MemoryAverageBytes: 400 * Mi));
+        inventory.Hpas.Add(new HpaSpec(Index("search-api"), 6, 16, 75));
+        inventory.Hpas.Add(new HpaSpec(Index("checkout"), 4, 12, 65, Container: "app"));
+        inventory.LimitRanges.AddRange([shop, payments, search]);
+        inventory.Quotas.AddRange([(shop, 1.5), (payments, 1.3), (data, 1.2)]);
+
+        // A Released volume kept by its Retain policy after its claim went with a scaled-down replica, and a claim no pod mounts.
+        inventory.Volumes.Add(new ExtraVolumeSpec(search, "data-elasticsearch-3", 200, ClaimExists: false, "Released", 40 * 86_400, "Retain"));
+        inventory.Volumes.Add(new ExtraVolumeSpec(analytics, "export-scratch", 500, ClaimExists: true, "Bound", 75 * 86_400, "Delete"));
+
+        var report = new ContainerSpec { Name = "report", Image = $"{Catalog.EcrAccount}/analytics/nightly-report:v3.1.0", CpuMilli = 500, MemoryBytes = 1024 * Mi, MemoryLimitBytes = 1024 * Mi };
+        inventory.CronJobs.Add(new CronJobSpec
+        {
+            Namespace = analytics, Name = "nightly-report", Schedule = "0 2 * * *", SuccessfulJobsHistoryLimit = 3, AgeSeconds = 140 * 86_400,
+            LastScheduleAgo = 7 * 3_600, Container = report,
+        });
+        inventory.CronJobs.Add(new CronJobSpec
+        {
+            Namespace = shop, Name = "cache-warmer", Schedule = "*/30 * * * *", Suspend = true, AgeSeconds = 200 * 86_400, LastScheduleAgo = 41 * 86_400,
+            Container = new ContainerSpec { Name = "warm", Image = $"{Catalog.EcrAccount}/shop/cache-warmer:v1.4.2", CpuMilli = 100, MemoryBytes = 128 * Mi },
+        });
+        inventory.CronJobs.Add(new CronJobSpec
+        {
+            Namespace = payments, Name = "ledger-reconcile", Schedule = "15 * * * *", JobTtlSecondsAfterFinished = 3_600, AgeSeconds = 90 * 86_400,
+            LastScheduleAgo = 45 * 60,
+            Container = new ContainerSpec { Name = "reconcile", Image = $"{Catalog.EcrAccount}/payments/ledger-reconcile:v2.0.7", CpuMilli = 250, MemoryBytes = 256 * Mi },
+        });
+
+        // The nightly report's last three runs (its history limit) with their completed pods; a migration Job finished
+        // weeks ago that nothing cleans up; a failed re-index.
+        long now = m.NowUnix;
+        foreach (int daysAgo in new[] { 2, 1, 0 })
+        {
+            int age = (daysAgo * 86_400) + (7 * 3_600);
+            Job(a, analytics, $"nightly-report-{(now - age) / 60}", report, age, 25 * 60, PodState.Succeeded, "nightly-report", null);
+        }
+
+        Job(a, payments, "db-migrate-v42", new ContainerSpec { Name = "migrate", Image = $"{Catalog.EcrAccount}/payments/db-migrate:v42", CpuMilli = 200, MemoryBytes = 256 * Mi },
+            45 * 86_400, 3 * 60, PodState.Succeeded, null, null);
+        Job(a, search, "reindex-products", new ContainerSpec { Name = "reindex", Image = $"{Catalog.EcrAccount}/search/reindex:v7.2.0", CpuMilli = 1000, MemoryBytes = 2048 * Mi },
+            9 * 86_400, 40 * 60, PodState.Failed, null, 30 * 86_400);
+    }
+
+    private static void Job(ClusterAssembler a, int ns, string name, ContainerSpec container, int ageSeconds, int runSeconds, PodState state, string? cronJob, int? ttl)
+    {
+        var w = new WorkloadSpec
+        {
+            Kind = WorkloadKind.Job,
+            Namespace = ns,
+            Name = name,
+            Replicas = 1,
+            BareState = state,
+            CronJob = cronJob,
+            TtlSecondsAfterFinished = ttl,
+            RunSeconds = runSeconds,
+            Flavor = a.InventoryRng.Next(),
+            ServiceAccount = "default",
+            AgeSeconds = ageSeconds,
+            Version = SyntheticClusterGenerator.Tag(container.Image),
+        };
+        w.Containers.Add(container);
+        a.AddWorkload(w, a.LateIds);
     }
 
     private static int Team(ClusterAssembler a, string name, int ageDays, bool mesh) =>

@@ -11,7 +11,7 @@ namespace Rebalancer.Testing.Synthetic;
 /// <c>kubectl get nodes,pods,pdb,namespaces,priorityclasses</c>, each group sorted as the API server lists it.
 /// Metrics documents follow in metrics-server's own field order, as <c>kubectl get --raw</c> prints them.
 /// </summary>
-internal sealed class KubectlJsonWriter : IDisposable
+internal sealed partial class KubectlJsonWriter : IDisposable
 {
     private const int FlushThreshold = 1 << 20;
 
@@ -30,8 +30,8 @@ internal sealed class KubectlJsonWriter : IDisposable
 
     // Identifiers (both modes) and realism-only noise come from separate generators, so the Realism flag does not
     // change names, uids or placement.
-    private readonly Random _ids;
-    private readonly Random _noise;
+    private Random _ids;
+    private Random _noise;
     private readonly Random _metrics;
     private readonly bool _real;
     private readonly bool _managed;
@@ -53,6 +53,9 @@ internal sealed class KubectlJsonWriter : IDisposable
         _ids = new Random(unchecked((_o.Seed * 31) + 17));
         _noise = new Random(unchecked((_o.Seed * 131) + 71));
         _metrics = new Random(unchecked((_o.Seed * 521) + 3));
+        _jobIds = new Random(unchecked((_o.Seed * 733) + 5));
+        _jobNoise = new Random(unchecked((_o.Seed * 739) + 11));
+        _inventoryIds = new Random(unchecked((_o.Seed * 743) + 13));
         _w = new Utf8JsonWriter(output, new JsonWriterOptions
         {
             Indented = _o.Indented,
@@ -100,6 +103,8 @@ internal sealed class KubectlJsonWriter : IDisposable
         {
             WritePriorityClass(pc);
         }
+
+        WriteInventory();
 
         _w.WriteEndArray();
         _w.WriteString("kind"u8, "List"u8);
@@ -541,8 +546,30 @@ internal sealed class KubectlJsonWriter : IDisposable
 
     private void WritePod(int slot)
     {
+        WorkloadSpec w = _m.Workloads[_m.Pods[slot].Workload];
+        if (w.Kind != WorkloadKind.Job)
+        {
+            WritePod(slot, w);
+            return;
+        }
+
+        // Job pods came later than the rest: they draw from generators of their own, so adding them leaves every other
+        // pod's ids as they were.
+        (Random ids, Random noise) = (_ids, _noise);
+        (_ids, _noise) = (_jobIds, _jobNoise);
+        try
+        {
+            WritePod(slot, w);
+        }
+        finally
+        {
+            (_ids, _noise) = (ids, noise);
+        }
+    }
+
+    private void WritePod(int slot, WorkloadSpec w)
+    {
         ref readonly PodSlot pod = ref _m.Pods[slot];
-        WorkloadSpec w = _m.Workloads[pod.Workload];
         NamespaceSpec ns = _m.Namespaces[w.Namespace];
         NodeSpec? node = pod.Node >= 0 ? _m.Nodes[pod.Node] : null;
         long created = _now - pod.AgeSeconds;
@@ -570,7 +597,7 @@ internal sealed class KubectlJsonWriter : IDisposable
 
         if (realTemplate)
         {
-            if ((w.Flavor & 0x10) != 0 && w.Kind != WorkloadKind.Bare)
+            if ((w.Flavor & 0x10) != 0 && !w.RunsToCompletion)
             {
                 _kv.Add(("prometheus.io/scrape", "true"));
                 _kv.Add(("prometheus.io/port", (w.Kind == WorkloadKind.DaemonSet ? 9100 : 8080).ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -596,7 +623,7 @@ internal sealed class KubectlJsonWriter : IDisposable
         }
 
         Time("creationTimestamp"u8, created);
-        if (w.Kind is WorkloadKind.Deployment or WorkloadKind.DaemonSet)
+        if (w.Kind is WorkloadKind.Deployment or WorkloadKind.DaemonSet or WorkloadKind.Job)
         {
             _w.WriteString("generateName"u8, F($"{w.OwnerName}-"));
         }
@@ -614,7 +641,7 @@ internal sealed class KubectlJsonWriter : IDisposable
         {
             _w.WriteStartArray("ownerReferences"u8);
             _w.WriteStartObject();
-            _w.WriteString("apiVersion"u8, "apps/v1"u8);
+            _w.WriteString("apiVersion"u8, w.Kind == WorkloadKind.Job ? "batch/v1"u8 : "apps/v1"u8);
             _w.WriteBoolean("blockOwnerDeletion"u8, true);
             _w.WriteBoolean("controller"u8, true);
             _w.WriteString("kind"u8, w.OwnerKind);
@@ -673,6 +700,9 @@ internal sealed class KubectlJsonWriter : IDisposable
                 _kv.Add(("app.kubernetes.io/name", w.Name));
                 _kv.Add(("controller-revision-hash", w.TemplateHash[..9]));
                 _kv.Add(("pod-template-generation", "1"));
+                break;
+            case WorkloadKind.Job:
+                JobLabels(w);
                 break;
             default:
                 _kv.Add(("run", w.Name));
@@ -761,7 +791,7 @@ internal sealed class KubectlJsonWriter : IDisposable
             _w.WriteBoolean("hostNetwork"u8, true);
         }
 
-        if (_real && w.Kind == WorkloadKind.StatefulSet)
+        if (_real && w.Kind == WorkloadKind.StatefulSet && !_template)
         {
             _w.WriteString("hostname"u8, pod.Name);
         }
@@ -802,12 +832,17 @@ internal sealed class KubectlJsonWriter : IDisposable
             _w.WriteEndObject();
         }
 
-        if (_real)
+        // Admission sets the priority (and its policy) on pods; templates name only the class.
+        if (_real && !_template)
         {
             _w.WriteString("preemptionPolicy"u8, "PreemptLowerPriority"u8);
         }
 
-        _w.WriteNumber("priority"u8, w.Priority);
+        if (!_template)
+        {
+            _w.WriteNumber("priority"u8, w.Priority);
+        }
+
         if (w.PriorityClass is not null)
         {
             _w.WriteString("priorityClassName"u8, w.PriorityClass);
@@ -815,7 +850,7 @@ internal sealed class KubectlJsonWriter : IDisposable
 
         if (_real)
         {
-            _w.WriteString("restartPolicy"u8, w.Kind == WorkloadKind.Bare ? "Never"u8 : "Always"u8);
+            _w.WriteString("restartPolicy"u8, w.RunsToCompletion ? "Never"u8 : "Always"u8);
             _w.WriteString("schedulerName"u8, "default-scheduler"u8);
             _w.WriteStartObject("securityContext"u8);
             if ((w.Flavor & 0x100) != 0 && w.Kind != WorkloadKind.DaemonSet)
@@ -873,6 +908,12 @@ internal sealed class KubectlJsonWriter : IDisposable
 
     private void Tolerations(WorkloadSpec w, SyntheticNodePool? pool)
     {
+        // A template has only the tolerations it asks for; the two below come from an admission plugin.
+        if (_template && !w.TolerateAll && !w.TolerateCriticalAddons && (pool is null || _m.PoolTaints[w.Pool] is null))
+        {
+            return;
+        }
+
         _w.WriteStartArray("tolerations"u8);
         if (w.TolerateAll)
         {
@@ -913,8 +954,11 @@ internal sealed class KubectlJsonWriter : IDisposable
         }
 
         // Added to every pod by the DefaultTolerationSeconds admission plugin.
-        Toleration("node.kubernetes.io/not-ready"u8, "NoExecute"u8, 300);
-        Toleration("node.kubernetes.io/unreachable"u8, "NoExecute"u8, 300);
+        if (!_template)
+        {
+            Toleration("node.kubernetes.io/not-ready"u8, "NoExecute"u8, 300);
+            Toleration("node.kubernetes.io/unreachable"u8, "NoExecute"u8, 300);
+        }
         _w.WriteEndArray();
     }
 
@@ -934,7 +978,8 @@ internal sealed class KubectlJsonWriter : IDisposable
 
     private void Volumes(WorkloadSpec w, in PodSlot pod)
     {
-        if (!(w.EmptyDir || w.HostPath || w.Pvc || w.Mesh || _real))
+        // A StatefulSet's claim volume and the service account volume are added to pods, not written in templates.
+        if (!(w.EmptyDir || w.HostPath || w.Mesh || (!_template && (w.Pvc || _real))))
         {
             return;
         }
@@ -1007,7 +1052,7 @@ internal sealed class KubectlJsonWriter : IDisposable
             }
         }
 
-        if (w.Pvc)
+        if (w.Pvc && !_template)
         {
             _w.WriteStartObject();
             _w.WriteString("name"u8, "data"u8);
@@ -1017,7 +1062,7 @@ internal sealed class KubectlJsonWriter : IDisposable
             _w.WriteEndObject();
         }
 
-        if (_real)
+        if (_real && !_template)
         {
             _w.WriteStartObject();
             _w.WriteString("name"u8, _apiVolume);
@@ -1245,6 +1290,13 @@ internal sealed class KubectlJsonWriter : IDisposable
 
             _w.WriteString("terminationMessagePath"u8, "/dev/termination-log"u8);
             _w.WriteString("terminationMessagePolicy"u8, "File"u8);
+            bool mounts = !_template || (app && (w.EmptyDir || w.HostPath || w.Pvc)) || (istio && c.Role == ContainerRole.Regular);
+            if (!mounts)
+            {
+                _w.WriteEndObject();
+                return;
+            }
+
             _w.WriteStartArray("volumeMounts"u8);
             if (app)
             {
@@ -1260,11 +1312,15 @@ internal sealed class KubectlJsonWriter : IDisposable
                 Mount("/etc/istio/pod"u8, "istio-podinfo"u8, false);
             }
 
-            _w.WriteStartObject();
-            _w.WriteString("mountPath"u8, "/var/run/secrets/kubernetes.io/serviceaccount"u8);
-            _w.WriteString("name"u8, _apiVolume);
-            _w.WriteBoolean("readOnly"u8, true);
-            _w.WriteEndObject();
+            if (!_template)
+            {
+                _w.WriteStartObject();
+                _w.WriteString("mountPath"u8, "/var/run/secrets/kubernetes.io/serviceaccount"u8);
+                _w.WriteString("name"u8, _apiVolume);
+                _w.WriteBoolean("readOnly"u8, true);
+                _w.WriteEndObject();
+            }
+
             _w.WriteEndArray();
         }
 
@@ -1347,12 +1403,12 @@ internal sealed class KubectlJsonWriter : IDisposable
 
     private static readonly int[] EnvCounts = [0, 1, 1, 2, 2, 3, 4, 5];
 
-    private static int EnvCount(WorkloadSpec w) => w.Kind == WorkloadKind.Bare ? 1 : EnvCounts[w.Flavor & 7];
+    private static int EnvCount(WorkloadSpec w) => w.RunsToCompletion ? 1 : EnvCounts[w.Flavor & 7];
 
     /// <summary>Most workloads have liveness and readiness probes, some only readiness, a few none.</summary>
-    private static bool HasLiveness(WorkloadSpec w) => w.Kind != WorkloadKind.Bare && ((w.Flavor >> 13) & 3) != 0;
+    private static bool HasLiveness(WorkloadSpec w) => !w.RunsToCompletion && ((w.Flavor >> 13) & 3) != 0;
 
-    private static bool HasReadiness(WorkloadSpec w) => w.Kind != WorkloadKind.Bare && ((w.Flavor >> 13) & 3) != 3;
+    private static bool HasReadiness(WorkloadSpec w) => !w.RunsToCompletion && ((w.Flavor >> 13) & 3) != 3;
 
     private void Env(WorkloadSpec w)
     {

@@ -4,14 +4,16 @@ namespace Rebalancer.Testing.Synthetic;
 
 /// <summary>
 /// Writes a seeded synthetic cluster as kubectl prints it: a <c>v1 List</c> of Nodes, Pods, PodDisruptionBudgets,
-/// Namespaces and PriorityClasses (<c>kubectl get nodes,pods,pdb,namespaces,priorityclasses -A -o json</c>), optionally
+/// Namespaces, PriorityClasses and the workload and housekeeping objects (<c>kubectl get nodes,pods,pdb,namespaces,
+/// priorityclasses,deployments,replicasets,statefulsets,daemonsets,jobs,cronjobs,hpa,pv,pvc,limitranges,resourcequotas
+/// -A -o json</c>), optionally
 /// followed by NodeMetricsList and PodMetricsList documents. The JSON is streamed; only a compact plan (a few dozen bytes
 /// per pod) is held in memory, so 150,000 pods take a few seconds. The same options always give the same bytes.
 /// </summary>
 public static class SyntheticClusterGenerator
 {
     /// <summary>Bumped whenever the output for given options changes (benchmark caches key on it).</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     /// <summary>The node label naming a node's pool; tainted-pool workloads select it.</summary>
     public const string PoolLabel = "node-pool";
@@ -113,6 +115,7 @@ public static class SyntheticClusterGenerator
 
         AddApplications(options, a, appPods, teams, nsWords);
         AddBarePods(options, a, teams);
+        AddInventory(a, teams);
 
         a.Place();
         return a.Seal();
@@ -444,6 +447,74 @@ public static class SyntheticClusterGenerator
             }
 
             a.AddWorkload(w);
+        }
+    }
+
+    /// <summary>
+    /// Revision history, volume sizes, HPAs, LimitRanges, ResourceQuotas and CronJobs, drawn from the inventory generator
+    /// so the pods are the same with or without them. CronJobs clean up after themselves (ttlSecondsAfterFinished), so
+    /// they have no Jobs left and add no pods.
+    /// </summary>
+    private static void AddInventory(ClusterAssembler a, int[] teams)
+    {
+        Random rng = a.InventoryRng;
+        ClusterModel m = a.Model;
+        int[] sizes = [10, 20, 50, 100];
+        for (int i = 0; i < m.Workloads.Count; i++)
+        {
+            WorkloadSpec w = m.Workloads[i];
+            switch (w.Kind)
+            {
+                case WorkloadKind.Deployment:
+                    double r = rng.NextDouble();
+                    w.OldRevisions = r < 0.5 ? 0 : r < 0.85 ? 1 : 2;
+                    if (w.Replicas >= 3 && rng.NextDouble() < 0.25)
+                    {
+                        m.Inventory.Hpas.Add(new HpaSpec(i, Math.Max(2, w.Replicas / 2), w.Replicas * 3, 60 + (5 * rng.Next(5)),
+                            MemoryAverageBytes: rng.NextDouble() < 0.2 ? (256L << 20) * (1 + rng.Next(4)) : 0));
+                    }
+
+                    break;
+                case WorkloadKind.StatefulSet:
+                    w.StorageGi = sizes[rng.Next(sizes.Length)];
+                    break;
+            }
+        }
+
+        string[] schedules = ["0 * * * *", "*/15 * * * *", "30 2 * * *", "0 6 * * 1", "5 0 1 * *"];
+        foreach (int team in teams)
+        {
+            if (rng.NextDouble() < 0.5)
+            {
+                m.Inventory.LimitRanges.Add(team);
+            }
+
+            if (rng.NextDouble() < 0.4)
+            {
+                m.Inventory.Quotas.Add((team, 1.2 + (0.2 * rng.Next(5))));
+            }
+
+            if (rng.NextDouble() < 0.6)
+            {
+                string name = m.Namespaces[team].Name + "-" + Catalog.CronJobNames[rng.Next(Catalog.CronJobNames.Length)];
+                m.Inventory.CronJobs.Add(new CronJobSpec
+                {
+                    Namespace = team,
+                    Name = name,
+                    Schedule = schedules[rng.Next(schedules.Length)],
+                    Suspend = rng.NextDouble() < 0.1,
+                    JobTtlSecondsAfterFinished = 3_600,
+                    AgeSeconds = (30 + rng.Next(300)) * 86_400,
+                    LastScheduleAgo = 60 + rng.Next(86_400),
+                    Container = new ContainerSpec
+                    {
+                        Name = "job",
+                        Image = $"{Catalog.EcrAccount}/{m.Namespaces[team].Name}/{name}:v1.{rng.Next(20)}.0",
+                        CpuMilli = 100 * (1 + rng.Next(10)),
+                        MemoryBytes = (128L << 20) * (1 + rng.Next(8)),
+                    },
+                });
+            }
         }
     }
 

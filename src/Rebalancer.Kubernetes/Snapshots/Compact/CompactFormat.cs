@@ -3,8 +3,14 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 /// <summary>The fixed bytes of the compact snapshot format (docs/design/0005-compact-snapshot.md).</summary>
 internal static class CompactFormat
 {
-    /// <summary>Bumped whenever the layout changes; a reader accepts its own version only.</summary>
+    /// <summary>Bumped whenever the layout changes; the version this build writes.</summary>
     public const int Version = 2;
+
+    /// <summary>
+    /// The oldest version this build still reads. Version 1 files (written before the inventory and the last terminated
+    /// reason) load with what they hold: no inventory beyond their claims' storage classes, no namespace annotations.
+    /// </summary>
+    public const int OldestReadable = 1;
 
     /// <summary>
     /// End marker then the CRC-64 of every byte before the trailer, little-endian: CRC-64/ECMA-182 as

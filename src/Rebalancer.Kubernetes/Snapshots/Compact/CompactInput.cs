@@ -27,12 +27,20 @@ internal sealed class CompactInput : IDisposable
     // Arrays of a stream of unknown length grow as their bytes arrive, so a damaged count cannot allocate gigabytes.
     private const int UnknownLengthChunk = 1 << 20;
     private const int RecordChunk = 1 << 16;
+    private const int BufferSize = 1 << 16;
 
     private readonly Stream _stream;
     private readonly string _source;
     private readonly long _length;
     private readonly Crc64 _checksum = new();
     private byte[] _scratch = [];
+
+    // Read-ahead: small reads (the inventory's fields, a few bytes each) are copies out of this buffer, and the checksum
+    // takes the consumed bytes a buffer at a time. Bytes [_checked, _next) are consumed but not yet checksummed.
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+    private int _next;
+    private int _end;
+    private int _checked;
 
     public CompactInput(Stream stream, string source, long consumed)
     {
@@ -47,7 +55,34 @@ internal sealed class CompactInput : IDisposable
     public long Position { get; private set; }
 
     /// <summary>Prefixed to field names in errors (<c>constraintSets[12]</c>); null at the top level.</summary>
-    public string? Scope { get; set; }
+    public string? Scope
+    {
+        get => _scope ?? (_scopeName is null ? null : FormatScope());
+        set
+        {
+            _scope = value;
+            _scopeName = null;
+        }
+    }
+
+    private string? _scope;
+    private string? _scopeName;
+    private int _scopeIndex;
+    private string? _scopeMember;
+    private int _scopeMemberIndex;
+
+    /// <summary>
+    /// A scope formatted only if an error is reported, <c>name[index]</c> or <c>name[index].member[memberIndex]</c>,
+    /// for the many small objects of the inventory (eager paths would be a string per field per object).
+    /// </summary>
+    public void SetScope(string name, int index, string? member = null, int memberIndex = 0)
+    {
+        _scope = null;
+        _scopeName = name;
+        _scopeIndex = index;
+        _scopeMember = member;
+        _scopeMemberIndex = memberIndex;
+    }
 
     /// <summary>Checksums bytes read before this reader existed (the header).</summary>
     public void ChecksumPrefix(ReadOnlySpan<byte> bytes) => _checksum.Append(bytes);
@@ -115,6 +150,11 @@ internal sealed class CompactInput : IDisposable
     public T[] Records<T>(string field, int size, RecordReader<T> read)
     {
         int count = Count(field, size);
+        if (count == 0)
+        {
+            return [];
+        }
+
         var items = new T[_length >= 0 ? count : Math.Min(count, UnknownLengthChunk / size)];
         int perChunk = RecordChunk / size;
         byte[] chunk = Scratch(perChunk * size);
@@ -209,9 +249,10 @@ internal sealed class CompactInput : IDisposable
     /// <summary>Reads the trailer and compares the checksum of everything before it; then the stream must end.</summary>
     public void Finish()
     {
+        ChecksumConsumed();
         ulong computed = _checksum.GetCurrentHashAsUInt64();
         Span<byte> trailer = stackalloc byte[CompactFormat.TrailerLength];
-        int read = _stream.ReadAtLeast(trailer, trailer.Length, throwOnEndOfStream: false);
+        int read = ReadRaw(trailer);
         if (read < trailer.Length || !trailer[..CompactFormat.EndMarker.Length].SequenceEqual(CompactFormat.EndMarker))
         {
             throw Damaged("trailer", "the end marker is missing; the file is truncated or damaged");
@@ -225,17 +266,26 @@ internal sealed class CompactInput : IDisposable
 
         Position += read;
         Span<byte> one = stackalloc byte[1];
-        if (_stream.Read(one) != 0)
+        if (ReadRaw(one) != 0)
         {
             throw Damaged("trailer", "data follows the end of the snapshot");
         }
     }
+
+    private string FormatScope() => string.Create(CultureInfo.InvariantCulture,
+        $"{_scopeName}[{_scopeIndex}]{(_scopeMember is null ? string.Empty : $".{_scopeMember}[{_scopeMemberIndex}]")}");
 
     public SnapshotFormatException Damaged(string field, string problem, string? value = null, Exception? inner = null) =>
         new(_source, "compact snapshot, " + (Scope is null ? field : Scope + "." + field), problem, value, inner);
 
     public void Dispose()
     {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
         if (_scratch.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_scratch);
@@ -263,6 +313,11 @@ internal sealed class CompactInput : IDisposable
         where T : unmanaged
     {
         int size = Unsafe.SizeOf<T>();
+        if (count == 0 && spare == 0)
+        {
+            return []; // many inventory objects have no annotations, owners or limits: no array each
+        }
+
         if (_length >= 0 || (long)count * size <= UnknownLengthChunk)
         {
             var items = new T[count + spare];
@@ -294,13 +349,59 @@ internal sealed class CompactInput : IDisposable
 
     private void Fill(Span<byte> destination, string field)
     {
-        int read = _stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+        int buffered = _end - _next;
+        if (destination.Length <= buffered)
+        {
+            _buffer.AsSpan(_next, destination.Length).CopyTo(destination);
+            _next += destination.Length;
+            Position += destination.Length;
+            return;
+        }
+
+        int read = ReadRaw(destination);
         if (read < destination.Length)
         {
             throw Damaged(field, $"the file ends after {Position + read} bytes; it is truncated");
         }
 
-        _checksum.Append(destination);
         Position += read;
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="destination"/>'s length (less only at the end of the stream) from the buffer, then
+    /// the stream: a large read goes straight into the destination, a small one refills the buffer first. Everything
+    /// returned is checksummed by the time it leaves the buffer.
+    /// </summary>
+    private int ReadRaw(Span<byte> destination)
+    {
+        int done = Math.Min(destination.Length, _end - _next);
+        _buffer.AsSpan(_next, done).CopyTo(destination);
+        _next += done;
+        if (done == destination.Length)
+        {
+            return done;
+        }
+
+        ChecksumConsumed();
+        _next = _end = _checked = 0;
+        if (destination.Length - done >= BufferSize / 2)
+        {
+            int direct = _stream.ReadAtLeast(destination[done..], destination.Length - done, throwOnEndOfStream: false);
+            _checksum.Append(destination.Slice(done, direct));
+            return done + direct;
+        }
+
+        _end = _stream.ReadAtLeast(_buffer.AsSpan(0, BufferSize), destination.Length - done, throwOnEndOfStream: false);
+        int more = Math.Min(destination.Length - done, _end);
+        _buffer.AsSpan(0, more).CopyTo(destination[done..]);
+        _next = more;
+        return done + more;
+    }
+
+    /// <summary>Adds the bytes consumed from the buffer since the last call to the checksum.</summary>
+    private void ChecksumConsumed()
+    {
+        _checksum.Append(_buffer.AsSpan(_checked, _next - _checked));
+        _checked = _next;
     }
 }

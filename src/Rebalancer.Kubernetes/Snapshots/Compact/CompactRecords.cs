@@ -14,7 +14,11 @@ internal static class CompactRecords
     public const int TaintSize = 9;
     public const int OwnerSize = 13;
     public const int ContainerStatusSize = 27;
+
+    /// <summary>Format version 1's container status: without <see cref="ContainerStatus.LastTerminatedReason"/>.</summary>
+    public const int ContainerStatusSizeV1 = 23;
     public const int ConditionSize = 20;
+    public const int AmountSize = 12;
 
     public static void Write(in Taint taint, Span<byte> to)
     {
@@ -40,6 +44,12 @@ internal static class CompactRecords
 
     public static void Write(in ContainerStatus status, Span<byte> to)
     {
+        WriteV1(status, to);
+        BinaryPrimitives.WriteInt32LittleEndian(to[23..], status.LastTerminatedReason);
+    }
+
+    public static void WriteV1(in ContainerStatus status, Span<byte> to)
+    {
         BinaryPrimitives.WriteInt32LittleEndian(to, status.Name);
         to[4] = status.Init ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteInt32LittleEndian(to[5..], status.RestartCount);
@@ -48,16 +58,15 @@ internal static class CompactRecords
         BinaryPrimitives.WriteInt32LittleEndian(to[17..], status.ExitCode);
         to[21] = status.HasExitCode ? (byte)1 : (byte)0;
         to[22] = status.Ready ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteInt32LittleEndian(to[23..], status.LastTerminatedReason);
     }
 
     public static ContainerStatus ReadContainerStatus(ReadOnlySpan<byte> from) =>
+        ReadContainerStatusV1(from) with { LastTerminatedReason = BinaryPrimitives.ReadInt32LittleEndian(from[23..]) };
+
+    public static ContainerStatus ReadContainerStatusV1(ReadOnlySpan<byte> from) =>
         new(BinaryPrimitives.ReadInt32LittleEndian(from), Bool(from[4], "init"), BinaryPrimitives.ReadInt32LittleEndian(from[5..]),
             BinaryPrimitives.ReadInt32LittleEndian(from[9..]), BinaryPrimitives.ReadInt32LittleEndian(from[13..]),
-            BinaryPrimitives.ReadInt32LittleEndian(from[17..]), Bool(from[21], "hasExitCode"), Bool(from[22], "ready"))
-        {
-            LastTerminatedReason = BinaryPrimitives.ReadInt32LittleEndian(from[23..]),
-        };
+            BinaryPrimitives.ReadInt32LittleEndian(from[17..]), Bool(from[21], "hasExitCode"), Bool(from[22], "ready"));
 
     public static void Write(in PodCondition condition, Span<byte> to)
     {
@@ -70,6 +79,15 @@ internal static class CompactRecords
     public static PodCondition ReadCondition(ReadOnlySpan<byte> from) =>
         new(BinaryPrimitives.ReadInt32LittleEndian(from), BinaryPrimitives.ReadInt32LittleEndian(from[4..]),
             BinaryPrimitives.ReadInt32LittleEndian(from[8..]), BinaryPrimitives.ReadInt64LittleEndian(from[12..]));
+
+    public static void Write(in ResourceAmount amount, Span<byte> to)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(to, amount.Resource);
+        BinaryPrimitives.WriteInt64LittleEndian(to[4..], amount.Amount);
+    }
+
+    public static ResourceAmount ReadAmount(ReadOnlySpan<byte> from) =>
+        new(BinaryPrimitives.ReadInt32LittleEndian(from), BinaryPrimitives.ReadInt64LittleEndian(from[4..]));
 
     private static bool Bool(byte value, string field) =>
         value <= 1 ? value == 1 : throw new InvalidDataException($"{field}: not a boolean (value {value})");

@@ -23,13 +23,17 @@ public static class CompactSnapshot
     public static int MagicLength => CompactFormat.Magic.Length;
 
     /// <summary>Writes <paramref name="snapshot"/> with the loader's warnings and counts; returns the bytes written.</summary>
-    public static long Write(Stream output, ClusterSnapshot snapshot, CompactSnapshotProvenance provenance)
+    public static long Write(Stream output, ClusterSnapshot snapshot, CompactSnapshotProvenance provenance) =>
+        Write(output, snapshot, provenance, FormatVersion);
+
+    /// <summary>Writes format <paramref name="version"/> (1 for the tests of older files; see <see cref="CompactSnapshotWriter"/>).</summary>
+    internal static long Write(Stream output, ClusterSnapshot snapshot, CompactSnapshotProvenance provenance, int version)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(provenance);
         using var writer = new CompactOutput(output);
-        new CompactSnapshotWriter(writer).Write(snapshot, provenance);
+        new CompactSnapshotWriter(writer, version).Write(snapshot, provenance);
         return writer.Written;
     }
 
@@ -48,16 +52,27 @@ public static class CompactSnapshot
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(warnings);
+        Core.Model.Inventory.ClusterInventory inventory = snapshot.Inventory;
         var counts = new List<KeyValuePair<string, int>>
         {
+            new("CronJob", inventory.CronJobs.Count),
+            new("DaemonSet", inventory.DaemonSets.Count),
+            new("Deployment", inventory.Deployments.Count),
+            new("HorizontalPodAutoscaler", inventory.HorizontalPodAutoscalers.Count),
+            new("Job", inventory.Jobs.Count),
+            new("LimitRange", inventory.LimitRanges.Count),
             new("Namespace", snapshot.Namespaces.Count),
             new("Node", snapshot.Nodes.Count),
             new("NodeMetrics", snapshot.Nodes.HasUsage.Count(has => has)),
-            new("PersistentVolumeClaim", snapshot.PvcStorageClasses.Count),
+            new("PersistentVolume", inventory.PersistentVolumes.Count),
+            new("PersistentVolumeClaim", inventory.PersistentVolumeClaims.Count),
             new("Pod", snapshot.Pods.Count),
             new("PodDisruptionBudget", snapshot.Pdbs.Count),
             new("PodMetrics", snapshot.Pods.HasUsage.Count(has => has)),
             new("PriorityClass", snapshot.PriorityClasses.Count),
+            new("ReplicaSet", inventory.ReplicaSets.Count),
+            new("ResourceQuota", inventory.ResourceQuotas.Count),
+            new("StatefulSet", inventory.StatefulSets.Count),
         };
         return new CompactSnapshotProvenance(warnings, [.. counts.Where(pair => pair.Value > 0)], []);
     }

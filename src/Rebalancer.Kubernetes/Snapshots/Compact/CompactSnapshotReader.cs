@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Rebalancer.Core.Model;
+using Rebalancer.Core.Model.Inventory;
 
 namespace Rebalancer.Kubernetes.Snapshots.Compact;
 
@@ -12,30 +13,39 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 /// negative amount, no duplicate object, totals in range). A damaged file is a <see cref="SnapshotFormatException"/>
 /// at its field path.
 /// </summary>
-internal sealed class CompactSnapshotReader(CompactInput input)
+internal sealed partial class CompactSnapshotReader(CompactInput input)
 {
     private int _strings;
+    private int _version;
 
     public (ClusterSnapshot Snapshot, CompactSnapshotProvenance Provenance) Read(ReadOnlySpan<byte> header)
     {
         input.ChecksumPrefix(header);
         int version = BinaryPrimitives.ReadInt32LittleEndian(header[CompactFormat.Magic.Length..]);
-        if (version != CompactFormat.Version)
+        if (version is < CompactFormat.OldestReadable or > CompactFormat.Version)
         {
             throw input.Damaged("version",
-                $"format version {version} is not the version this rebalancer reads ({CompactFormat.Version}); write the snapshot again with this version ('rebalancer snapshot --from FILE.json --format compact')",
+                $"format version {version} is not a version this rebalancer reads ({CompactFormat.OldestReadable} to {CompactFormat.Version}); write the snapshot again with this version ('rebalancer snapshot --from FILE.json --format compact')",
                 version.ToString(CultureInfo.InvariantCulture));
         }
 
+        _version = version;
+
         var provenance = new CompactSnapshotProvenance(input.Strings("warnings"), Counts("objectsByKind"), Counts("skippedByKind"));
+        if (_version == 1)
+        {
+            provenance = provenance with { Warnings = [.. provenance.Warnings, Version1Warning] };
+        }
+
         var strings = Strings();
         ResourceCatalog resources = Resources();
         NodeTable nodes = Nodes(resources.Count);
         PodTable pods = Pods(resources.Count, nodes.Count);
         int[] namespaceNames = Ids(input.Array<int>("namespaces.name"), "namespaces.name");
-        var namespaces = new NamespaceTable(namespaceNames, KeyValues("namespaces.labels", namespaceNames.Length));
+        var namespaces = new NamespaceTable(namespaceNames, KeyValues("namespaces.labels", namespaceNames.Length),
+            _version == 1 ? null : KeyValues("namespaces.annotations", namespaceNames.Length));
         Dictionary<int, PriorityClassInfo> priorityClasses = PriorityClasses();
-        Dictionary<(int, int), int> claims = Claims();
+        PersistentVolumeClaimObject[]? claimsV1 = _version == 1 ? ClaimsV1(strings) : null;
 
         int constraintCount = input.Count("constraintSets", 1);
         var constraintSets = new PodConstraints[constraintCount];
@@ -58,8 +68,10 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         }
 
         input.Scope = null;
+        ClusterInventory inventory = claimsV1 is null ? Inventory(strings, resources.Count)
+            : new ClusterInventory(claimsV1.Length > 0 ? InventoryKinds.PersistentVolumeClaims : InventoryKinds.None, [], [], [], [], [], [], [], [], claimsV1, [], []);
         input.Finish();
-        var snapshot = ClusterSnapshot.FromTables(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, claims, constraintSets);
+        var snapshot = ClusterSnapshot.FromTables(strings, resources, nodes, pods, pdbs, namespaces, priorityClasses, inventory, constraintSets);
 
         // A file can be written from bad tables with a valid checksum: the value rules the loaders apply hold here too.
         if (SnapshotRules.Check(snapshot) is { } broken)
@@ -200,7 +212,9 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         CheckStarts(pvcStart, pvcClaims.Length, "pods.pvcStart");
 
         int[] statusStart = input.Column<int>("pods.containerStatusStart", count + 1);
-        ContainerStatus[] containerStatuses = input.Records("pods.containerStatuses", CompactRecords.ContainerStatusSize, CompactRecords.ReadContainerStatus);
+        ContainerStatus[] containerStatuses = _version == 1
+            ? input.Records("pods.containerStatuses", CompactRecords.ContainerStatusSizeV1, CompactRecords.ReadContainerStatusV1)
+            : input.Records("pods.containerStatuses", CompactRecords.ContainerStatusSize, CompactRecords.ReadContainerStatus);
         CheckStarts(statusStart, containerStatuses.Length, "pods.containerStatusStart");
         for (int i = 0; i < containerStatuses.Length; i++)
         {
@@ -255,9 +269,33 @@ internal sealed class CompactSnapshotReader(CompactInput input)
             UsageCpuMilli = input.Column<long>("pods.usageCpuMilli", count),
             UsageMemory = input.Column<long>("pods.usageMemory", count),
             HasUsage = input.Bools("pods.hasUsage", count),
-            NonZeroCpuMilli = input.Column<long>("pods.nonZeroCpuMilli", count),
-            NonZeroMemory = input.Column<long>("pods.nonZeroMemory", count),
+            NonZeroCpuMilli = _version == 1 ? NonZeroV1(requests, resources, ResourceCatalog.Cpu, PodResources.DefaultMilliCpuRequest)
+                : input.Column<long>("pods.nonZeroCpuMilli", count),
+            NonZeroMemory = _version == 1 ? NonZeroV1(requests, resources, ResourceCatalog.Memory, PodResources.DefaultMemoryRequest)
+                : input.Column<long>("pods.nonZeroMemory", count),
         };
+    }
+
+    /// <summary>
+    /// The warning a version 1 file loads with: what it did not hold is approximated or absent, never silently wrong.
+    /// </summary>
+    internal const string Version1Warning =
+        "compact snapshot of format version 1: it holds no inventory objects (only the claims' storage classes), no namespace annotations, "
+        + "no preferred pod affinity terms and no last terminated reasons, and the scheduler's scoring requests are approximated from each "
+        + "pod's total requests (100m cpu and 200Mi memory where the pod requests none, not per container); write it again from its JSON "
+        + "('rebalancer snapshot --from FILE.json --format compact') for all of them";
+
+    /// <summary>Version 1 stored no scoring requests: a pod's total request, or the scheduler's default when it has none.</summary>
+    private static long[] NonZeroV1(long[] requests, int width, int resource, long fallback)
+    {
+        long[] column = new long[width == 0 ? 0 : requests.Length / width];
+        for (int p = 0; p < column.Length; p++)
+        {
+            long amount = requests[(p * width) + resource];
+            column[p] = amount == 0 ? fallback : amount;
+        }
+
+        return column;
     }
 
     private Dictionary<int, PriorityClassInfo> PriorityClasses()
@@ -277,15 +315,29 @@ internal sealed class CompactSnapshotReader(CompactInput input)
         return classes;
     }
 
-    private Dictionary<(int, int), int> Claims()
+    /// <summary>
+    /// Format version 1's claims: namespace, name and storage class columns (a map's enumeration order), read as claims
+    /// with only their storage class, in the inventory's order.
+    /// </summary>
+    private PersistentVolumeClaimObject[] ClaimsV1(StringTable strings)
     {
         int[] ns = Ids(input.Array<int>("persistentVolumeClaims.namespace"), "persistentVolumeClaims.namespace");
         int[] names = Ids(input.Column<int>("persistentVolumeClaims.name", ns.Length), "persistentVolumeClaims.name");
         int[] storageClass = Ids(input.Column<int>("persistentVolumeClaims.storageClass", ns.Length), "persistentVolumeClaims.storageClass");
-        var claims = new Dictionary<(int, int), int>(ns.Length);
+        var claims = new PersistentVolumeClaimObject[ns.Length];
         for (int i = 0; i < ns.Length; i++)
         {
-            if (!claims.TryAdd((ns[i], names[i]), storageClass[i]))
+            claims[i] = new PersistentVolumeClaimObject
+            {
+                Meta = new ObjectMeta { Namespace = ns[i], Name = names[i] },
+                StorageClass = storageClass[i],
+            };
+        }
+
+        Array.Sort(claims, (a, b) => InventoryBuilder.Compare(strings, a.Meta, b.Meta));
+        for (int i = 1; i < claims.Length; i++)
+        {
+            if (InventoryBuilder.Compare(strings, claims[i - 1].Meta, claims[i].Meta) == 0)
             {
                 throw input.Damaged($"persistentVolumeClaims[{i}]", "a duplicate claim");
             }
@@ -325,7 +377,7 @@ internal sealed class CompactSnapshotReader(CompactInput input)
 
         PodAffinityTerm[] affinity = AffinityTerms("requiredPodAffinity");
         PodAffinityTerm[] antiAffinity = AffinityTerms("requiredPodAntiAffinity");
-        WeightedPodAffinityTerm[] preferredAffinity = WeightedTerms("preferredPodAffinity");
+        WeightedPodAffinityTerm[] preferredAffinity = _version == 1 ? [] : WeightedTerms("preferredPodAffinity");
         WeightedPodAffinityTerm[] preferredAnti = WeightedTerms("preferredPodAntiAffinity");
 
         var spread = new TopologySpreadConstraint[input.Count("topologySpread", 16)];

@@ -6,15 +6,17 @@ namespace Rebalancer.Kubernetes.Snapshots.Compact;
 /// <summary>
 /// Writes a <see cref="ClusterSnapshot"/> in the compact format: the snapshot's own columns in a fixed order, arrays of
 /// records packed field by field (<see cref="CompactRecords"/>), the object graphs of constraint sets and PDBs field by
-/// field. <see cref="CompactSnapshotReader"/> reads the same order.
+/// field. <see cref="CompactSnapshotReader"/> reads the same order. <paramref name="version"/> 1 writes what format
+/// version 1 held (no inventory beyond claims' storage classes, no namespace annotations, no last terminated reasons),
+/// for the tests that check such files still load.
 /// </summary>
-internal sealed class CompactSnapshotWriter(CompactOutput output)
+internal sealed partial class CompactSnapshotWriter(CompactOutput output, int version = CompactFormat.Version)
 {
     public void Write(ClusterSnapshot snapshot, CompactSnapshotProvenance provenance)
     {
         Span<byte> header = stackalloc byte[CompactFormat.HeaderLength];
         CompactFormat.Magic.CopyTo(header);
-        BinaryPrimitives.WriteInt32LittleEndian(header[CompactFormat.Magic.Length..], CompactFormat.Version);
+        BinaryPrimitives.WriteInt32LittleEndian(header[CompactFormat.Magic.Length..], version);
         foreach (byte b in header)
         {
             output.Byte(b);
@@ -36,8 +38,19 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         Pods(snapshot.Pods);
         output.Array<int>(snapshot.Namespaces.Name);
         KeyValues(snapshot.Namespaces.Labels);
-        PriorityClasses(snapshot.PriorityClasses);
-        Claims(snapshot.PvcStorageClasses);
+        if (version == 1)
+        {
+            PriorityClasses(snapshot.PriorityClasses);
+            output.Array<int>([.. snapshot.Inventory.PersistentVolumeClaims.Select(c => c.Meta.Namespace)]);
+            output.Array<int>([.. snapshot.Inventory.PersistentVolumeClaims.Select(c => c.Meta.Name)]);
+            output.Array<int>([.. snapshot.Inventory.PersistentVolumeClaims.Select(c => c.StorageClass)]);
+        }
+        else
+        {
+            KeyValues(snapshot.Namespaces.Annotations);
+            PriorityClasses(snapshot.PriorityClasses);
+        }
+
         output.Int32(snapshot.ConstraintSets.Length);
         foreach (PodConstraints constraints in snapshot.ConstraintSets)
         {
@@ -48,6 +61,11 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         foreach (PdbRecord pdb in snapshot.Pdbs)
         {
             Pdb(pdb);
+        }
+
+        if (version != 1)
+        {
+            Inventory(snapshot.Inventory);
         }
 
         output.Finish();
@@ -101,7 +119,14 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         output.Array<int>(pods.PvcStart);
         output.Array<int>(pods.PvcClaims);
         output.Array<int>(pods.ContainerStatusStart);
-        output.Records(pods.ContainerStatuses, CompactRecords.ContainerStatusSize, CompactRecords.Write);
+        if (version == 1)
+        {
+            output.Records(pods.ContainerStatuses, CompactRecords.ContainerStatusSizeV1, CompactRecords.WriteV1);
+        }
+        else
+        {
+            output.Records(pods.ContainerStatuses, CompactRecords.ContainerStatusSize, CompactRecords.Write);
+        }
         output.Array<int>(pods.ConditionStart);
         output.Records(pods.Conditions, CompactRecords.ConditionSize, CompactRecords.Write);
         output.Array<int>(pods.Restarts);
@@ -109,8 +134,11 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         output.Array<long>(pods.UsageCpuMilli);
         output.Array<long>(pods.UsageMemory);
         output.Array<bool>(pods.HasUsage);
-        output.Array<long>(pods.NonZeroCpuMilli);
-        output.Array<long>(pods.NonZeroMemory);
+        if (version != 1)
+        {
+            output.Array<long>(pods.NonZeroCpuMilli);
+            output.Array<long>(pods.NonZeroMemory);
+        }
     }
 
     private void KeyValues(KeyValueColumn column)
@@ -126,13 +154,6 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
         output.Array<int>([.. classes.Keys]);
         output.Array<int>([.. classes.Values.Select(c => c.Value)]);
         output.Array<bool>([.. classes.Values.Select(c => c.GlobalDefault)]);
-    }
-
-    private void Claims(IReadOnlyDictionary<(int Namespace, int Name), int> claims)
-    {
-        output.Array<int>([.. claims.Keys.Select(k => k.Namespace)]);
-        output.Array<int>([.. claims.Keys.Select(k => k.Name)]);
-        output.Array<int>([.. claims.Values]);
     }
 
     private void Constraints(PodConstraints constraints)
@@ -167,7 +188,11 @@ internal sealed class CompactSnapshotWriter(CompactOutput output)
 
         AffinityTerms(constraints.RequiredPodAffinity);
         AffinityTerms(constraints.RequiredPodAntiAffinity);
-        WeightedTerms(constraints.PreferredPodAffinity);
+        if (version != 1)
+        {
+            WeightedTerms(constraints.PreferredPodAffinity);
+        }
+
         WeightedTerms(constraints.PreferredPodAntiAffinity);
 
         output.Int32(constraints.TopologySpread.Length);
