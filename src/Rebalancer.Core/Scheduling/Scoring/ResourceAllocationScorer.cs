@@ -35,8 +35,7 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
         _useRequested = useRequested;
         _index = [.. resources.Select(r => context.Snapshot.Resources.Find(r.Name))];
         Weights = [.. resources.Select(r => (long)r.Weight)];
-        _score = new long[context.Snapshot.Nodes.Count];
-        _scoreStamp = new int[context.Snapshot.Nodes.Count];
+        _nodeCount = context.Snapshot.Nodes.Count;
         _source = [.. _index.Select(index => index switch
         {
             < 0 or ResourceCatalog.Pods => Skip,
@@ -64,27 +63,30 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
             }
         }
 
-        // A node's score depends on its own requests and the pod's requests only: consecutive placements of pods that
-        // request the same (replicas of one workload, as RemoveDuplicates and drains evict them) reuse every score
-        // but those of the nodes the projection changed since.
-        if (!podRequest.SequenceEqual(_signature))
+        // A node's score depends on its own requests and the pod's requests only: placements of pods that request the
+        // same (replicas of one workload, and the many workloads of one size) reuse every score but those of the nodes
+        // the projection changed since that request was last scored. A few recent requests are kept, as the plugins
+        // (RemoveDuplicates, drains) alternate between workloads.
+        ScoreCache cache = CacheFor(podRequest);
+        int changes = _projection.ChangeCount;
+        if (changes - cache.ChangesSeen >= _nodeCount)
         {
-            _signature = podRequest.ToArray();
-            _stamp++;
+            Array.Clear(cache.Valid);
         }
         else
         {
-            for (int change = _changesSeen; change < _projection.ChangeCount; change++)
+            for (int change = cache.ChangesSeen; change < changes; change++)
             {
-                _scoreStamp[_projection.ChangedNode(change)] = 0;
+                cache.Valid[_projection.ChangedNode(change)] = false;
             }
         }
 
-        _changesSeen = _projection.ChangeCount;
+        cache.ChangesSeen = changes;
         _stale.Clear();
+        bool[] valid = cache.Valid;
         foreach (int node in feasible)
         {
-            if (_scoreStamp[node] != _stamp)
+            if (!valid[node])
             {
                 _stale.Add(node);
             }
@@ -92,26 +94,79 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
 
         if (_stale.Count > 0)
         {
-            ScoreNodes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_stale), podRequest);
+            ScoreNodes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_stale), podRequest, cache);
         }
 
+        long[] score = cache.Score;
         for (int i = 0; i < feasible.Length; i++)
         {
-            scores[i] = _score[feasible[i]];
+            scores[i] = score[feasible[i]];
         }
 
         return true;
     }
 
-    private long[] _signature = [];
+    // How many requests' scores are kept: each costs 9 bytes per node (45 KB at 5,000 nodes).
+    private const int CachedRequests = 32;
+
+    private readonly List<ScoreCache> _caches = [];
     private readonly List<int> _stale = [];
-    private readonly long[] _score;
-    private readonly int[] _scoreStamp;
-    private int _stamp;
-    private int _changesSeen;
+    private readonly int _nodeCount;
+    private long _uses;
+
+    /// <summary>The cached scores for pods with these requests: found, or a new entry (replacing the least recently used).</summary>
+    private ScoreCache CacheFor(ReadOnlySpan<long> podRequest)
+    {
+        ScoreCache? oldest = null;
+        foreach (ScoreCache entry in _caches)
+        {
+            if (podRequest.SequenceEqual(entry.Signature))
+            {
+                entry.LastUse = ++_uses;
+                return entry;
+            }
+
+            if (oldest is null || entry.LastUse < oldest.LastUse)
+            {
+                oldest = entry;
+            }
+        }
+
+        ScoreCache cache;
+        if (_caches.Count < CachedRequests)
+        {
+            cache = new ScoreCache(new long[_nodeCount], new bool[_nodeCount]);
+            _caches.Add(cache);
+        }
+        else
+        {
+            cache = oldest!;
+            Array.Clear(cache.Valid);
+        }
+
+        cache.Signature = podRequest.ToArray();
+        cache.ChangesSeen = _projection.ChangeCount;
+        cache.LastUse = ++_uses;
+        return cache;
+    }
+
+    /// <summary>The scores of every node for pods with one set of requests (-1: left out), valid where <see cref="Valid"/> says.</summary>
+    private sealed class ScoreCache(long[] score, bool[] valid)
+    {
+        public long[] Signature { get; set; } = [];
+
+        public long[] Score { get; } = score;
+
+        public bool[] Valid { get; } = valid;
+
+        /// <summary>The projection's change count when the scores were last brought up to date.</summary>
+        public int ChangesSeen { get; set; }
+
+        public long LastUse { get; set; }
+    }
 
     /// <summary>Computes and stores the scores of <paramref name="nodes"/> for a pod with these requests (-1: left out).</summary>
-    private void ScoreNodes(ReadOnlySpan<int> nodes, ReadOnlySpan<long> podRequest)
+    private void ScoreNodes(ReadOnlySpan<int> nodes, ReadOnlySpan<long> podRequest, ScoreCache cache)
     {
         int configured = _index.Length;
         Span<int> resource = stackalloc int[configured];
@@ -176,8 +231,8 @@ internal abstract class ResourceAllocationScorer : IScorePlugin
         Formulas(_values, _capacities, resource[..count], nodes.Length, _batch);
         for (int i = 0; i < nodes.Length; i++)
         {
-            _score[nodes[i]] = _batch[i];
-            _scoreStamp[nodes[i]] = _stamp;
+            cache.Score[nodes[i]] = _batch[i];
+            cache.Valid[nodes[i]] = true;
         }
     }
 
