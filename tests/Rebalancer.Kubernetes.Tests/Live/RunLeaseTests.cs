@@ -26,6 +26,19 @@ public sealed class RunLeaseTests
         RequestTimeout = TimeSpan.FromSeconds(5),
     };
 
+    /// <summary>
+    /// For the races: the default durations, so a loaded machine cannot let the winner's fresh lease expire (3 s in
+    /// <see cref="Fast"/>) before the loser reads it back after its 409, which would turn the race into a takeover; and
+    /// a request timeout well past the reads' 3 s delay.
+    /// </summary>
+    private static readonly RunLeaseOptions Racing = Fast with
+    {
+        Duration = TimeSpan.FromSeconds(60),
+        RenewInterval = TimeSpan.FromSeconds(15),
+        RenewDeadline = TimeSpan.FromSeconds(40),
+        RequestTimeout = TimeSpan.FromSeconds(30),
+    };
+
     /// <summary>The lease of run <c>killed-run</c> (60 s, 4 transitions), last renewed <paramref name="ago"/>; returns that time.</summary>
     private static async Task<DateTime> LeftByAKilledRunAsync(TestApiServer server, TimeSpan ago)
     {
@@ -118,8 +131,8 @@ public sealed class RunLeaseTests
         using KubernetesConnection a = Connect(server);
         using KubernetesConnection b = Connect(server);
         LeaseAcquisition[] results = await Task.WhenAll(
-            RunLease.AcquireAsync(a.Client, "run-a", Fast, null, Timeout()),
-            RunLease.AcquireAsync(b.Client, "run-b", Fast, null, Timeout()));
+            RunLease.AcquireAsync(a.Client, "run-a", Racing, null, Timeout()),
+            RunLease.AcquireAsync(b.Client, "run-b", Racing, null, Timeout()));
 
         LeaseAcquired winner = Assert.Single(results.OfType<LeaseAcquired>());
         LeaseHeld loser = Assert.Single(results.OfType<LeaseHeld>());
@@ -139,8 +152,8 @@ public sealed class RunLeaseTests
         using KubernetesConnection a = Connect(server);
         using KubernetesConnection b = Connect(server);
         LeaseAcquisition[] results = await Task.WhenAll(
-            RunLease.AcquireAsync(a.Client, "run-a", Fast, null, Timeout()),
-            RunLease.AcquireAsync(b.Client, "run-b", Fast, null, Timeout()));
+            RunLease.AcquireAsync(a.Client, "run-a", Racing, null, Timeout()),
+            RunLease.AcquireAsync(b.Client, "run-b", Racing, null, Timeout()));
 
         LeaseAcquired winner = Assert.Single(results.OfType<LeaseAcquired>());
         Assert.Equal(winner.Lease.Identity, Assert.Single(results.OfType<LeaseHeld>()).Holder);
