@@ -12,20 +12,8 @@ if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1;
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  note "apt-get not available (not a Debian/Ubuntu machine)"
-  exit 0
-fi
-
-# Root installs directly; otherwise only a password-less sudo is used (never a prompt that would hang CI).
-if [ "$(id -u)" -eq 0 ]; then
-  run=()
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-  run=(sudo -n)
-else
-  note "not root and no password-less sudo: cannot install prometheus"
-  exit 0
-fi
+. "$(dirname "$0")/apt-runner.sh"
+apt_runner prometheus || exit 0
 
 export DEBIAN_FRONTEND=noninteractive
 log=$(mktemp)
